@@ -1,0 +1,122 @@
+//! The `<file>.lock` protocol that client-go uses around kubeconfig writes.
+//!
+//! client-go creates `<file>.lock` with O_CREAT|O_EXCL and removes it afterwards; it never waits. We take
+//! the same file, so kubectl and kdeck exclude each other, but we retry for a while and treat a lock older
+//! than [`STALE_AFTER`] as left behind by a killed process (a kubeconfig write takes milliseconds).
+
+use std::fs::OpenOptions;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+use super::KubeconfigError;
+
+/// A lock file older than this is considered abandoned.
+pub const STALE_AFTER: Duration = Duration::from_secs(3);
+/// How long to keep retrying before giving up.
+pub const WAIT_FOR: Duration = Duration::from_secs(10);
+
+/// Holds `<file>.lock` until dropped.
+#[derive(Debug)]
+pub struct FileLock {
+    path: PathBuf,
+}
+
+pub fn lock_path(file: &Path) -> PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+impl FileLock {
+    /// Takes the lock for `file`, creating the parent directory first as client-go does.
+    pub fn acquire(file: &Path) -> Result<Self, KubeconfigError> {
+        let path = lock_path(file);
+        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| KubeconfigError::Write {
+                path: file.to_path_buf(),
+                source,
+            })?;
+        }
+        let start = Instant::now();
+        let mut pause = Duration::from_millis(1);
+        loop {
+            match OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(_) => return Ok(FileLock { path }),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    if is_stale(&path) {
+                        // Another waiter may remove it at the same moment; either way we retry.
+                        let _ = std::fs::remove_file(&path);
+                        continue;
+                    }
+                    if start.elapsed() > WAIT_FOR {
+                        return Err(KubeconfigError::LockTimeout { path });
+                    }
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(20));
+                }
+                Err(source) => {
+                    return Err(KubeconfigError::Write {
+                        path: file.to_path_buf(),
+                        source,
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn is_stale(path: &Path) -> bool {
+    std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| SystemTime::now().duration_since(t).ok())
+        .is_some_and(|age| age > STALE_AFTER)
+}
+
+impl Drop for FileLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excludes_and_releases() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config");
+        let held = FileLock::acquire(&file).unwrap();
+        assert!(lock_path(&file).exists());
+        let waiter = {
+            let file = file.clone();
+            std::thread::spawn(move || FileLock::acquire(&file).map(|_| ()))
+        };
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(
+            !waiter.is_finished(),
+            "second lock must wait while the first is held"
+        );
+        drop(held);
+        waiter.join().unwrap().unwrap();
+        assert!(!lock_path(&file).exists());
+    }
+
+    #[test]
+    fn breaks_a_stale_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config");
+        let lock = lock_path(&file);
+        std::fs::write(&lock, b"").unwrap();
+        let old = SystemTime::now() - STALE_AFTER - Duration::from_secs(1);
+        std::fs::File::options()
+            .write(true)
+            .open(&lock)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        let _held = FileLock::acquire(&file).unwrap();
+    }
+}

@@ -1,0 +1,19 @@
+//! Kubeconfig resolution, merging and writing, with kubectl's rules (client-go `tools/clientcmd`).
+//!
+//! Owns: which files are in effect ([`Resolution`]), the merged view with each entry's source file
+//! ([`KubeconfigSet`], [`Sourced`]), a passthrough per-file model that keeps unknown fields and key order
+//! ([`KubeconfigDoc`]), and atomic, locked writes ([`write::atomic_write`], [`lock::FileLock`]).
+//! Pure file work: no network, no printing. Callers (ctx/ns, shell, TUI) decide what to tell the user.
+//!
+//! Files are never written back through `kube::config::Kubeconfig`: it rewrites relative paths to absolute
+//! ones and drops fields it does not know.
+
+mod document;
+mod error;
+pub mod lock;
+mod set;
+pub mod write;
+
+pub use document::{KubeconfigDoc, Section, entry_name};
+pub use error::KubeconfigError;
+pub use set::{ContextInfo, KubeconfigSet, Origin, Resolution, Sourced};

@@ -1,0 +1,25 @@
+//! kdeck: one binary that is the terminal cockpit for Kubernetes.
+//!
+//! The crate is split by responsibility; each folder opens with a `//!` doc saying what it owns and what it
+//! must not do. See ARCHITECTURE.md for the data flow between them.
+//!
+//! - [`kubeconfig`]: resolve, merge and write kubeconfig files exactly as kubectl does (pure, no network).
+//! - [`switch`]: the kubectx/kubens faces (`kdeck ctx`, `kdeck ns`, argv[0] `kubectx`/`kubens`).
+//! - [`cluster`]: kube-rs clients built from the merged kubeconfig, watch stores and actions.
+//! - [`sim`]: the simulated apiserver behind `kdeck sim serve` and `kdeck demo`.
+//! - [`tui`]: the full-screen app loop, views, widgets, themes and keymaps.
+//! - [`shell`]: prompt segment, shell hooks, per-shell and per-directory contexts, trust.
+//! - [`kubectl`]: kubectl version resolution, verified installs and the `kubectl` shim.
+//! - [`cli`]: clap definitions only; [`yaml`]: the one module that touches serde_yaml.
+#![deny(unsafe_code)]
+
+pub mod cli;
+pub mod cluster;
+pub mod kubeconfig;
+pub mod kubectl;
+pub mod paths;
+pub mod shell;
+pub mod sim;
+pub mod switch;
+pub mod tui;
+pub mod yaml;
