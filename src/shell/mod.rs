@@ -3,6 +3,8 @@
 //!
 //! It reads kubeconfig through [`crate::kubeconfig`] and never forks kubectl: it runs on every prompt.
 
+pub mod dirconfig;
+
 use std::path::PathBuf;
 
 use crate::cli::{GlobalArgs, PromptArgs, Shell, UseArgs};
