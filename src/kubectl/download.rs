@@ -36,7 +36,7 @@ pub enum DownloadError {
     BadRedirect { url: String },
     #[error("{url}: cannot connect: {message}")]
     Connect { url: String, message: String },
-    #[error("{url}: the connection broke after {received} bytes{}: {message}", expected_suffix(*expected))]
+    #[error("{url}: the connection broke after {received}{} bytes: {message}", expected_suffix(*expected))]
     Broken {
         url: String,
         received: u64,

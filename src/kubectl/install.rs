@@ -32,7 +32,7 @@ pub enum InstallError {
         "kubectl {version} is not on the mirror ({url} answered 404 Not Found): check the version number"
     )]
     NotFound { version: Version, url: String },
-    #[error("{0}")]
+    #[error(transparent)]
     Download(#[from] DownloadError),
     #[error("{url} does not hold a sha256 checksum (expected 64 hex digits)")]
     BadChecksumFile { url: String },

@@ -1,0 +1,678 @@
+//! `kdeck kubectl …` and the `kubectl` shim, driven through the real binary against a mirror served by
+//! this test on 127.0.0.1. Every child gets its own HOME, XDG dirs, PATH and working directory.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::{Arc, Mutex};
+
+use sha2::{Digest, Sha256};
+
+const KDECK: &str = env!("CARGO_BIN_EXE_kdeck");
+
+fn arch_path() -> String {
+    let arch = match std::env::consts::ARCH {
+        "aarch64" => "arm64",
+        _ => "amd64",
+    };
+    let os = if cfg!(target_os = "macos") {
+        "darwin"
+    } else {
+        "linux"
+    };
+    format!("bin/{os}/{arch}/kubectl")
+}
+
+#[derive(Clone)]
+enum Reply {
+    Body(Vec<u8>),
+    /// Announces `claimed` bytes, sends `body`, closes.
+    Truncated {
+        body: Vec<u8>,
+        claimed: usize,
+    },
+    /// Chunked body that stops mid-stream without the final chunk.
+    Cut(Vec<u8>),
+    Redirect(String),
+}
+
+struct Mirror {
+    url: String,
+    requests: Arc<Mutex<Vec<String>>>,
+}
+
+impl Mirror {
+    fn start(routes: HashMap<String, Reply>) -> Mirror {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let log = requests.clone();
+        let routes = Arc::new(routes);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (routes, log) = (routes.clone(), log.clone());
+                std::thread::spawn(move || serve(stream, &routes, &log));
+            }
+        });
+        Mirror { url, requests }
+    }
+
+    fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+fn serve(stream: TcpStream, routes: &HashMap<String, Reply>, log: &Mutex<Vec<String>>) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut first = String::new();
+    if reader.read_line(&mut first).is_err() {
+        return;
+    }
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+            break;
+        }
+    }
+    let path = first.split_whitespace().nth(1).unwrap_or("").to_string();
+    log.lock().unwrap().push(path.clone());
+    let mut out = stream;
+    let head = |status: &str, extra: &str| {
+        format!("HTTP/1.1 {status}\r\nConnection: close\r\n{extra}\r\n")
+    };
+    let _ = match routes.get(&path) {
+        None => out
+            .write_all(head("404 Not Found", "Content-Length: 9\r\n").as_bytes())
+            .and_then(|_| out.write_all(b"not found")),
+        Some(Reply::Body(b)) => out
+            .write_all(head("200 OK", &format!("Content-Length: {}\r\n", b.len())).as_bytes())
+            .and_then(|_| out.write_all(b)),
+        Some(Reply::Truncated { body, claimed }) => out
+            .write_all(head("200 OK", &format!("Content-Length: {claimed}\r\n")).as_bytes())
+            .and_then(|_| out.write_all(body)),
+        Some(Reply::Cut(body)) => out
+            .write_all(head("200 OK", "Transfer-Encoding: chunked\r\n").as_bytes())
+            .and_then(|_| out.write_all(format!("{:x}\r\n", body.len() * 2).as_bytes()))
+            .and_then(|_| out.write_all(body)),
+        Some(Reply::Redirect(to)) => out.write_all(
+            head(
+                "302 Found",
+                &format!("Location: {to}\r\nContent-Length: 0\r\n"),
+            )
+            .as_bytes(),
+        ),
+    };
+    let _ = out.flush();
+    let _ = out.shutdown(std::net::Shutdown::Both);
+}
+
+fn fake_kubectl(label: &str, code: i32) -> Vec<u8> {
+    format!("#!/bin/sh\necho \"fake kubectl {label} argv0=${{0##*/}}\"\nfor a in \"$@\"; do echo \"arg:$a\"; done\nexit {code}\n").into_bytes()
+}
+
+fn sha_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Routes for versions served correctly (checksum file with a trailing file name, as dl.k8s.io has it).
+fn good_routes(versions: &[(&str, i32)]) -> HashMap<String, Reply> {
+    let mut routes = HashMap::new();
+    for (v, code) in versions {
+        let bin = fake_kubectl(v, *code);
+        let base = format!("/v{v}/{}", arch_path());
+        routes.insert(
+            format!("{base}.sha256"),
+            Reply::Body(format!("{}  kubectl\n", sha_hex(&bin)).into_bytes()),
+        );
+        routes.insert(base, Reply::Body(bin));
+    }
+    routes
+}
+
+/// A sandbox: temp HOME and XDG dirs, a project tree, a bin dir with a "system" kubectl, and the shim dir.
+struct Sandbox {
+    root: tempfile::TempDir,
+    mirror: String,
+}
+
+impl Sandbox {
+    fn new(mirror: &Mirror) -> Sandbox {
+        let root = tempfile::tempdir().unwrap();
+        for d in ["home", "data", "cache", "config", "sysbin", "project/a/b/c"] {
+            std::fs::create_dir_all(root.path().join(d)).unwrap();
+        }
+        let sys = root.path().join("sysbin/kubectl");
+        std::fs::write(&sys, fake_kubectl("system", 0)).unwrap();
+        std::fs::set_permissions(&sys, std::fs::Permissions::from_mode(0o755)).unwrap();
+        Sandbox {
+            root,
+            mirror: mirror.url.clone(),
+        }
+    }
+
+    fn p(&self, rel: &str) -> PathBuf {
+        self.root.path().join(rel)
+    }
+
+    fn shim_dir(&self) -> PathBuf {
+        self.p("data/kdeck/shims")
+    }
+
+    fn command(&self, program: &Path, cwd: &str, path_var: &str) -> Command {
+        let mut cmd = Command::new(program);
+        let dir = self.p(cwd);
+        cmd.env_clear()
+            .current_dir(&dir)
+            .env("PWD", &dir)
+            .env("HOME", self.p("home"))
+            .env("XDG_DATA_HOME", self.p("data"))
+            .env("XDG_CACHE_HOME", self.p("cache"))
+            .env("XDG_CONFIG_HOME", self.p("config"))
+            .env("KUBECONFIG", self.p("home/no-kubeconfig"))
+            .env("KDECK_KUBECTL_MIRROR", &self.mirror)
+            .env("PATH", path_var);
+        cmd
+    }
+
+    fn kdeck(&self, cwd: &str, args: &[&str]) -> Output {
+        self.kdeck_env(cwd, args, &[])
+    }
+
+    fn kdeck_env(&self, cwd: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let path = format!(
+            "{}:{}",
+            self.shim_dir().display(),
+            self.p("sysbin").display()
+        );
+        let mut cmd = self.command(Path::new(KDECK), cwd, &path);
+        cmd.args(args).envs(env.iter().copied());
+        cmd.output().unwrap()
+    }
+
+    /// Runs `kubectl ARGS` through the shim with the shim dir first on PATH, then `extra_path`.
+    fn shim(&self, cwd: &str, args: &[&str], extra_path: &str, env: &[(&str, &str)]) -> Output {
+        let path = format!("{}:{extra_path}", self.shim_dir().display());
+        let mut cmd = self.command(&self.shim_dir().join("kubectl"), cwd, &path);
+        cmd.args(args).envs(env.iter().copied());
+        cmd.output().unwrap()
+    }
+
+    fn make_shim(&self) {
+        let out = self.kdeck("home", &["kubectl", "shim-dir"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(
+            text(&out.stdout).trim(),
+            self.shim_dir().display().to_string()
+        );
+    }
+
+    fn write(&self, rel: &str, content: &str) {
+        std::fs::write(self.p(rel), content).unwrap();
+    }
+
+    /// Every file and directory under the kubectl store, relative to it.
+    fn store_entries(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let root = self.p("data/kdeck/kubectl");
+        let mut stack = vec![root.clone()];
+        while let Some(d) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&d) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                out.push(e.path().strip_prefix(&root).unwrap().display().to_string());
+                if e.file_type().unwrap().is_dir() {
+                    stack.push(e.path());
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn assert_installs_nothing(sb: &Sandbox, version: &str, expect_in_error: &[&str]) {
+    let out = sb.kdeck("home", &["kubectl", "install", version]);
+    let err = text(&out.stderr);
+    assert!(!out.status.success(), "install must fail: {err}");
+    for needle in expect_in_error {
+        assert!(
+            err.contains(needle),
+            "error should mention {needle:?}: {err}"
+        );
+    }
+    assert_eq!(
+        sb.store_entries(),
+        Vec::<String>::new(),
+        "nothing may remain after: {err}"
+    );
+    assert!(
+        !sb.p("data/kdeck/kubectl").exists(),
+        "the store directory was created by this install and must go"
+    );
+}
+
+#[test]
+fn install_list_which_pin_uninstall() {
+    let mirror = Mirror::start(good_routes(&[("1.29.4", 3), ("1.30.1", 0)]));
+    let sb = Sandbox::new(&mirror);
+
+    let out = sb.kdeck("home", &["kubectl", "install", "v1.29.4"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("Installed kubectl 1.29.4"),
+        "{}",
+        text(&out.stderr)
+    );
+    let bin = sb.p("data/kdeck/kubectl/1.29.4/kubectl");
+    assert_eq!(std::fs::read(&bin).unwrap(), fake_kubectl("1.29.4", 3));
+    assert_eq!(
+        std::fs::metadata(&bin).unwrap().permissions().mode() & 0o777,
+        0o755
+    );
+    assert!(
+        sb.kdeck("home", &["kubectl", "install", "1.30.1"])
+            .status
+            .success()
+    );
+    assert_eq!(
+        sb.store_entries(),
+        ["1.29.4", "1.29.4/kubectl", "1.30.1", "1.30.1/kubectl"]
+    );
+    // Installing again is a no-op that asks the mirror nothing.
+    let before = mirror.requests().len();
+    let again = sb.kdeck("home", &["kubectl", "install", "1.29.4"]);
+    assert!(again.status.success() && text(&again.stderr).contains("already installed"));
+    assert_eq!(mirror.requests().len(), before);
+
+    // A project with other tools and comments; pin edits only the kubectl line.
+    sb.write(
+        "project/.tool-versions",
+        "# team tools\nnodejs 20.1.0\nkubectl 1.28.0   # old prod\n",
+    );
+    let out = sb.kdeck("project", &["kubectl", "pin", "1.29.4"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::read_to_string(sb.p("project/.tool-versions")).unwrap(),
+        "# team tools\nnodejs 20.1.0\nkubectl 1.29.4   # old prod\n"
+    );
+
+    let list = text(&sb.kdeck("project/a/b", &["kubectl", "list"]).stdout);
+    let lines: Vec<&str> = list.lines().collect();
+    assert!(
+        lines[0].starts_with("* 1.29.4") && lines[0].contains(".tool-versions line 3"),
+        "{list}"
+    );
+    assert_eq!(lines[1], "  1.30.1", "{list}");
+
+    let which = sb.kdeck("project/a/b", &["kubectl", "which"]);
+    assert_eq!(text(&which.stdout).trim(), bin.display().to_string());
+    let reason = text(&which.stderr);
+    assert!(
+        reason.contains(&format!(
+            "{} line 3",
+            sb.p("project/.tool-versions").display()
+        )),
+        "{reason}"
+    );
+
+    // Outside the project nothing is pinned: the system kubectl on PATH.
+    let which = sb.kdeck("home", &["kubectl", "which"]);
+    assert_eq!(
+        text(&which.stdout).trim(),
+        sb.p("sysbin/kubectl").display().to_string()
+    );
+    assert!(text(&which.stderr).contains("nothing pins kubectl here"));
+
+    // A new .tool-versions gets mode 0644 and one line.
+    let out = sb.kdeck("project/a", &["kubectl", "pin", "1.30.1"]);
+    assert!(out.status.success());
+    assert_eq!(
+        std::fs::read_to_string(sb.p("project/a/.tool-versions")).unwrap(),
+        "kubectl 1.30.1\n"
+    );
+    assert_eq!(
+        std::fs::metadata(sb.p("project/a/.tool-versions"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o644
+    );
+    let out = sb.kdeck("project/a", &["kubectl", "pin", "1.31.0"]);
+    assert!(
+        text(&out.stderr).contains("kdeck kubectl install 1.31.0"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = sb.kdeck("home", &["kubectl", "uninstall", "1.30.1"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(sb.store_entries(), ["1.29.4", "1.29.4/kubectl"]);
+    let out = sb.kdeck("home", &["kubectl", "uninstall", "1.30.1"]);
+    assert!(
+        !out.status.success() && text(&out.stderr).contains("not installed (installed: 1.29.4)")
+    );
+}
+
+#[test]
+fn invalid_versions_never_reach_the_mirror() {
+    let mirror = Mirror::start(HashMap::new());
+    let sb = Sandbox::new(&mirror);
+    for bad in ["../../etc", "1.29", "latest", "1.29.4/x"] {
+        let out = sb.kdeck("home", &["kubectl", "install", bad]);
+        assert!(!out.status.success());
+        assert!(
+            text(&out.stderr).contains("is not a kubectl version"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    assert!(mirror.requests().is_empty(), "{:?}", mirror.requests());
+}
+
+#[test]
+fn wrong_checksum_installs_nothing() {
+    let bin = fake_kubectl("1.29.4", 0);
+    let base = format!("/v1.29.4/{}", arch_path());
+    let mut routes = HashMap::new();
+    routes.insert(
+        format!("{base}.sha256"),
+        Reply::Body(format!("{}\n", sha_hex(b"something else")).into_bytes()),
+    );
+    routes.insert(base, Reply::Body(bin));
+    let sb = Sandbox::new(&Mirror::start(routes));
+    assert_installs_nothing(
+        &sb,
+        "1.29.4",
+        &["checksum mismatch", &sha_hex(b"something else")],
+    );
+}
+
+#[test]
+fn not_found_fails_cleanly() {
+    let sb = Sandbox::new(&Mirror::start(HashMap::new()));
+    assert_installs_nothing(
+        &sb,
+        "1.99.0",
+        &["kubectl 1.99.0 is not on the mirror", "404"],
+    );
+    // Checksum present, binary missing.
+    let mut routes = HashMap::new();
+    routes.insert(
+        format!("/v1.29.4/{}.sha256", arch_path()),
+        Reply::Body(sha_hex(b"x").into_bytes()),
+    );
+    let sb = Sandbox::new(&Mirror::start(routes));
+    assert_installs_nothing(&sb, "1.29.4", &["404"]);
+}
+
+#[test]
+fn truncated_and_cut_downloads_leave_nothing() {
+    let bin = fake_kubectl("1.29.4", 0);
+    let base = format!("/v1.29.4/{}", arch_path());
+    let sum = Reply::Body(sha_hex(&bin).into_bytes());
+    let half = bin[..bin.len() / 2].to_vec();
+    let claimed = bin.len();
+    let mut routes = HashMap::new();
+    routes.insert(format!("{base}.sha256"), sum.clone());
+    routes.insert(
+        base.clone(),
+        Reply::Truncated {
+            body: half.clone(),
+            claimed,
+        },
+    );
+    let sb = Sandbox::new(&Mirror::start(routes));
+    assert_installs_nothing(&sb, "1.29.4", &[&format!("of {claimed} bytes")]);
+
+    let mut routes = HashMap::new();
+    routes.insert(format!("{base}.sha256"), sum);
+    routes.insert(base, Reply::Cut(half));
+    let sb = Sandbox::new(&Mirror::start(routes));
+    assert_installs_nothing(&sb, "1.29.4", &["connection broke"]);
+}
+
+#[test]
+fn redirects_are_followed_with_a_limit() {
+    let mut routes = good_routes(&[("1.29.4", 0)]);
+    let base = format!("/v1.29.4/{}", arch_path());
+    let body = routes.remove(&base).unwrap();
+    routes.insert(base.clone(), Reply::Redirect("/cdn/kubectl-1.29.4".into()));
+    routes.insert("/cdn/kubectl-1.29.4".into(), body);
+    let mirror = Mirror::start(routes);
+    let sb = Sandbox::new(&mirror);
+    let out = sb.kdeck("home", &["kubectl", "install", "1.29.4"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        mirror
+            .requests()
+            .contains(&"/cdn/kubectl-1.29.4".to_string())
+    );
+
+    let mut routes = HashMap::new();
+    routes.insert(
+        format!("/v1.30.0/{}.sha256", arch_path()),
+        Reply::Redirect("/loop".into()),
+    );
+    routes.insert("/loop".to_string(), Reply::Redirect("/loop".into()));
+    let sb = Sandbox::new(&Mirror::start(routes));
+    assert_installs_nothing(&sb, "1.30.0", &["redirects"]);
+}
+
+#[test]
+fn shim_runs_the_pinned_version_everywhere() {
+    let sb = Sandbox::new(&Mirror::start(good_routes(&[
+        ("1.29.4", 3),
+        ("1.30.1", 0),
+        ("1.28.2", 5),
+    ])));
+    for v in ["1.29.4", "1.30.1", "1.28.2"] {
+        assert!(
+            sb.kdeck("home", &["kubectl", "install", v])
+                .status
+                .success()
+        );
+    }
+    sb.make_shim();
+    let sys = sb.p("sysbin").display().to_string();
+    let run =
+        |cwd: &str, env: &[(&str, &str)]| sb.shim(cwd, &["get", "pods", "two words"], &sys, env);
+
+    // Nothing pinned: the system kubectl, never the shim itself.
+    let out = run("project/a/b/c", &[]);
+    assert_eq!(
+        text(&out.stdout),
+        "fake kubectl system argv0=kubectl\narg:get\narg:pods\narg:two words\n"
+    );
+
+    // .tool-versions at the top applies in nested directories; args and exit code pass through.
+    sb.write(
+        "project/.tool-versions",
+        "nodejs 20\nkubectl 1.29.4 # team\n",
+    );
+    let out = run("project/a/b/c", &[]);
+    assert_eq!(
+        text(&out.stdout),
+        "fake kubectl 1.29.4 argv0=kubectl\narg:get\narg:pods\narg:two words\n"
+    );
+    assert_eq!(out.status.code(), Some(3));
+
+    // A closer .kdeck.yaml wins over the farther .tool-versions, and needs no `kdeck allow`.
+    sb.write("project/a/.kdeck.yaml", "context: dev\nkubectl: 1.30.1\n");
+    let out = run("project/a/b", &[]);
+    assert!(
+        text(&out.stdout).starts_with("fake kubectl 1.30.1"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0));
+
+    // An even closer .tool-versions with fallbacks: the first installed one wins.
+    sb.write(
+        "project/a/b/.tool-versions",
+        "kubectl 1.31.0 1.28.2 1.29.4\n",
+    );
+    let out = run("project/a/b/c", &[]);
+    assert!(text(&out.stdout).starts_with("fake kubectl 1.28.2"));
+    assert_eq!(out.status.code(), Some(5));
+
+    // `system` as a fallback.
+    sb.write("project/a/b/.tool-versions", "kubectl 1.31.0 system\n");
+    assert!(text(&run("project/a/b/c", &[]).stdout).starts_with("fake kubectl system"));
+
+    // The environment variable beats every file.
+    let out = run("project/a/b/c", &[("KDECK_KUBECTL_VERSION", "1.29.4")]);
+    assert!(text(&out.stdout).starts_with("fake kubectl 1.29.4"));
+
+    // $HOME/.tool-versions is the last resort outside any project.
+    sb.write("home/.tool-versions", "kubectl 1.30.1\n");
+    assert!(text(&run("sysbin", &[]).stdout).starts_with("fake kubectl 1.30.1"));
+
+    // Pinned but not installed: a clear message and exit 1, nothing run.
+    sb.write("project/a/b/.tool-versions", "kubectl 1.31.0\n");
+    let out = run("project/a/b/c", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("kubectl 1.31.0 is pinned by") && err.contains("kdeck kubectl install 1.31.0"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&sb.p("project/a/b/.tool-versions").display().to_string()),
+        "{err}"
+    );
+}
+
+#[test]
+fn shim_never_recurses_into_itself() {
+    let sb = Sandbox::new(&Mirror::start(HashMap::new()));
+    sb.make_shim();
+    // The only kubectl on PATH is the shim (also reachable through a second directory linking to kdeck).
+    let alias = sb.p("alias");
+    std::fs::create_dir(&alias).unwrap();
+    std::os::unix::fs::symlink(KDECK, alias.join("kubectl")).unwrap();
+    let out = sb.shim("home", &["version"], &alias.display().to_string(), &[]);
+    assert_eq!(out.status.code(), Some(127));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("no kubectl on PATH outside kdeck's shim directory"),
+        "{err}"
+    );
+
+    // A wrapper script that calls `kubectl` again loops back through the shim: the depth guard stops it.
+    let wrap = sb.p("wrap");
+    std::fs::create_dir(&wrap).unwrap();
+    std::fs::write(wrap.join("kubectl"), "#!/bin/sh\nexec kubectl \"$@\"\n").unwrap();
+    std::fs::set_permissions(wrap.join("kubectl"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = sb.shim("home", &["version"], &wrap.display().to_string(), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("leads back to the shim"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// A kubeconfig whose current context points at `server` (plain http, token auth).
+fn kubeconfig_for(sb: &Sandbox, server: &str) -> String {
+    let path = sb.p("home/kubeconfig");
+    std::fs::write(
+        &path,
+        format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: test\nclusters:\n- name: c\n  cluster:\n    server: {server}\n\
+             contexts:\n- name: test\n  context:\n    cluster: c\n    user: u\nusers:\n- name: u\n  user:\n    token: t0ken\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn auto_and_which_server_use_the_server_version() {
+    let mut routes = good_routes(&[("1.27.3", 0), ("1.29.4", 0), ("1.31.0", 0)]);
+    routes.insert(
+        "/version".into(),
+        Reply::Body(br#"{"major":"1","minor":"29+","gitVersion":"v1.29.7-gke.100","gitCommit":"","gitTreeState":"","buildDate":"","goVersion":"","compiler":"","platform":"linux/amd64"}"#.to_vec()),
+    );
+    let mirror = Mirror::start(routes);
+    let sb = Sandbox::new(&mirror);
+    for v in ["1.27.3", "1.29.4", "1.31.0"] {
+        assert!(
+            sb.kdeck("home", &["kubectl", "install", v])
+                .status
+                .success()
+        );
+    }
+    sb.make_shim();
+    let kubeconfig = kubeconfig_for(&sb, &mirror.url);
+    let env = [("KUBECONFIG", kubeconfig.as_str())];
+    let version_calls = || {
+        mirror
+            .requests()
+            .iter()
+            .filter(|p| *p == "/version")
+            .count()
+    };
+
+    sb.write("project/.tool-versions", "kubectl 1.27.3\n");
+    let out = sb.kdeck_env("project", &["kubectl", "which", "--server"], &env);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("server: v1.29.7-gke.100 (context \"test\")"),
+        "{err}"
+    );
+    assert!(
+        err.contains("warning: kubectl 1.27.3 is 2 minor versions older than the server (1.29)"),
+        "{err}"
+    );
+
+    sb.write(
+        "project/.tool-versions",
+        "kubectl 1.31.0 # too new for this cluster\n",
+    );
+    let out = sb.kdeck_env("project", &["kubectl", "which", "--server"], &env);
+    assert!(
+        text(&out.stderr).contains("2 minor versions newer"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // `auto`: the installed version closest to the server's 1.29; the answer is cached for the next run.
+    sb.write("project/.tool-versions", "kubectl auto\n");
+    let sys = sb.p("sysbin").display().to_string();
+    // `which --server` above cached the answer; start the shim from an empty cache.
+    std::fs::remove_dir_all(sb.p("cache/kdeck")).unwrap();
+    let before = version_calls();
+    let out = sb.shim("project", &["get", "ns"], &sys, &env);
+    assert!(
+        text(&out.stdout).starts_with("fake kubectl 1.29.4"),
+        "{}",
+        text(&out.stderr)
+    );
+    let after_first = version_calls();
+    let out = sb.shim("project", &["get", "ns"], &sys, &env);
+    assert!(text(&out.stdout).starts_with("fake kubectl 1.29.4"));
+    assert_eq!(after_first, before + 1, "the first run asks the server");
+    assert_eq!(
+        version_calls(),
+        after_first,
+        "the second run must use the cached server version"
+    );
+    let which = sb.kdeck_env("project", &["kubectl", "which"], &env);
+    assert!(
+        text(&which.stderr).contains("auto: closest installed to the server's 1.29"),
+        "{}",
+        text(&which.stderr)
+    );
+}
