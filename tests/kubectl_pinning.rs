@@ -37,6 +37,8 @@ enum Reply {
     /// Chunked body that stops mid-stream without the final chunk.
     Cut(Vec<u8>),
     Redirect(String),
+    /// Sends half of the announced body, then hangs (for interrupting a download in progress).
+    Stall(Vec<u8>),
 }
 
 struct Mirror {
@@ -97,6 +99,16 @@ fn serve(stream: TcpStream, routes: &HashMap<String, Reply>, log: &Mutex<Vec<Str
             .write_all(head("200 OK", "Transfer-Encoding: chunked\r\n").as_bytes())
             .and_then(|_| out.write_all(format!("{:x}\r\n", body.len() * 2).as_bytes()))
             .and_then(|_| out.write_all(body)),
+        Some(Reply::Stall(body)) => {
+            let r = out
+                .write_all(
+                    head("200 OK", &format!("Content-Length: {}\r\n", body.len() * 2)).as_bytes(),
+                )
+                .and_then(|_| out.write_all(body))
+                .and_then(|_| out.flush());
+            std::thread::sleep(std::time::Duration::from_secs(120));
+            r
+        }
         Some(Reply::Redirect(to)) => out.write_all(
             head(
                 "302 Found",
@@ -438,6 +450,52 @@ fn truncated_and_cut_downloads_leave_nothing() {
     routes.insert(base, Reply::Cut(half));
     let sb = Sandbox::new(&Mirror::start(routes));
     assert_installs_nothing(&sb, "1.29.4", &["connection broke"]);
+}
+
+#[test]
+fn interrupted_install_leaves_nothing() {
+    let base = format!("/v1.29.4/{}", arch_path());
+    let mut routes = HashMap::new();
+    routes.insert(
+        format!("{base}.sha256"),
+        Reply::Body(sha_hex(b"whatever").into_bytes()),
+    );
+    routes.insert(base, Reply::Stall(vec![b'x'; 4096]));
+    let sb = Sandbox::new(&Mirror::start(routes));
+    let path = format!("{}:{}", sb.shim_dir().display(), sb.p("sysbin").display());
+    let child = sb
+        .command(Path::new(KDECK), "home", &path)
+        .args(["kubectl", "install", "1.29.4"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait (generously) until the download is under way: its staging directory exists.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while sb.store_entries().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the download never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(
+        sb.store_entries()[0].starts_with(".staging-1.29.4-"),
+        "{:?}",
+        sb.store_entries()
+    );
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("interrupted: kubectl 1.29.4 was not installed"));
+    assert!(
+        !sb.p("data/kdeck/kubectl").exists(),
+        "{:?}",
+        sb.store_entries()
+    );
 }
 
 #[test]
