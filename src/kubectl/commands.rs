@@ -90,12 +90,12 @@ fn list() -> anyhow::Result<i32> {
                 version: Some(a),
                 reason,
                 ..
-            }) if a == v => println!("* {v}  ({reason})"),
+            }) if a == v => println!("* {v}  {reason}"),
             _ => println!("  {v}"),
         }
     }
     match &active {
-        Ok(r) if r.version.is_none() => println!("* system  {}  ({})", r.path.display(), r.reason),
+        Ok(r) if r.version.is_none() => println!("* system  {}: {}", r.path.display(), r.reason),
         Ok(_) => {}
         Err(e) => eprintln!("note: {e}"),
     }
@@ -112,8 +112,7 @@ fn which(global: &GlobalArgs, with_server: bool) -> anyhow::Result<i32> {
     let dir = locate::working_dir().context("cannot determine the current directory")?;
     if !with_server {
         let resolved = locate::resolve_in(&dir, &ServerLookup::CacheOnly)?;
-        println!("{}", resolved.path.display());
-        eprintln!("{}", resolved.reason);
+        print_which(&resolved);
         return Ok(0);
     }
     let set = crate::kubeconfig::KubeconfigSet::load(global.kubeconfig.as_deref())?;
@@ -128,8 +127,7 @@ fn which(global: &GlobalArgs, with_server: bool) -> anyhow::Result<i32> {
         Err(_) => ServerLookup::CacheOnly,
     };
     let resolved = locate::resolve_in(&dir, &lookup)?;
-    println!("{}", resolved.path.display());
-    eprintln!("{}", resolved.reason);
+    print_which(&resolved);
     let server_version = queried.with_context(|| {
         format!(
             "cannot compare with the server of context \"{}\"",
@@ -155,6 +153,15 @@ fn which(global: &GlobalArgs, with_server: bool) -> anyhow::Result<i32> {
         ),
     }
     Ok(0)
+}
+
+/// The path on stdout (for scripts), the reason on stderr.
+fn print_which(resolved: &Resolved) {
+    println!("{}", resolved.path.display());
+    match &resolved.version {
+        Some(v) => eprintln!("kubectl {v}, {}", resolved.reason),
+        None => eprintln!("{}", resolved.reason),
+    }
 }
 
 /// The client version of a kubectl from PATH, by asking it (kdeck did not install it, so only it knows).

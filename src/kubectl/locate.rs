@@ -17,7 +17,7 @@ pub struct Resolved {
     /// `None` for a kubectl from PATH: its version is unknown without running it.
     pub version: Option<Version>,
     pub path: PathBuf,
-    /// One human sentence: which file and line, env var or PATH decided, and how.
+    /// Why, in words: which file and line, env var or PATH decided, and how (`pinned by … line 3`).
     pub reason: String,
 }
 
@@ -182,7 +182,7 @@ pub fn resolve_in(dir: &Path, server: &ServerLookup) -> Result<Resolved, LocateE
     Ok(match choice.target {
         Target::Installed(version) => Resolved {
             path: store::binary(&root, &version),
-            reason: format!("kubectl {version} pinned by {by}{how}"),
+            reason: format!("pinned by {by}{how}"),
             version: Some(version),
         },
         Target::System(path) => Resolved {

@@ -194,8 +194,12 @@ pub fn choose(
     system: &mut dyn FnMut() -> Option<PathBuf>,
     server_minor: &mut dyn FnMut() -> Option<u32>,
 ) -> Result<Choice, Unavailable> {
-    let fallback_note =
-        |i: usize| (i > 0).then(|| format!("fallback #{i}; earlier versions are not available"));
+    let fallback_note = |i: usize| {
+        (i > 0).then(|| {
+            let skipped: Vec<String> = pin.specs[..i].iter().map(Spec::to_string).collect();
+            format!("fallback #{i}: {} not available", skipped.join(", "))
+        })
+    };
     let mut auto_without_server = false;
     for (i, spec) in pin.specs.iter().enumerate() {
         match spec {

@@ -185,7 +185,7 @@ fn pick(
 fn first_available_fallback_wins() {
     let c = pick("1.30.0 1.29.4 1.28.0", &["1.28.0", "1.29.4"], None, None).unwrap();
     assert_eq!(c.target, Target::Installed(v("1.29.4")));
-    assert!(c.note.unwrap().contains("fallback #1"));
+    assert_eq!(c.note.unwrap(), "fallback #1: 1.30.0 not available");
     let c = pick(
         "1.30.0 system 1.28.0",
         &["1.28.0"],
