@@ -345,6 +345,10 @@ fn use_switches_this_shell_only_and_token_writes_go_home() {
         "a_ns",
         "kubectl config view --minify -o jsonpath={..namespace}",
     );
+    a += "kubectl config set-context --current --namespace=tools >/dev/null\n";
+    a += &show("bash", "a_ps1_kubens", "kdeck_ps1");
+    a += "true\n";
+    a += &show("bash", "a_ps1_kept", "kdeck_ps1");
     a += "kubectl config set-credentials u1 --token=new-token >/dev/null\n";
     a += &show(
         "bash",
@@ -372,6 +376,16 @@ fn use_switches_this_shell_only_and_token_writes_go_home() {
     assert_eq!(ra.get("a_ctx"), "prod-eu");
     assert_eq!(ra.get("a_ns"), "kube-system");
     assert_eq!(rb.get("b_ctx"), "dev", "the other shell is not affected");
+    assert_eq!(
+        ra.get("a_ps1_kubens"),
+        "(⎈|prod-eu:tools)",
+        "a namespace change made by kubectl in the shell shows at the next prompt"
+    );
+    assert_eq!(
+        ra.get("a_ps1_kept"),
+        "(⎈|prod-eu:tools)",
+        "and is not undone by the hook"
+    );
     assert_eq!(
         ra.get("a_token"),
         "new-token",
@@ -573,5 +587,45 @@ fn bash_completion_offers_context_names() {
         "prod-eu,prod-us,",
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn bash_fast_path_runs_nothing_until_a_file_changes_sub_second() {
+    let sb = Sandbox::new();
+    let kc = sb.global_kubeconfig();
+    let mut s = String::new();
+    // From here on, any update would be visible as a line on stderr.
+    s += "_kdeck_real_update=$(declare -f _kdeck_update | tail -n +2)\n";
+    s += "eval \"_kdeck_update() { echo UPDATE-''RAN >&2; ${_kdeck_real_update} }\"\n";
+    s += "true\ntrue\ntrue\n";
+    s += "echo '@''quiet=done'\n";
+    // Two changes well within one second: kube-ps1 in bash would miss the second one.
+    s += &format!(
+        "kubectl --kubeconfig '{}' config use-context prod-eu >/dev/null\n",
+        kc.display()
+    );
+    s += &show("bash", "first", "kdeck_ps1");
+    s += &format!(
+        "kubectl --kubeconfig '{}' config use-context dev >/dev/null\n",
+        kc.display()
+    );
+    s += &show("bash", "second", "kdeck_ps1");
+    let out = sb.session("bash", &s, None).unwrap();
+    let before_quiet = out.stderr.split("quiet=done").next().unwrap_or("");
+    assert_eq!(out.get("quiet"), "done");
+    assert_eq!(
+        before_quiet.matches("UPDATE-RAN").count(),
+        0,
+        "nothing changed, so no prompt ran the binary:\n{}",
+        out.stderr
+    );
+    assert_eq!(out.get("first"), "(⎈|prod-eu:default)");
+    assert_eq!(out.get("second"), "(⎈|dev:web)");
+    assert_eq!(
+        out.stderr.matches("UPDATE-RAN").count(),
+        2,
+        "{}",
+        out.stderr
     );
 }

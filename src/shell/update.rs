@@ -9,6 +9,8 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use std::os::unix::fs::OpenOptionsExt;
+
 use anyhow::Context as _;
 
 use crate::cli::{HookUpdateArgs, Shell};
@@ -213,6 +215,7 @@ fn stamp(watch: &[PathBuf], stamp: &Path) -> anyhow::Result<String> {
         overlay::ensure_dir(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let f = std::fs::OpenOptions::new()
+        .mode(0o600)
         .create(true)
         .truncate(false)
         .write(true)

@@ -6,16 +6,19 @@
 
 set -g _kdeck_bin __KDECK_BIN__
 set -g _kdeck_vars __KDECK_VARS__
-set -g _kdeck_state ''
-set -g _kdeck_pwd ''
-set -g _kdeck_kc ''
-set -g _kdeck_vsig ''
-set -g _kdeck_sig ''
-set -g _kdeck_watch
-set -g _kdeck_exist ''
-set -g _kdeck_stamp ''
-set -g _kdeck_overlay ''
-set -g KDECK_PS1 ''
+# Re-sourcing the hook keeps the state, so KUBECONFIG can still be restored.
+if not set -q _kdeck_state
+    set -g _kdeck_state ''
+    set -g _kdeck_pwd ''
+    set -g _kdeck_kc ''
+    set -g _kdeck_vsig ''
+    set -g _kdeck_sig ''
+    set -g _kdeck_watch
+    set -g _kdeck_exist ''
+    set -g _kdeck_stamp ''
+    set -g _kdeck_overlay ''
+    set -g KDECK_PS1 ''
+end
 
 function _kdeck_varsig
     set -l s ''

@@ -6,16 +6,19 @@
 
 _kdeck_bin=__KDECK_BIN__
 _kdeck_vars=(__KDECK_VARS__)
-_kdeck_state=
-_kdeck_pwd=
-_kdeck_kc=
-_kdeck_vsig=
-_kdeck_sig=
-_kdeck_watch=()
-_kdeck_exist=
-_kdeck_stamp=
-_kdeck_overlay=
-KDECK_PS1=
+# Re-evaluating the hook (re-sourcing the rc file) keeps the state, so KUBECONFIG can still be restored.
+if [[ -z ${_kdeck_hooked-} ]]; then
+    _kdeck_state=
+    _kdeck_pwd=
+    _kdeck_kc=
+    _kdeck_vsig=
+    _kdeck_sig=
+    _kdeck_watch=()
+    _kdeck_exist=
+    _kdeck_stamp=
+    _kdeck_overlay=
+    KDECK_PS1=
+fi
 setopt prompt_subst
 
 _kdeck_varsig() {
