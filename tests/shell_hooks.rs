@@ -441,3 +441,46 @@ fn bash_fast_path_runs_nothing_until_a_file_changes_sub_second() {
         out.stderr
     );
 }
+
+#[test]
+fn deny_blocks_silently() {
+    let sb = Sandbox::new();
+    let s = format!(
+        "kdeck deny '{}'\ncd '{}'\n{}",
+        sb.path("proj").display(),
+        sb.path("proj/sub").display(),
+        show("bash", "ctx", "kubectl config current-context")
+    );
+    let out = sb.session("bash", &s, None).unwrap();
+    assert_eq!(out.get("ctx"), "dev");
+    assert!(!out.stderr.contains("is blocked"), "{}", out.stderr);
+    assert!(out.stderr.contains("kdeck: denied"), "{}", out.stderr);
+}
+
+#[test]
+fn gc_removes_files_of_exited_shells_only() {
+    let sb = Sandbox::new();
+    let dir = sb.runtime().join(format!("kdeck-{}", uid()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let dead = dir.join("999999999-42.kubeconfig");
+    std::fs::write(&dead, "current-context: x\n").unwrap();
+    let me = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let start = me
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .nth(19)
+        .unwrap()
+        .to_string();
+    let alive = dir.join(format!("{}-{start}.kubeconfig", std::process::id()));
+    std::fs::write(&alive, "current-context: y\n").unwrap();
+    let out = sb.command(KDECK).arg("gc").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!dead.exists());
+    assert!(alive.exists());
+}
