@@ -362,12 +362,11 @@ fn bash_prompt_toggle_and_cluster_function() {
     assert_eq!(out.get("func"), "(⎈ DEV:web)");
 }
 
-#[test]
-fn bash_completion_offers_context_names() {
-    let sb = Sandbox::new();
+/// A stand-in `kdeck` on PATH for completion tests: the wiring under test is the completion script's,
+/// not the name lister's (which the kubectx face owns).
+fn fake_lister(sb: &Sandbox) -> String {
     let bin = sb.path("fakebin");
     std::fs::create_dir_all(&bin).unwrap();
-    // A stand-in `kdeck` on PATH: the wiring under test is the completion script's, not the lister's.
     let fake = bin.join("kdeck");
     std::fs::write(
         &fake,
@@ -376,16 +375,28 @@ fn bash_completion_offers_context_names() {
     .unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let script = sb.path("complete.bash");
+    format!("{}:/usr/bin:/bin", bin.display())
+}
+
+fn completion_script(sb: &Sandbox, shell: &str) -> std::path::PathBuf {
+    let script = sb.path(&format!("complete.{shell}"));
     let generated = sb
         .command(KDECK)
-        .args(["completions", "bash"])
+        .args(["completions", shell])
         .output()
         .unwrap();
     std::fs::write(&script, generated.stdout).unwrap();
+    script
+}
+
+#[test]
+fn bash_completion_offers_context_names() {
+    let sb = Sandbox::new();
+    let path = fake_lister(&sb);
+    let script = completion_script(&sb, "bash");
     let out = sb
         .command("bash")
-        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .env("PATH", path)
         .arg("-c")
         .arg(format!(
             "source '{}'; COMP_WORDS=(kdeck use prod); COMP_CWORD=2; _kdeck_dynamic kdeck prod use; \
@@ -397,6 +408,38 @@ fn bash_completion_offers_context_names() {
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         "prod-eu,prod-us,",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn fish_completion_offers_context_names() {
+    let sb = Sandbox::new();
+    if Command::new("fish")
+        .arg("-c")
+        .arg("exit 0")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipping fish: not installed (CI installs zsh and fish)");
+        return;
+    }
+    let path = fake_lister(&sb);
+    let script = completion_script(&sb, "fish");
+    let out = sb
+        .command("fish")
+        .env("PATH", path)
+        .arg("-c")
+        .arg(format!(
+            "source '{}'; complete -C'kdeck ctx prod' | string join ,",
+            script.display()
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "prod-eu,prod-us",
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
