@@ -3,9 +3,13 @@
 //! client-go creates `<file>.lock` with O_CREAT|O_EXCL and removes it afterwards; it never waits. We take
 //! the same file, so kubectl and kdeck exclude each other, but we retry for a while and treat a lock older
 //! than [`STALE_AFTER`] as left behind by a killed process (a kubeconfig write takes milliseconds).
+//!
+//! kdeck also writes `<pid>@<host>` into the lock it holds. A waiter on the same host that finds the named
+//! process gone breaks the lock at once instead of waiting out [`STALE_AFTER`], so a `kill -9` or Ctrl-C in
+//! the middle of a write does not stall the next switch. client-go's locks are empty and fall back to age.
 
 use std::fs::OpenOptions;
-use std::io;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -42,9 +46,15 @@ impl FileLock {
         let mut pause = Duration::from_millis(1);
         loop {
             match OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(_) => return Ok(FileLock { path }),
+                Ok(mut f) => {
+                    if let Some(host) = hostname() {
+                        // Best effort: an empty lock still excludes, it just ages out more slowly.
+                        let _ = writeln!(f, "{}@{host}", std::process::id());
+                    }
+                    return Ok(FileLock { path });
+                }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                    if is_stale(&path) {
+                    if is_stale(&path) || holder_is_gone(&path) {
                         // Another waiter may remove it at the same moment; either way we retry.
                         let _ = std::fs::remove_file(&path);
                         continue;
@@ -72,6 +82,32 @@ fn is_stale(path: &Path) -> bool {
         .ok()
         .and_then(|t| SystemTime::now().duration_since(t).ok())
         .is_some_and(|age| age > STALE_AFTER)
+}
+
+/// Whether the lock names a process of this host that no longer exists. Unknown content, another host,
+/// or no procfs all answer "no", leaving the decision to the age check.
+fn holder_is_gone(path: &Path) -> bool {
+    let Ok(content) = std::fs::read_to_string(path) else {
+        return false;
+    };
+    let Some((pid, host)) = content.trim().split_once('@') else {
+        return false;
+    };
+    let Ok(pid) = pid.parse::<u32>() else {
+        return false;
+    };
+    let proc_root = Path::new("/proc");
+    if hostname().as_deref() != Some(host) || !proc_root.join("self").exists() {
+        return false;
+    }
+    !proc_root.join(pid.to_string()).exists()
+}
+
+fn hostname() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty() && !h.contains('@'))
 }
 
 impl Drop for FileLock {
@@ -102,6 +138,38 @@ mod tests {
         drop(held);
         waiter.join().unwrap().unwrap();
         assert!(!lock_path(&file).exists());
+    }
+
+    #[test]
+    fn breaks_the_lock_of_a_dead_process_at_once() {
+        let Some(host) = hostname() else { return };
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config");
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        std::fs::write(lock_path(&file), format!("{dead}@{host}\n")).unwrap();
+        assert!(holder_is_gone(&lock_path(&file)));
+        let held = FileLock::acquire(&file).unwrap();
+        let content = std::fs::read_to_string(lock_path(&file)).unwrap();
+        assert_eq!(content, format!("{}@{host}\n", std::process::id()));
+        drop(held);
+    }
+
+    #[test]
+    fn a_live_holder_on_this_host_is_respected() {
+        let Some(host) = hostname() else { return };
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config");
+        std::fs::write(lock_path(&file), format!("{}@{host}\n", std::process::id())).unwrap();
+        assert!(!holder_is_gone(&lock_path(&file)));
+        std::fs::write(lock_path(&file), "").unwrap();
+        assert!(
+            !holder_is_gone(&lock_path(&file)),
+            "empty (client-go) locks age out"
+        );
+        std::fs::write(lock_path(&file), "1@some-other-host\n").unwrap();
+        assert!(!holder_is_gone(&lock_path(&file)));
     }
 
     #[test]
