@@ -55,9 +55,13 @@ impl FileLock {
                 }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                     if is_stale(&path) || holder_is_gone(&path) {
-                        // Another waiter may remove it at the same moment; either way we retry.
-                        let _ = std::fs::remove_file(&path);
-                        continue;
+                        // Another waiter may remove it at the same moment; either way we retry. A lock
+                        // we cannot remove (a directory, say) must still run into the timeout below.
+                        match std::fs::remove_file(&path) {
+                            Ok(()) => continue,
+                            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                            Err(_) => {}
+                        }
                     }
                     if start.elapsed() > WAIT_FOR {
                         return Err(KubeconfigError::LockTimeout { path });

@@ -78,8 +78,13 @@ pub fn suggest(wanted: &str, candidates: &[String]) -> Vec<String> {
             .cmp(&(b.0, b.1))
             .then_with(|| natural_cmp(a.2, b.2))
     });
+    // Only the best tier: the closest typo matches, or (when nothing is a near typo) the best fuzzy ones.
+    let Some(&(best_tier, best_score, _)) = scored.first() else {
+        return Vec::new();
+    };
     scored
         .into_iter()
+        .take_while(|s| best_tier == 1 || (s.0, s.1) == (best_tier, best_score))
         .take(3)
         .map(|(_, _, c)| c.clone())
         .collect()
@@ -144,7 +149,16 @@ mod tests {
     #[test]
     fn suggests_typos_and_prefixes() {
         let all = names(&["prod-eu", "prod-us", "staging", "dev"]);
-        assert_eq!(suggest("prod-ue", &all)[0], "prod-eu");
+        assert_eq!(
+            suggest("prod-ue", &all),
+            ["prod-eu", "prod-us"],
+            "equally close"
+        );
+        assert_eq!(
+            suggest("prod-eux", &all),
+            ["prod-eu"],
+            "only the closest tier"
+        );
         assert_eq!(suggest("stagin", &all), ["staging"]);
         let prod = suggest("prod", &all);
         assert!(prod.contains(&"prod-eu".to_string()) && prod.contains(&"prod-us".to_string()));

@@ -1,0 +1,394 @@
+//! `kdeck ctx` / `kubectx` driven as a user drives it: kubectx's messages, exit codes and history file,
+//! argv[0] dispatch, passthrough of unknown fields and comments, and bad input that must change nothing.
+
+mod common;
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+
+use common::{Out, Sandbox, contexts_of, kubeconfig_with};
+
+#[test]
+fn switch_previous_current_and_history_file() {
+    let sb = Sandbox::new();
+    let cfg = sb.write(
+        "kube/config",
+        &kubeconfig_with(&["dev", "prod"], Some("dev")),
+    );
+
+    let out = sb.ctx(&[&cfg], &["prod"]);
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""));
+    assert_eq!(out.stderr, "✔ Switched to context \"prod\".\n");
+    assert_eq!(
+        sb.read("cache/kubectx"),
+        "dev",
+        "kubectx's file, no newline"
+    );
+    assert_eq!(sb.ctx(&[&cfg], &["-c"]).stdout, "prod\n");
+
+    let out = sb.ctx(&[&cfg], &["-"]);
+    assert!(out.ok(), "{out:?}");
+    assert_eq!(out.stderr, "✔ Switched to context \"dev\".\n");
+    assert_eq!(sb.read("cache/kubectx"), "prod");
+
+    // Switching to the context in effect changes neither the kubeconfig nor the history.
+    let before = sb.snapshot("");
+    assert!(sb.ctx(&[&cfg], &["dev"]).ok());
+    assert_eq!(sb.snapshot(""), before);
+}
+
+#[test]
+fn history_defaults_to_home_kube_without_xdg_cache_home() {
+    let sb = Sandbox::new();
+    let cfg = sb.write("kube/config", &kubeconfig_with(&["a", "b"], Some("a")));
+    let out: Out = sb
+        .command(&common::kdeck_bin(), &[&cfg])
+        .env_remove("XDG_CACHE_HOME")
+        .args(["ctx", "b"])
+        .output()
+        .unwrap()
+        .into();
+    assert!(out.ok(), "{out:?}");
+    assert_eq!(
+        fs::read_to_string(sb.home().join(".kube/kubectx")).unwrap(),
+        "a"
+    );
+}
+
+#[test]
+fn list_is_natural_order_plain_when_piped_and_coloured_when_forced() {
+    let sb = Sandbox::new();
+    let cfg = sb.write(
+        "kube/config",
+        &kubeconfig_with(&["dev10", "dev2", "prod", "dev1"], Some("dev2")),
+    );
+    let out = sb.ctx(&[&cfg], &[]);
+    assert_eq!(out.stdout, "dev1\ndev2\ndev10\nprod\n");
+    let forced: Out = sb
+        .command(&common::kdeck_bin(), &[&cfg])
+        .env("_KUBECTX_FORCE_COLOR", "1")
+        .arg("ctx")
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(forced.stdout, "dev1\n\x1b[32;1mdev2\x1b[0m\ndev10\nprod\n");
+    let legacy: Out = sb
+        .command(&common::kdeck_bin(), &[&cfg])
+        .env("_KUBECTX_FORCE_COLOR", "1")
+        .env("KUBECTX_CURRENT_FGCOLOR", "\x1b[36m")
+        .arg("ctx")
+        .output()
+        .unwrap()
+        .into();
+    assert!(legacy.stdout.contains("\x1b[36mdev2\x1b[0m"), "{legacy:?}");
+}
+
+#[test]
+fn argv0_kubectx_symlink() {
+    let sb = Sandbox::new();
+    let cfg = sb.write("kube/config", &kubeconfig_with(&["a", "b"], Some("a")));
+    let kubectx = sb.alias("kubectx");
+    let run = |args: &[&str]| -> Out {
+        sb.command(&kubectx, &[&cfg])
+            .args(args)
+            .output()
+            .unwrap()
+            .into()
+    };
+    assert_eq!(run(&[]).stdout, "a\nb\n");
+    let out = run(&["b"]);
+    assert_eq!(out.stderr, "✔ Switched to context \"b\".\n");
+    assert_eq!(run(&["-c"]).stdout, "b\n");
+    let help = run(&["-h"]);
+    assert!(
+        help.ok() && help.stdout.contains("kubectx <NEW_NAME>=<NAME>"),
+        "{help:?}"
+    );
+    assert_eq!(
+        run(&["-V"]).stdout,
+        format!("{}\n", env!("CARGO_PKG_VERSION"))
+    );
+    let out = run(&["-d", "."]);
+    assert!(
+        out.stderr
+            .contains("Use \"kubectx\" to select a new context."),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn unknown_context_suggests_nearest_and_changes_nothing() {
+    let sb = Sandbox::new();
+    let cfg = sb.write(
+        "kube/config",
+        &kubeconfig_with(&["prod-eu", "prod-ap", "staging"], Some("staging")),
+    );
+    let before = sb.snapshot("");
+    let out = sb.ctx(&[&cfg], &["prod-ue"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr,
+        "error: failed to switch context: no context exists with the name: \"prod-ue\"\ndid you mean \"prod-eu\"?\n"
+    );
+    let out = sb.ctx(&[&cfg], &["-d", "stagin"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr,
+        "error: error deleting context \"stagin\": context does not exist\ndid you mean \"staging\"?\n"
+    );
+    assert_eq!(sb.snapshot(""), before);
+}
+
+#[test]
+fn rename_moves_current_and_refuses_existing_names() {
+    let sb = Sandbox::new();
+    let cfg = sb.write("kube/config", &kubeconfig_with(&["a", "b"], Some("a")));
+    let out = sb.ctx(&[&cfg], &["x=."]);
+    assert!(out.ok(), "{out:?}");
+    assert_eq!(out.stderr, "✔ Context a renamed to x.\n");
+    assert_eq!(
+        contexts_of(&cfg).unwrap(),
+        (
+            vec!["x".to_string(), "b".to_string()],
+            Some("x".to_string())
+        )
+    );
+
+    let before = sb.snapshot("");
+    let out = sb.ctx(&[&cfg], &["b=x"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr
+            .starts_with("error: context \"b\" already exists, can't rename \"x\" to it"),
+        "{out:?}"
+    );
+    let out = sb.ctx(&[&cfg], &["y=nope"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr,
+        "error: context \"nope\" not found, can't rename it\n"
+    );
+    assert_eq!(sb.snapshot(""), before);
+}
+
+#[test]
+fn delete_current_context_deletes_and_warns_like_kubectx() {
+    let sb = Sandbox::new();
+    let cfg = sb.write("kube/config", &kubeconfig_with(&["a", "b", "c"], Some("a")));
+    let out = sb.ctx(&[&cfg], &["-d", ".", "b"]);
+    assert!(out.ok(), "{out:?}");
+    assert_eq!(
+        out.stderr,
+        "warning: You deleted the current context. Use \"kdeck ctx\" to select a new context.\n✔ Deleted context a.\n✔ Deleted context b.\n"
+    );
+    // current-context still names the deleted context, as with kubectx and kubectl.
+    assert_eq!(
+        contexts_of(&cfg).unwrap(),
+        (vec!["c".to_string()], Some("a".to_string()))
+    );
+    let text = sb.read("kube/config");
+    assert!(
+        text.contains("a-cluster") && text.contains("a-user"),
+        "clusters and users stay"
+    );
+
+    let out = sb.ctx(&[&cfg], &["-u"]);
+    assert_eq!(out.stderr, "✔ Active context unset for kubectl.\n");
+    let out = sb.ctx(&[&cfg], &["-d", "."]);
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr,
+        "error: error deleting context \"\": can't use '.' as the no active context is set\n"
+    );
+    let out = sb.ctx(&[&cfg], &["-c"]);
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (1, "error: current-context is not set\n")
+    );
+    let out = sb.ctx(&[&cfg], &["-"]);
+    assert_eq!(
+        out.stderr,
+        "error: failed to switch context: no previous context found\n"
+    );
+}
+
+#[test]
+fn unknown_fields_and_comments_survive() {
+    let sb = Sandbox::new();
+    let text = "\
+# my kubeconfig, hand-edited
+apiVersion: v1
+kind: Config
+x-top-level: {keep: me}
+preferences: {colors: true}
+clusters:
+- name: c
+  cluster:
+    server: https://c.example:6443
+    x-cluster-field: 1
+users:
+- name: u
+  user:
+    token: secret # the token
+contexts:
+- name: a # first
+  context:
+    cluster: c
+    user: u
+    x-context-field: [1, 2]
+- name: b
+  context: {cluster: c, user: u}
+current-context: a
+";
+    let cfg = sb.write("kube/config", text);
+    assert!(sb.ctx(&[&cfg], &["b"]).ok());
+    let after = sb.read("kube/config");
+    assert_eq!(
+        after,
+        text.replace("current-context: a", "current-context: b"),
+        "a switch is a one-line edit"
+    );
+
+    // A namespace edit re-serializes the file: every field survives (comments cannot).
+    assert!(sb.ns(&[&cfg], &["team", "-f"]).ok());
+    let after = sb.read("kube/config");
+    for needle in [
+        "x-top-level",
+        "keep: me",
+        "colors: true",
+        "x-cluster-field: 1",
+        "x-context-field",
+        "token: secret",
+        "namespace: team",
+    ] {
+        assert!(after.contains(needle), "{needle} lost:\n{after}");
+    }
+    assert_eq!(
+        fs::metadata(&cfg).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}
+
+#[test]
+fn malformed_yaml_names_file_line_and_column() {
+    let sb = Sandbox::new();
+    let good = sb.write("kube/good", &kubeconfig_with(&["a"], Some("a")));
+    let bad = sb.write(
+        "kube/bad",
+        "apiVersion: v1\ncontexts:\n- name: b\n  context: {cluster: c\ncurrent-context: b\n",
+    );
+    let before = sb.snapshot("");
+    for args in [&["a"][..], &[], &["-c"], &["-u"], &["x=a"], &["-d", "a"]] {
+        let out = sb.ctx(&[&good, &bad], args);
+        assert_eq!(out.code, 1, "{args:?} {out:?}");
+        assert!(
+            out.stderr.contains(&format!(
+                "kubeconfig {} is not valid YAML at line",
+                bad.display()
+            )) && out.stderr.contains("column"),
+            "{args:?} {out:?}"
+        );
+    }
+    assert_eq!(
+        sb.snapshot(""),
+        before,
+        "a broken set of files is never written"
+    );
+}
+
+#[test]
+fn kubeconfig_that_is_a_directory() {
+    let sb = Sandbox::new();
+    let dir = sb.path("kube/config");
+    fs::create_dir_all(&dir).unwrap();
+    let out = sb.ctx(&[&dir], &["a"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr
+            .contains(&format!("cannot read kubeconfig {}", dir.display()))
+            && out.stderr.contains("directory"),
+        "{out:?}"
+    );
+}
+
+/// Root ignores file modes, so "cannot write" is produced honestly another way: a kubeconfig whose name
+/// is so long (250 bytes) that it can be read and locked, but the temp file of the atomic write would
+/// exceed NAME_MAX. The write fails for real, and the file must stay as it was.
+#[test]
+fn failed_write_leaves_the_file_unchanged() {
+    let sb = Sandbox::new();
+    let name = format!("kube/{}", "k".repeat(245));
+    let cfg = sb.write(&name, &kubeconfig_with(&["a", "b"], Some("a")));
+    let before = sb.snapshot("kube");
+    let out = sb.ctx(&[&cfg], &["b"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.starts_with(
+            "error: failed to switch context: failed to save kubeconfig: cannot write kubeconfig"
+        ) && out.stderr.contains("File name too long"),
+        "{out:?}"
+    );
+    assert_eq!(
+        sb.snapshot("kube"),
+        before,
+        "no temp or lock file left either"
+    );
+    assert!(
+        !sb.path("cache/kubectx").exists(),
+        "history is written only after a switch"
+    );
+}
+
+#[test]
+fn no_kubeconfig_and_empty_kubeconfig_variable() {
+    let sb = Sandbox::new();
+    // KUBECONFIG="" means ~/.kube/config, which does not exist.
+    let run = |args: &[&str]| -> Out {
+        sb.command(&common::kdeck_bin(), &[])
+            .env("KUBECONFIG", "")
+            .arg("ctx")
+            .args(args)
+            .output()
+            .unwrap()
+            .into()
+    };
+    let out = run(&[]);
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (0, "warning: kubeconfig file not found\n")
+    );
+    let out = run(&["a"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains(&format!(
+            "kubeconfig file not found: {}",
+            sb.home().join(".kube/config").display()
+        )),
+        "{out:?}"
+    );
+    assert!(!sb.home().join(".kube/config").exists());
+
+    // An empty file is an empty kubeconfig: no contexts, and switching fails cleanly.
+    sb.write("home/.kube/config", "");
+    assert_eq!(run(&[]).stdout, "");
+    let out = run(&["a"]);
+    assert_eq!(
+        out.stderr,
+        "error: failed to switch context: no context exists with the name: \"a\"\n"
+    );
+    assert_eq!(sb.read("home/.kube/config"), "");
+}
+
+#[test]
+fn unsupported_arguments_use_kubectx_wording() {
+    let sb = Sandbox::new();
+    let cfg = sb.write("kube/config", &kubeconfig_with(&["a"], Some("a")));
+    for (args, msg) in [
+        (&["-x"][..], "error: unsupported option '-x'\n"),
+        (&["a", "b"], "error: too many arguments\n"),
+        (&["-d"], "error: '-d' needs arguments\n"),
+    ] {
+        let out = sb.ctx(&[&cfg], args);
+        assert_eq!((out.code, out.stderr.as_str()), (1, msg), "{args:?}");
+    }
+}
