@@ -7,8 +7,13 @@
 //! kdeck also writes `<pid>@<host>` into the lock it holds. A waiter on the same host that finds the named
 //! process gone breaks the lock at once instead of waiting out [`STALE_AFTER`], so a `kill -9` or Ctrl-C in
 //! the middle of a write does not stall the next switch. client-go's locks are empty and fall back to age.
+//!
+//! Breaking a lock is only safe if nobody else can release and re-create it between our look and our
+//! delete (we would delete the new holder's lock). So kdeck processes first serialize among themselves
+//! with `flock` on the kubeconfig's directory, which the kernel drops when a process dies: whoever holds
+//! it is the only kdeck looking at `<file>.lock`, and a kdeck-written lock it finds is a dead one.
 
-use std::fs::OpenOptions;
+use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
@@ -20,10 +25,12 @@ pub const STALE_AFTER: Duration = Duration::from_secs(3);
 /// How long to keep retrying before giving up.
 pub const WAIT_FOR: Duration = Duration::from_secs(10);
 
-/// Holds `<file>.lock` until dropped.
+/// Holds `<file>.lock` (and the directory's writer lock) until dropped.
 #[derive(Debug)]
 pub struct FileLock {
     path: PathBuf,
+    /// The flocked directory handle; released after `<file>.lock` is removed (fields drop after `drop`).
+    _writers: Option<File>,
 }
 
 pub fn lock_path(file: &Path) -> PathBuf {
@@ -43,6 +50,7 @@ impl FileLock {
             })?;
         }
         let start = Instant::now();
+        let writers = serialize_writers(file, start)?;
         let mut pause = Duration::from_millis(1);
         loop {
             match OpenOptions::new().write(true).create_new(true).open(&path) {
@@ -51,7 +59,10 @@ impl FileLock {
                         // Best effort: an empty lock still excludes, it just ages out more slowly.
                         let _ = writeln!(f, "{}@{host}", std::process::id());
                     }
-                    return Ok(FileLock { path });
+                    return Ok(FileLock {
+                        path,
+                        _writers: writers,
+                    });
                 }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                     if is_stale(&path) || holder_is_gone(&path) {
@@ -76,6 +87,34 @@ impl FileLock {
                     });
                 }
             }
+        }
+    }
+}
+
+/// Takes the kdeck-wide writer lock of `file`'s directory. A directory that cannot be opened or a file
+/// system without `flock` leaves only the client-go protocol, as before.
+fn serialize_writers(file: &Path, start: Instant) -> Result<Option<File>, KubeconfigError> {
+    let dir = match file.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let Ok(handle) = File::open(dir) else {
+        return Ok(None);
+    };
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match handle.try_lock() {
+            Ok(()) => return Ok(Some(handle)),
+            Err(TryLockError::WouldBlock) => {
+                if start.elapsed() > WAIT_FOR {
+                    return Err(KubeconfigError::LockTimeout {
+                        path: lock_path(file),
+                    });
+                }
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(20));
+            }
+            Err(TryLockError::Error(_)) => return Ok(None),
         }
     }
 }
@@ -174,6 +213,23 @@ mod tests {
         );
         std::fs::write(lock_path(&file), "1@some-other-host\n").unwrap();
         assert!(!holder_is_gone(&lock_path(&file)));
+    }
+
+    #[test]
+    fn kdeck_writers_in_one_directory_take_turns() {
+        let dir = tempfile::tempdir().unwrap();
+        let held = FileLock::acquire(&dir.path().join("a")).unwrap();
+        let waiter = {
+            let other = dir.path().join("b");
+            std::thread::spawn(move || FileLock::acquire(&other).map(|_| ()))
+        };
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(
+            !waiter.is_finished(),
+            "the directory lock serializes lock breakers"
+        );
+        drop(held);
+        waiter.join().unwrap().unwrap();
     }
 
     #[test]
