@@ -499,3 +499,108 @@ fn twenty_concurrent_writers_lose_nothing() {
     });
     assert_eq!(entries(&cfg).unwrap(), names);
 }
+
+/// Runs `kdeck ctx` on a pseudo-terminal (via util-linux `script`), types `keys`, and reports what the
+/// terminal showed plus the tty modes afterwards, to prove raw mode was undone.
+fn on_a_terminal(sb: &Sandbox, cfg: &std::path::Path, keys: &[u8]) -> Option<String> {
+    use std::io::Write;
+    let script = std::path::Path::new("/usr/bin/script");
+    if !script.exists() {
+        eprintln!("SKIPPED: /usr/bin/script is not installed, so there is no terminal to test on");
+        return None;
+    }
+    let inner = format!(
+        "'{}' ctx; echo \"rc=$?\"; stty -a",
+        common::kdeck_bin().display()
+    );
+    let mut child = sb
+        .command(script, &[cfg])
+        .env("TERM", "xterm")
+        .args(["-qec", &inner, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let screen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let reader = {
+        let screen = std::sync::Arc::clone(&screen);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = std::io::Read::read(&mut stdout, &mut buf) {
+                if n == 0 {
+                    break;
+                }
+                screen.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        })
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    // Type only once the picker is on screen (its "matched/total" counter), as a person would.
+    while !String::from_utf8_lossy(&screen.lock().unwrap()).contains("/3") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the picker never appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    stdin.write_all(keys).unwrap();
+    stdin.flush().unwrap();
+    while child.try_wait().unwrap().is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the picker did not finish"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    drop(stdin);
+    reader.join().unwrap();
+    let text = String::from_utf8_lossy(&screen.lock().unwrap()).into_owned();
+    Some(text)
+}
+
+#[test]
+fn picker_on_a_terminal_switches_and_restores_the_terminal() {
+    let sb = Sandbox::new();
+    let cfg = sb.write(
+        "kube/config",
+        &kubeconfig_with(&["dev", "prod-eu", "prod-us"], Some("dev")),
+    );
+    let Some(screen) = on_a_terminal(&sb, &cfg, b"peu\r") else {
+        return;
+    };
+    assert!(screen.contains("Switched to context"), "{screen}");
+    assert!(screen.contains("rc=0"), "{screen}");
+    assert_eq!(contexts_of(&cfg).unwrap().1.as_deref(), Some("prod-eu"));
+    let modes = screen.rsplit("rc=0").next().unwrap();
+    assert!(
+        modes.contains(" icanon") && modes.contains(" echo ") && !modes.contains("-icanon"),
+        "terminal left in raw mode: {modes}"
+    );
+    assert!(screen.contains("\x1b[?25h"), "cursor shown again");
+}
+
+#[test]
+fn picker_cancel_changes_nothing_and_restores_the_terminal() {
+    let sb = Sandbox::new();
+    let cfg = sb.write(
+        "kube/config",
+        &kubeconfig_with(&["dev", "prod", "test"], Some("dev")),
+    );
+    let before = sb.snapshot("kube");
+    let Some(screen) = on_a_terminal(&sb, &cfg, b"pr\x03") else {
+        return;
+    };
+    assert!(
+        screen.contains("you did not choose any of the options") && screen.contains("rc=1"),
+        "{screen}"
+    );
+    let modes = screen.rsplit("rc=1").next().unwrap();
+    assert!(
+        modes.contains(" icanon") && !modes.contains("-icanon"),
+        "{modes}"
+    );
+    assert_eq!(sb.snapshot("kube"), before);
+}

@@ -27,7 +27,11 @@ pub fn pick(
     style: &Style,
 ) -> io::Result<Option<String>> {
     let tty = OpenOptions::new().read(true).write(true).open("/dev/tty")?;
-    let (cols, term_rows) = terminal::size()?;
+    // A terminal that does not know its size (0x0, some serial consoles) gets the classic 80x24.
+    let (cols, term_rows) = match terminal::size()? {
+        (0, _) | (_, 0) => (80, 24),
+        size => size,
+    };
     let rows = items
         .len()
         .min(MAX_ROWS)
@@ -37,25 +41,30 @@ pub fn pick(
     let stop = Arc::new(AtomicBool::new(false));
     let _signals = SignalFlags::register(&stop);
     let mut guard = TtyGuard::enter(tty, rows)?;
+    let mut cols = usize::from(cols);
+    guard.draw(&picker, cols, style)?;
     loop {
-        guard.draw(&picker, usize::from(cols), style)?;
+        // Polling with a timeout is what lets a termination signal end the picker promptly.
         if stop.load(Ordering::SeqCst) {
             return Ok(None);
         }
         if !event::poll(Duration::from_millis(100))? {
             continue;
         }
-        let key = match event::read()? {
-            Event::Key(k) if k.kind != KeyEventKind::Release => map_key(k),
-            _ => None,
-        };
-        if let Some(key) = key {
-            match picker.handle(key) {
-                Outcome::Continue => {}
-                Outcome::Picked(s) => return Ok(Some(s)),
-                Outcome::Cancelled => return Ok(None),
+        match event::read()? {
+            Event::Key(k) if k.kind != KeyEventKind::Release => {
+                if let Some(key) = map_key(k) {
+                    match picker.handle(key) {
+                        Outcome::Continue => {}
+                        Outcome::Picked(s) => return Ok(Some(s)),
+                        Outcome::Cancelled => return Ok(None),
+                    }
+                }
             }
+            Event::Resize(c, _) if c > 0 => cols = usize::from(c),
+            _ => continue,
         }
+        guard.draw(&picker, cols, style)?;
     }
 }
 
