@@ -6,7 +6,8 @@ mod common;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 
-use common::{Out, Sandbox, contexts_of, kubeconfig_with};
+use common::terminal::on_a_terminal;
+use common::{Jitter, Out, Sandbox, contexts_of, entries, kubeconfig_with};
 
 #[test]
 fn switch_previous_current_and_history_file() {
@@ -64,6 +65,8 @@ fn list_is_natural_order_plain_when_piped_and_coloured_when_forced() {
     );
     let out = sb.ctx(&[&cfg], &[]);
     assert_eq!(out.stdout, "dev1\ndev2\ndev10\nprod\n");
+    let completion = sb.kdeck(&[&cfg], &["__internal", "contexts"]);
+    assert_eq!(completion.stdout, "dev1\ndev2\ndev10\nprod\n");
     let forced: Out = sb
         .command(&common::kdeck_bin(), &[&cfg])
         .env("_KUBECTX_FORCE_COLOR", "1")
@@ -393,35 +396,6 @@ fn unsupported_arguments_use_kubectx_wording() {
     }
 }
 
-/// Context entries of a file, duplicates included, or the parse error.
-fn entries(path: &std::path::Path) -> Result<Vec<String>, String> {
-    let doc = kdeck::kubeconfig::KubeconfigDoc::load(path).map_err(|e| e.to_string())?;
-    Ok(doc
-        .list(kdeck::kubeconfig::Section::Contexts)
-        .iter()
-        .filter_map(|e| kdeck::kubeconfig::entry_name(e).map(str::to_string))
-        .collect())
-}
-
-/// A small deterministic-per-run pseudo-random sequence (xorshift), seeded from the clock and pid.
-struct Jitter(u64);
-
-impl Jitter {
-    fn new() -> Self {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        Jitter(u64::from(nanos) ^ (u64::from(std::process::id()) << 32) | 1)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
-
 #[test]
 fn sigkill_at_random_points_never_breaks_the_kubeconfig() {
     use std::os::unix::process::CommandExt;
@@ -498,67 +472,6 @@ fn twenty_concurrent_writers_lose_nothing() {
         }
     });
     assert_eq!(entries(&cfg).unwrap(), names);
-}
-
-/// Runs `kdeck ctx` on a pseudo-terminal (via util-linux `script`), types `keys`, and reports what the
-/// terminal showed plus the tty modes afterwards, to prove raw mode was undone.
-fn on_a_terminal(sb: &Sandbox, cfg: &std::path::Path, keys: &[u8]) -> Option<String> {
-    use std::io::Write;
-    let script = std::path::Path::new("/usr/bin/script");
-    if !script.exists() {
-        eprintln!("SKIPPED: /usr/bin/script is not installed, so there is no terminal to test on");
-        return None;
-    }
-    let inner = format!(
-        "'{}' ctx; echo \"rc=$?\"; stty -a",
-        common::kdeck_bin().display()
-    );
-    let mut child = sb
-        .command(script, &[cfg])
-        .env("TERM", "xterm")
-        .args(["-qec", &inner, "/dev/null"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let screen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let reader = {
-        let screen = std::sync::Arc::clone(&screen);
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = std::io::Read::read(&mut stdout, &mut buf) {
-                if n == 0 {
-                    break;
-                }
-                screen.lock().unwrap().extend_from_slice(&buf[..n]);
-            }
-        })
-    };
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    // Type only once the picker is on screen (its "matched/total" counter), as a person would.
-    while !String::from_utf8_lossy(&screen.lock().unwrap()).contains("/3") {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the picker never appeared"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    stdin.write_all(keys).unwrap();
-    stdin.flush().unwrap();
-    while child.try_wait().unwrap().is_none() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the picker did not finish"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    drop(stdin);
-    reader.join().unwrap();
-    let text = String::from_utf8_lossy(&screen.lock().unwrap()).into_owned();
-    Some(text)
 }
 
 #[test]

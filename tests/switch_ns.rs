@@ -262,3 +262,20 @@ fn kubens_argv0_and_unsupported_arguments() {
     let (names, current) = contexts_of(&cfg).unwrap();
     assert_eq!((names.len(), current.as_deref()), (2, Some("dev")));
 }
+
+#[test]
+fn completion_names_come_from_the_cluster_or_from_what_kdeck_knows() {
+    let server = FakeApiServer::start(&["default", "web"], Mode::Normal);
+    let (sb, cfg) = setup(&server);
+    let out = sb.kdeck(&[&cfg], &["__internal", "namespaces"]);
+    assert_eq!((out.code, out.stdout.as_str()), (0, "default\nweb\n"));
+
+    let forbidden = FakeApiServer::start(&["default", "web"], Mode::ForbidList);
+    let (sb, cfg) = setup(&forbidden);
+    let out = sb.kdeck(&[&cfg], &["__internal", "namespaces"]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "default\nmonitoring\n")
+    );
+    assert_eq!(out.stderr, "", "completion stays quiet");
+}

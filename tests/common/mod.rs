@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod apiserver;
+pub mod terminal;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -193,4 +194,33 @@ pub fn kubeconfig_with(contexts: &[&str], current: Option<&str>) -> String {
         s.push_str(&format!("current-context: {cur}\n"));
     }
     s
+}
+
+/// Context entries of a file, duplicates included, or the parse error.
+pub fn entries(path: &std::path::Path) -> Result<Vec<String>, String> {
+    let doc = kdeck::kubeconfig::KubeconfigDoc::load(path).map_err(|e| e.to_string())?;
+    Ok(doc
+        .list(kdeck::kubeconfig::Section::Contexts)
+        .iter()
+        .filter_map(|e| kdeck::kubeconfig::entry_name(e).map(str::to_string))
+        .collect())
+}
+
+/// A small deterministic-per-run pseudo-random sequence (xorshift), seeded from the clock and pid.
+pub struct Jitter(pub u64);
+
+impl Jitter {
+    pub fn new() -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        Jitter(u64::from(nanos) ^ (u64::from(std::process::id()) << 32) | 1)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
 }
