@@ -137,7 +137,7 @@ pub fn resource_list(group: &str, version: &str) -> Option<Value> {
 }
 
 /// The aggregated discovery document (`APIGroupDiscoveryList`) for `/api` (core) or `/apis`.
-pub fn aggregated(core: bool) -> Value {
+pub fn aggregated(core: bool, version: &str) -> Value {
     let groups: Vec<&str> = if core { vec![""] } else { GROUPS.to_vec() };
     let items: Vec<Value> = groups
         .iter()
@@ -183,22 +183,31 @@ pub fn aggregated(core: bool) -> Value {
         .collect();
     json!({
         "kind": "APIGroupDiscoveryList",
-        "apiVersion": "apidiscovery.k8s.io/v2",
+        "apiVersion": format!("apidiscovery.k8s.io/{version}"),
         "metadata": {},
         "items": items,
     })
 }
 
-/// The content type of aggregated discovery v2.
-pub const AGGREGATED_CT: &str =
-    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+/// The content type of aggregated discovery in version `v` (`v2` or `v2beta1`).
+pub fn aggregated_content_type(v: &str) -> String {
+    format!("application/json;g=apidiscovery.k8s.io;v={v};as=APIGroupDiscoveryList")
+}
 
-/// True when the Accept header asks for aggregated discovery v2 first.
-pub fn wants_aggregated(accept: &str) -> bool {
-    accept
-        .split(',')
-        .next()
-        .is_some_and(|first| first.contains("as=APIGroupDiscoveryList") && first.contains("v=v2"))
+/// The aggregated discovery version the Accept header asks for first (`v2` or `v2beta1`), if any.
+pub fn wants_aggregated(accept: &str) -> Option<&'static str> {
+    let first = accept.split(',').next()?;
+    let params: Vec<&str> = first.split(';').map(str::trim).collect();
+    if !params.contains(&"as=APIGroupDiscoveryList") || !params.contains(&"g=apidiscovery.k8s.io") {
+        return None;
+    }
+    if params.contains(&"v=v2") {
+        Some("v2")
+    } else if params.contains(&"v=v2beta1") {
+        Some("v2beta1")
+    } else {
+        None
+    }
 }
 
 fn gv_path(group: &str) -> String {
@@ -277,6 +286,30 @@ pub fn openapi_v3_doc(path: &str) -> Option<Value> {
     }))
 }
 
+/// `/openapi/v2` as the gnostic protobuf document kubectl 1.27 and 1.28 insist on fetching before
+/// `apply`: swagger "2.0", an info block and no paths or definitions, so kubectl falls back to its
+/// compiled-in types for strategic merge (as it does for any kind the document lacks).
+pub fn openapi_v2_protobuf() -> Vec<u8> {
+    fn field(num: u8, payload: &[u8]) -> Vec<u8> {
+        let mut v = vec![(num << 3) | 2];
+        let mut len = payload.len();
+        while len >= 0x80 {
+            v.push((len as u8) | 0x80);
+            len >>= 7;
+        }
+        v.push(len as u8);
+        v.extend_from_slice(payload);
+        v
+    }
+    let info = [field(1, b"Kubernetes"), field(2, GIT_VERSION.as_bytes())].concat();
+    [field(1, b"2.0"), field(2, &info), field(8, &[])].concat()
+}
+
+/// The same document as JSON, for clients that ask for it.
+pub fn openapi_v2_json() -> Value {
+    json!({"swagger": "2.0", "info": {"title": "Kubernetes", "version": GIT_VERSION}, "paths": {}, "definitions": {}})
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,10 +332,19 @@ mod tests {
 
     #[test]
     fn aggregated_accept_detection() {
-        assert!(wants_aggregated(
-            "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"
-        ));
-        assert!(!wants_aggregated("application/json"));
+        assert_eq!(
+            wants_aggregated(
+                "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"
+            ),
+            Some("v2")
+        );
+        assert_eq!(
+            wants_aggregated(
+                "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json"
+            ),
+            Some("v2beta1")
+        );
+        assert_eq!(wants_aggregated("application/json"), None);
     }
 
     #[test]

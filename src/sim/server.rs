@@ -74,6 +74,7 @@ pub enum Route {
     GroupList,
     Group(String),
     ResourceList(String, String),
+    OpenApiV2,
     OpenApiV3Index,
     OpenApiV3(String),
     Resource(ResourceRoute),
@@ -101,6 +102,7 @@ pub fn route(path: &str) -> Option<Route> {
         ["healthz"] | ["livez"] | ["readyz"] => return Some(Route::Health),
         ["api"] => return Some(Route::CoreVersions),
         ["apis"] => return Some(Route::GroupList),
+        ["openapi", "v2"] => return Some(Route::OpenApiV2),
         ["openapi", "v3"] => return Some(Route::OpenApiV3Index),
         ["openapi", "v3", rest @ ..] => return Some(Route::OpenApiV3(rest.join("/"))),
         ["api", v] => return Some(Route::ResourceList(String::new(), (*v).to_string())),
@@ -227,9 +229,14 @@ async fn dispatch(sim: &Arc<Sim>, req: Request<Incoming>) -> Result<Response<Bod
     let not_found = ApiError::page_not_found;
     match route {
         Route::Version => Ok(json_response(StatusCode::OK, &discovery::version())),
-        Route::CoreVersions if discovery::wants_aggregated(&accept) => Ok(aggregated(true)),
-        Route::CoreVersions => Ok(json_response(StatusCode::OK, &discovery::api_versions())),
-        Route::GroupList if discovery::wants_aggregated(&accept) => Ok(aggregated(false)),
+        Route::CoreVersions => match discovery::wants_aggregated(&accept) {
+            Some(v) => Ok(aggregated(true, v)),
+            None => Ok(json_response(StatusCode::OK, &discovery::api_versions())),
+        },
+        Route::GroupList if discovery::wants_aggregated(&accept).is_some() => Ok(aggregated(
+            false,
+            discovery::wants_aggregated(&accept).unwrap_or("v2"),
+        )),
         Route::GroupList => Ok(json_response(StatusCode::OK, &discovery::api_group_list())),
         Route::Group(g) => discovery::api_group(&g)
             .map(|v| json_response(StatusCode::OK, &v))
@@ -237,6 +244,12 @@ async fn dispatch(sim: &Arc<Sim>, req: Request<Incoming>) -> Result<Response<Bod
         Route::ResourceList(g, v) => discovery::resource_list(&g, &v)
             .map(|v| json_response(StatusCode::OK, &v))
             .ok_or_else(not_found),
+        Route::OpenApiV2 if accept.contains("protobuf") => Ok(bytes_response(
+            StatusCode::OK,
+            "application/com.github.proto-openapi.spec.v2.v1.0+protobuf",
+            discovery::openapi_v2_protobuf(),
+        )),
+        Route::OpenApiV2 => Ok(json_response(StatusCode::OK, &discovery::openapi_v2_json())),
         Route::OpenApiV3Index => Ok(json_response(
             StatusCode::OK,
             &discovery::openapi_v3_index(),
@@ -254,9 +267,13 @@ async fn dispatch(sim: &Arc<Sim>, req: Request<Incoming>) -> Result<Response<Bod
     }
 }
 
-fn aggregated(core: bool) -> Response<Body> {
-    let bytes = serde_json::to_vec(&discovery::aggregated(core)).unwrap_or_default();
-    bytes_response(StatusCode::OK, discovery::AGGREGATED_CT, bytes)
+fn aggregated(core: bool, version: &str) -> Response<Body> {
+    let bytes = serde_json::to_vec(&discovery::aggregated(core, version)).unwrap_or_default();
+    bytes_response(
+        StatusCode::OK,
+        &discovery::aggregated_content_type(version),
+        bytes,
+    )
 }
 
 fn authenticate(sim: &Sim, req: &Request<Incoming>) -> Result<Role, ApiError> {
