@@ -72,7 +72,6 @@ EOF
 
 echo "== 2. in bash, per prompt (mean of N runs of the PROMPT_COMMAND hook) =="
 KDECK=$KDECK N=$N M=$M PROJ=$tmp/proj KUBE_PS1_SH=${KUBE_PS1_SH:-} bash --norc --noprofile <<'EOF'
-set -u
 eval "$("$KDECK" hook bash)"
 _kdeck_hook
 us() { local t=${EPOCHREALTIME/./}; echo "${t#0}"; }
