@@ -43,6 +43,57 @@ contexts:
   context: {cluster: c-b, user: u-b, namespace: team-b}
 ";
 
+/// A and B as kubectl itself writes files (block style): read by kdeck's fast scanner.
+const A_BLOCK: &str = "\
+apiVersion: v1
+clusters:
+- cluster:
+    certificate-authority: certs/ca-a.crt
+    server: https://a.example:6443
+  name: c-a
+contexts:
+- context:
+    cluster: c-a
+    namespace: from-a
+    user: u-a
+  name: shared
+- context:
+    cluster: c-a
+    user: u-a
+  name: only-a
+current-context: \"\"
+kind: Config
+users:
+- name: u-a
+  user:
+    client-certificate: ../shared/a.crt
+";
+
+const B_BLOCK: &str = "\
+apiVersion: v1
+clusters:
+- cluster:
+    server: https://b.example:6443
+  name: c-b
+contexts:
+- context:
+    cluster: c-b
+    namespace: from-b
+    user: u-b
+  name: shared
+- context:
+    cluster: c-b
+    namespace: team-b
+    user: u-b
+  name: only-b
+current-context: only-b
+kind: Config
+users:
+- name: u-b
+  user:
+    token: b-token
+";
+
 struct Scenario {
     name: &'static str,
     /// Relative path and content (`None` = listed in KUBECONFIG but not existing).
@@ -86,6 +137,24 @@ fn scenarios() -> Vec<Scenario> {
             files: vec![
                 ("one/dir/config", Some(with_current(A, "only-b"))),
                 ("two/config", Some(with_current(B, "shared"))),
+            ],
+        },
+        Scenario {
+            name: "kubectl block style (fast path), current in the second file",
+            files: vec![
+                ("kube/a", Some(A_BLOCK.to_string())),
+                ("kube/b", Some(B_BLOCK.to_string())),
+            ],
+        },
+        Scenario {
+            name: "kubectl block style (fast path), first file without current-context",
+            files: vec![
+                ("kube/missing", None),
+                (
+                    "kube/a",
+                    Some(A_BLOCK.replace("current-context: \"\"\n", "")),
+                ),
+                ("kube/b", Some(B_BLOCK.to_string())),
             ],
         },
         Scenario {

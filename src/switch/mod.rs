@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 pub use error::SwitchError;
 
 use crate::cli::GlobalArgs;
-use crate::kubeconfig::KubeconfigSet;
+use crate::kubeconfig::{KubeconfigSet, QuickView};
 use error::Result;
 use style::{Stream, Style};
 
@@ -113,6 +113,23 @@ impl Session {
             return Err(SwitchError::NoKubeconfigFile(first));
         }
         Ok(set)
+    }
+
+    /// The fast scanner's view of the same files, or `None` when some file needs the full parse (which
+    /// then also produces the precise error for a broken file).
+    fn load_quick(&self) -> Result<Option<QuickView>> {
+        let Some(quick) = QuickView::load(self.explicit.as_deref())? else {
+            return Ok(None);
+        };
+        if quick.existing_files().next().is_none() {
+            let first = quick
+                .files()
+                .next()
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
+            return Err(SwitchError::NoKubeconfigFile(first));
+        }
+        Ok(Some(quick))
     }
 
     fn stdout(&self, text: &str) {
