@@ -101,9 +101,15 @@ impl QuickView {
             return Ok(None);
         };
         let _lock = FileLock::acquire(&target)?;
-        // Re-read under the lock: another writer may have changed the file since we scanned it.
-        let Some(fresh) = read(&target)? else {
-            return Ok(None);
+        // Re-read under the lock: another writer may have changed the file since we scanned it. When it
+        // has not, the scan we have is still right.
+        let loaded = &self.files[index];
+        let fresh = match std::fs::read(&target) {
+            Ok(bytes) if loaded.exists && bytes == loaded.text.as_bytes() => loaded.clone(),
+            _ => match read(&target)? {
+                Some(file) => file,
+                None => return Ok(None),
+            },
         };
         let Some(span) = fresh.skim.current_span.clone().filter(|_| fresh.exists) else {
             return Ok(None);

@@ -8,6 +8,8 @@
 //! `None`, and callers fall back to the full parse. So when it answers, the file is valid YAML with the
 //! shape kubectl requires, and the names and current-context are the ones the full parse would give.
 
+use std::borrow::Cow;
+use std::collections::HashSet;
 use std::ops::Range;
 
 /// What the fast path needs from one file.
@@ -32,7 +34,7 @@ enum Node<'a> {
     Null,
     /// A scalar with its text decoded and whether YAML surely reads it as a string.
     Scalar {
-        value: String,
+        value: Cow<'a, str>,
         is_string: bool,
     },
     EmptyMap,
@@ -202,7 +204,7 @@ fn split_key(content: &str) -> Option<(&str, &str)> {
         .map(|r| (key, r.trim_start_matches(' ')))
 }
 
-fn scalar<'a>(text: &str) -> Option<Node<'a>> {
+fn scalar(text: &str) -> Option<Node<'_>> {
     match text {
         "{}" => return Some(Node::EmptyMap),
         "[]" => return Some(Node::EmptySeq),
@@ -214,7 +216,7 @@ fn scalar<'a>(text: &str) -> Option<Node<'a>> {
             return None;
         }
         return Some(Node::Scalar {
-            value: inner.to_string(),
+            value: Cow::Borrowed(inner),
             is_string: true,
         });
     }
@@ -225,7 +227,7 @@ fn scalar<'a>(text: &str) -> Option<Node<'a>> {
             return None;
         }
         return Some(Node::Scalar {
-            value,
+            value: Cow::Owned(value),
             is_string: true,
         });
     }
@@ -245,7 +247,7 @@ fn scalar<'a>(text: &str) -> Option<Node<'a>> {
         return Some(Node::Null);
     }
     Some(Node::Scalar {
-        value: text.to_string(),
+        value: Cow::Borrowed(text),
         is_string: surely_string(text),
     })
 }
@@ -268,6 +270,7 @@ fn shape(root: Node<'_>) -> Option<Skim> {
         current_context: None,
         current_span: None,
     };
+    let mut seen: HashSet<String> = HashSet::new();
     let Node::Map(entries) = root else {
         return matches!(root, Node::Null).then_some(skim);
     };
@@ -289,8 +292,9 @@ fn shape(root: Node<'_>) -> Option<Skim> {
                     else {
                         return None;
                     };
-                    if key == "contexts" && !skim.context_names.contains(value) {
-                        skim.context_names.push(value.clone());
+                    if key == "contexts" && !seen.contains(value.as_ref()) {
+                        seen.insert(value.to_string());
+                        skim.context_names.push(value.to_string());
                     }
                 }
             }
@@ -300,7 +304,7 @@ fn shape(root: Node<'_>) -> Option<Skim> {
                     value,
                     is_string: true,
                 } => {
-                    skim.current_context = Some(value).filter(|v| !v.is_empty());
+                    skim.current_context = Some(value.into_owned()).filter(|v| !v.is_empty());
                     skim.current_span = Some(span);
                 }
                 _ => return None,
