@@ -89,14 +89,7 @@ impl Session {
             self_name: self_name(tool, subcommand),
             interactive: stdout_tty && !ignore_picker,
             out: Style::detect(Stream::Stdout),
-            out_tty: Style::from_parts(
-                true,
-                std::env::var_os("_KUBECTX_FORCE_COLOR").is_some_and(|v| !v.is_empty()),
-                std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
-                std::env::var("TERM").is_ok_and(|t| t == "dumb"),
-                std::env::var("KUBECTX_CURRENT_FGCOLOR").ok().as_deref(),
-                std::env::var("KUBECTX_CURRENT_BGCOLOR").ok().as_deref(),
-            ),
+            out_tty: Style::from_env(true),
             err: Style::detect(Stream::Stderr),
         }
     }
