@@ -15,6 +15,7 @@
 
 pub mod cli;
 pub mod cluster;
+pub mod config;
 pub mod kubeconfig;
 pub mod kubectl;
 pub mod paths;

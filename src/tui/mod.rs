@@ -3,6 +3,9 @@
 //! Data flows one way: watch events → store → view model → widget; key → action → update → effect →
 //! message. Views never await the network, and background tasks never touch widgets.
 
+pub mod action;
+pub mod keymap;
+
 use crate::cli::{DemoArgs, DescribeArgs, GlobalArgs, TuiArgs};
 
 /// `kdeck` with no subcommand.
