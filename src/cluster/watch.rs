@@ -197,7 +197,7 @@ where
 
 fn keep<K>(_: &mut K) {}
 
-fn generic_row(o: &PartialObjectMeta<DynamicObject>) -> Row {
+pub fn generic_row(o: &PartialObjectMeta<DynamicObject>) -> Row {
     Row {
         key: key_of(&o.metadata),
         cells: vec![

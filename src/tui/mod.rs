@@ -2,9 +2,25 @@
 //!
 //! Data flows one way: watch events → store → view model → widget; key → action → update → effect →
 //! message. Views never await the network, and background tasks never touch widgets.
+//!
+//! - [`app`] and [`update`]: state and `update(Msg) -> Vec<Effect>`, pure and synchronous.
+//! - [`event_loop`]: the terminal, input, coalesced rendering and the effects that do I/O.
+//! - [`render`], [`views`], [`widgets`]: drawing a frame from `&App`.
+//! - [`keymap`], [`theme`], [`action`], [`command`], [`filter`], [`nav`]: the pieces the user configures
+//!   or types.
 
 pub mod action;
+pub mod app;
+pub mod command;
+pub mod filter;
+pub mod input;
 pub mod keymap;
+pub mod nav;
+pub mod render;
+pub mod theme;
+pub mod update;
+pub mod views;
+pub mod widgets;
 
 use crate::cli::{DemoArgs, DescribeArgs, GlobalArgs, TuiArgs};
 
@@ -22,3 +38,8 @@ pub fn run_demo(_global: &GlobalArgs, _args: DemoArgs) -> anyhow::Result<()> {
 pub fn describe_to_stdout(_global: &GlobalArgs, _args: &DescribeArgs) -> anyhow::Result<i32> {
     anyhow::bail!("describe not built yet")
 }
+
+#[cfg(test)]
+mod snapshot_tests;
+#[cfg(test)]
+pub(crate) mod test_support;
