@@ -6,6 +6,7 @@
 //! - [`kubeconfig`]: resolve, merge and write kubeconfig files exactly as kubectl does (pure, no network).
 //! - [`switch`]: the kubectx/kubens faces (`kdeck ctx`, `kdeck ns`, argv[0] `kubectx`/`kubens`).
 //! - [`cluster`]: kube-rs clients built from the merged kubeconfig, watch stores and actions.
+//! - [`describe`]: native describers (`kubectl describe` output) for the TUI and `kdeck describe`.
 //! - [`sim`]: the simulated apiserver behind `kdeck sim serve` and `kdeck demo`.
 //! - [`tui`]: the full-screen app loop, views, widgets, themes and keymaps.
 //! - [`shell`]: prompt segment, shell hooks, per-shell and per-directory contexts, trust.
@@ -15,7 +16,11 @@
 
 pub mod cli;
 pub mod cluster;
+<<<<<<< HEAD
 pub mod config;
+=======
+pub mod describe;
+>>>>>>> main
 pub mod kubeconfig;
 pub mod kubectl;
 pub mod paths;

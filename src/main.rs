@@ -43,7 +43,7 @@ fn main() -> ExitCode {
         Some(Command::Deny { dir }) => kdeck::shell::deny(dir).map(|()| 0),
         Some(Command::Gc) => kdeck::shell::gc().map(|()| 0),
         Some(Command::Kubectl(cmd)) => kdeck::kubectl::run(&cli.global, cmd),
-        Some(Command::Describe(args)) => kdeck::tui::describe_to_stdout(&cli.global, &args),
+        Some(Command::Describe(args)) => kdeck::describe::run_cli(&cli.global, &args),
         Some(Command::Completions { shell }) => {
             kdeck::shell::completions(shell, &mut Cli::command()).map(|()| 0)
         }

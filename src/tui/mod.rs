@@ -22,7 +22,7 @@ pub mod update;
 pub mod views;
 pub mod widgets;
 
-use crate::cli::{DemoArgs, DescribeArgs, GlobalArgs, TuiArgs};
+use crate::cli::{DemoArgs, GlobalArgs, TuiArgs};
 
 /// `kdeck` with no subcommand.
 pub fn run(_global: &GlobalArgs, _args: &TuiArgs) -> anyhow::Result<()> {
@@ -32,11 +32,6 @@ pub fn run(_global: &GlobalArgs, _args: &TuiArgs) -> anyhow::Result<()> {
 /// `kdeck demo`.
 pub fn run_demo(_global: &GlobalArgs, _args: DemoArgs) -> anyhow::Result<()> {
     anyhow::bail!("demo not built yet")
-}
-
-/// `kdeck describe KIND NAME`.
-pub fn describe_to_stdout(_global: &GlobalArgs, _args: &DescribeArgs) -> anyhow::Result<i32> {
-    anyhow::bail!("describe not built yet")
 }
 
 #[cfg(test)]
