@@ -16,11 +16,8 @@
 
 pub mod cli;
 pub mod cluster;
-<<<<<<< HEAD
 pub mod config;
-=======
 pub mod describe;
->>>>>>> main
 pub mod kubeconfig;
 pub mod kubectl;
 pub mod paths;
