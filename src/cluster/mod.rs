@@ -10,6 +10,7 @@ pub mod columns;
 pub mod discovery;
 pub mod kinds;
 pub mod rows;
+pub mod session;
 pub mod store;
 pub mod watch;
 

@@ -12,21 +12,106 @@
 pub mod action;
 pub mod app;
 pub mod command;
+pub mod effects;
+pub mod event_loop;
 pub mod filter;
 pub mod input;
 pub mod keymap;
 pub mod nav;
+pub mod reload;
 pub mod render;
 pub mod theme;
 pub mod update;
 pub mod views;
 pub mod widgets;
 
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context as _;
+
 use crate::cli::{DemoArgs, GlobalArgs, TuiArgs};
+use crate::config::Config;
+use crate::kubeconfig::KubeconfigSet;
+use app::{App, Options};
+use keymap::Keymap;
+use theme::Theme;
 
 /// `kdeck` with no subcommand.
-pub fn run(_global: &GlobalArgs, _args: &TuiArgs) -> anyhow::Result<()> {
-    anyhow::bail!("TUI not built yet")
+pub fn run(global: &GlobalArgs, args: &TuiArgs) -> anyhow::Result<()> {
+    let set = KubeconfigSet::load(global.kubeconfig.as_deref())
+        .context("cannot load kubeconfig (fix the file named above, or pass --kubeconfig)")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let result = runtime.block_on(open(set, global.kubeconfig.clone(), args));
+    // Input and watch tasks may still be parked; the terminal is already restored, so do not wait.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    result
+}
+
+/// `readonly: true` in the nearest `.kdeck.yaml`. Honoured without trust: it can only restrict.
+fn dir_readonly() -> bool {
+    std::env::current_dir()
+        .ok()
+        .and_then(|d| crate::shell::dirconfig::find_nearest(&d).ok().flatten())
+        .and_then(|f| f.parse().ok())
+        .is_some_and(|c| c.readonly)
+}
+
+/// Opens the TUI on `set`. Must run inside a tokio runtime. The first connection (and with it any exec
+/// credential plugin) happens before the terminal is switched to raw mode.
+pub async fn open(
+    set: KubeconfigSet,
+    explicit: Option<PathBuf>,
+    args: &TuiArgs,
+) -> anyhow::Result<()> {
+    let (config, config_err) = Config::load();
+    let (theme, theme_err) = Theme::load_or_default(args.theme.as_deref().unwrap_or(&config.theme));
+    let (keymap, keymap_err) =
+        Keymap::load_or_default(args.keymap.as_deref().unwrap_or(&config.keymap));
+    let problems: Vec<String> = [
+        config_err.map(|e| format!("config: {e}; using defaults")),
+        theme_err.map(|e| format!("{e}; using the default theme")),
+        keymap_err.map(|e| format!("{e}; using the default keymap")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    for p in &problems {
+        eprintln!("kdeck: {p}");
+    }
+    let context = args
+        .context
+        .clone()
+        .or_else(|| set.current_context().map(str::to_string));
+    let preconnected = match context {
+        Some(c) if set.has_context(&c) => {
+            let r = crate::cluster::session::connect(&set, &c).await;
+            Some((c, r))
+        }
+        _ => None,
+    };
+    let options = Options {
+        context: args.context.clone(),
+        namespace: args.namespace.clone(),
+        all_namespaces: args.all_namespaces,
+        readonly: args.readonly || dir_readonly(),
+        command: args.command.clone(),
+    };
+    let mut app = App::new(set, config, theme, keymap, options);
+    if let Some(p) = problems.last() {
+        app.set_flash(p.clone(), true);
+    }
+    let terminal = ratatui::init();
+    let setup = event_loop::LoopSetup {
+        explicit_kubeconfig: explicit,
+        preconnected,
+    };
+    let result = event_loop::run(app, terminal, setup).await;
+    ratatui::restore();
+    result
 }
 
 /// `kdeck demo`.

@@ -3,6 +3,8 @@
 use crate::cluster::kinds::KindSpec;
 use crate::cluster::watch::WatchTarget;
 
+// Few of these exist at once (the current view and the back stack), so boxing buys nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ViewSpec {
     /// The kubeconfig's contexts (local; no watch).

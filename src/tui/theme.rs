@@ -37,10 +37,9 @@ pub struct ThemeError {
 /// Parses `"FG on BG mod mod"`.
 pub fn parse_style(text: &str) -> Result<Style, String> {
     let mut style = Style::default();
-    let mut words = text.split_whitespace().peekable();
     let mut expect_bg = false;
     let mut first_color = true;
-    while let Some(w) = words.next() {
+    for w in text.split_whitespace() {
         let lower = w.to_ascii_lowercase();
         let modifier = match lower.as_str() {
             "bold" => Some(Modifier::BOLD),
