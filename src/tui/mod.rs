@@ -123,3 +123,5 @@ pub fn run_demo(_global: &GlobalArgs, _args: DemoArgs) -> anyhow::Result<()> {
 mod snapshot_tests;
 #[cfg(test)]
 pub(crate) mod test_support;
+#[cfg(test)]
+mod app_tests;
