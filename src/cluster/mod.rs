@@ -12,6 +12,7 @@ pub mod kinds;
 pub mod rows;
 pub mod session;
 pub mod store;
+pub mod table_watch;
 pub mod watch;
 
 pub use client::{ClientError, client_config, connect};

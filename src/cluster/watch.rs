@@ -1,9 +1,8 @@
 //! Watch tasks: one kube-runtime watcher per open view, turning objects into rows off the UI task and
 //! sending [`Delta`]s over a channel. Dropping the [`WatchHandle`] stops the watch.
 //!
-//! Typed kinds go through a reflector (its store is kept on the handle for later object lookups, with
-//! managedFields and secret values stripped on ingest). Generic kinds are watched as metadata only,
-//! since NAME and AGE are all their table needs. The watcher relists on its own after a 410 or a
+//! Typed kinds go through a reflector (managedFields and secret values are stripped on ingest).
+//! Generic kinds are watched as server-side Tables ([`super::table_watch`]) for their printer columns. The watcher relists on its own after a 410 or a
 //! dropped stream; its `Init … InitDone` sequence becomes one `Delta::Reset`, so the store resyncs
 //! atomically.
 
@@ -14,17 +13,16 @@ use futures::{Stream, StreamExt};
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::core::v1::{ConfigMap, Event, Namespace, Node, Pod, Secret, Service};
 use kube::Resource;
-use kube::api::{Api, ApiResource, DynamicObject};
-use kube::core::PartialObjectMeta;
+use kube::api::Api;
 use kube::runtime::watcher::{self, Event as WEvent};
 use kube::runtime::{WatchStreamExt, reflector};
 use serde::de::DeserializeOwned;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
-use super::columns::{core, key_of, labels_of, name_of, pods, secs, workloads};
+use super::columns::{core, key_of, pods, workloads};
 use super::kinds::{Builtin, KindSpec};
-use super::rows::{Cell, Row, Tone};
+use super::rows::Row;
 use super::store::Delta;
 
 /// Page size of the initial list, as kubectl's default `--chunk-size`.
@@ -44,6 +42,8 @@ pub enum WatchNote {
     Error(WatchFailure),
     /// Events flow again after an error.
     Recovered,
+    /// The server's printer columns for a generic kind (sent before its first rows).
+    Columns(Vec<super::rows::Column>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -197,19 +197,6 @@ where
 
 fn keep<K>(_: &mut K) {}
 
-pub fn generic_row(o: &PartialObjectMeta<DynamicObject>) -> Row {
-    Row {
-        key: key_of(&o.metadata),
-        cells: vec![
-            Cell::text(name_of(&o.metadata)),
-            Cell::Age(secs(o.metadata.creation_timestamp.as_ref())),
-        ],
-        tone: Tone::Normal,
-        labels: labels_of(&o.metadata),
-        selector: None,
-    }
-}
-
 /// Starts watching `target` for view `view`. Must be called inside a tokio runtime.
 pub fn spawn(
     client: kube::Client,
@@ -256,24 +243,7 @@ pub fn spawn(
         Some(Builtin::Namespaces) => {
             typed::<Namespace>(Api::all(client), t, core::namespace_row, keep, view, tx)
         }
-        None => {
-            let ar = ApiResource {
-                group: t.kind.group.clone(),
-                version: t.kind.version.clone(),
-                api_version: t.kind.api_version(),
-                kind: t.kind.kind.clone(),
-                plural: t.kind.plural.clone(),
-            };
-            let api: Api<PartialObjectMeta<DynamicObject>> = match (&t.namespace, t.kind.namespaced)
-            {
-                (Some(ns), true) => Api::namespaced_with(client, ns, &ar),
-                _ => Api::all_with(client, &ar),
-            };
-            let stream = watcher::watcher(api, config(t))
-                .default_backoff()
-                .modify(|o| o.metadata.managed_fields = None);
-            tokio::spawn(pump(stream, generic_row, view, tx))
-        }
+        None => super::table_watch::spawn(client, t, view, tx),
     };
     WatchHandle { task }
 }

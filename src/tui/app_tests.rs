@@ -81,9 +81,15 @@ fn history_keys_rerun_commands() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = connected_app(dir.path());
     keys(&mut app, ":deploy<enter>:svc<enter>");
-    assert_eq!(watch_target(&keys(&mut app, "[")).kind.plural, "deployments");
+    assert_eq!(
+        watch_target(&keys(&mut app, "[")).kind.plural,
+        "deployments"
+    );
     assert_eq!(watch_target(&keys(&mut app, "]")).kind.plural, "services");
-    assert_eq!(watch_target(&keys(&mut app, "-")).kind.plural, "deployments");
+    assert_eq!(
+        watch_target(&keys(&mut app, "-")).kind.plural,
+        "deployments"
+    );
     // Up in command mode recalls the last command.
     keys(&mut app, ":<up>");
     assert!(matches!(&app.mode, Mode::Command(l) if l.text == "deploy"));
@@ -94,10 +100,14 @@ fn ctx_switches_inside_kdeck_and_pods_at_ctx_opens_after_connect() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = connected_app(dir.path());
     let eff = keys(&mut app, ":deploy @prod-eu-1<enter>");
-    assert!(eff.contains(&Effect::Connect { context: "prod-eu-1".into() }));
+    assert!(eff.contains(&Effect::Connect {
+        context: "prod-eu-1".into()
+    }));
     let eff = app.update(Msg::Connected {
         context: "prod-eu-1".into(),
-        result: Ok(ServerInfo { git_version: "v1.31.0".into() }),
+        result: Ok(ServerInfo {
+            git_version: "v1.31.0".into(),
+        }),
     });
     assert_eq!(watch_target(&eff).kind.plural, "deployments");
     assert!(app.session.guarded, "prod contexts are guarded by default");
@@ -119,7 +129,10 @@ fn selection_follows_its_row_while_rows_arrive() {
     let mut early = pod_rows()[0].clone();
     early.key = crate::cluster::rows::RowKey::new("shop", "aaa");
     let view = app.view.id;
-    app.update(Msg::Watch(WatchMsg { view, note: WatchNote::Delta(Delta::Upsert(early)) }));
+    app.update(Msg::Watch(WatchMsg {
+        view,
+        note: WatchNote::Delta(Delta::Upsert(early)),
+    }));
     assert_eq!(app.selected_row().unwrap().key, before);
 }
 
@@ -129,18 +142,29 @@ fn stale_view_notes_are_ignored_and_errors_set_connection_state() {
     let mut app = connected_app(dir.path());
     let old = app.view.id;
     keys(&mut app, ":svc<enter>");
-    app.update(Msg::Watch(WatchMsg { view: old, note: WatchNote::Delta(Delta::Reset(pod_rows())) }));
+    app.update(Msg::Watch(WatchMsg {
+        view: old,
+        note: WatchNote::Delta(Delta::Reset(pod_rows())),
+    }));
     assert_eq!(app.view.store.len(), 0);
     let view = app.view.id;
-    let err = |code| Msg::Watch(WatchMsg {
-        view,
-        note: WatchNote::Error(WatchFailure { code, message: "boom".into() }),
-    });
+    let err = |code| {
+        Msg::Watch(WatchMsg {
+            view,
+            note: WatchNote::Error(WatchFailure {
+                code,
+                message: "boom".into(),
+            }),
+        })
+    };
     app.update(err(Some(410)));
     assert_eq!(app.connection, Connection::Connected);
     app.update(err(Some(503)));
     assert!(matches!(app.connection, Connection::Lost(_)));
-    app.update(Msg::Watch(WatchMsg { view, note: WatchNote::Recovered }));
+    app.update(Msg::Watch(WatchMsg {
+        view,
+        note: WatchNote::Recovered,
+    }));
     assert_eq!(app.connection, Connection::Connected);
     let eff = app.update(err(Some(403)));
     assert!(eff.contains(&Effect::ListNamespaces));
@@ -158,7 +182,10 @@ fn filter_esc_clears_then_goes_back() {
     assert!(keys(&mut app, "<esc>").is_empty());
     assert_eq!(app.view.store.visible_len(), 6);
     assert!(matches!(app.view.spec, ViewSpec::Resource { .. }));
-    assert_eq!(watch_target(&keys(&mut app, "<esc>")).namespace.as_deref(), Some("shop"));
+    assert_eq!(
+        watch_target(&keys(&mut app, "<esc>")).namespace.as_deref(),
+        Some("shop")
+    );
 }
 
 #[test]

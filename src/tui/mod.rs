@@ -120,8 +120,8 @@ pub fn run_demo(_global: &GlobalArgs, _args: DemoArgs) -> anyhow::Result<()> {
 }
 
 #[cfg(test)]
+mod app_tests;
+#[cfg(test)]
 mod snapshot_tests;
 #[cfg(test)]
 pub(crate) mod test_support;
-#[cfg(test)]
-mod app_tests;

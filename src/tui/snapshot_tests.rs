@@ -5,13 +5,13 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Modifier;
-use serde_json::json;
 
 use super::app::{App, Msg, Options};
 use super::render;
 use super::test_support::*;
 use crate::cluster::kinds::KindSpec;
-use crate::cluster::watch::{WatchFailure, WatchMsg, WatchNote, generic_row};
+use crate::cluster::rows::{Cell, Column, Row, RowKey, Tone};
+use crate::cluster::watch::{WatchFailure, WatchMsg, WatchNote};
 
 fn frame(app: &App, w: u16, h: u16) -> Buffer {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
@@ -91,17 +91,34 @@ fn generic_kind_from_discovery() {
         short_names: vec!["wd".into()],
         builtin: None,
     }]));
-    let rows = ["alpha", "beta"]
+    keys(&mut app, ":wd<enter>");
+    let view = app.view.id;
+    let cols = vec![
+        Column::new("NAME"),
+        Column::new("SIZE"),
+        Column::wide("OWNER"),
+        Column::new("AGE"),
+    ];
+    app.update(Msg::Watch(WatchMsg {
+        view,
+        note: WatchNote::Columns(cols),
+    }));
+    let rows: Vec<Row> = [("alpha", "3"), ("beta", "12")]
         .iter()
-        .map(|n| {
-            generic_row(
-                &serde_json::from_value(json!({"apiVersion": "example.com/v1", "kind": "Widget",
-                "metadata": {"name": n, "namespace": "shop", "creationTimestamp": ts(4000)}}))
-                .unwrap(),
-            )
+        .map(|(n, size)| Row {
+            key: RowKey::new("shop", n),
+            cells: vec![
+                Cell::text(*n),
+                Cell::text(*size),
+                Cell::text("team-a"),
+                Cell::Age(Some(NOW - 4000)),
+            ],
+            tone: Tone::Normal,
+            labels: Default::default(),
+            selector: None,
         })
         .collect();
-    open(&mut app, "wd", rows);
+    feed(&mut app, rows);
     snap!("view_generic_widgets", text(&app));
 }
 

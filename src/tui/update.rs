@@ -389,6 +389,10 @@ impl App {
                 self.clamp_selection();
                 vec![]
             }
+            WatchNote::Columns(cols) => {
+                self.view.columns = cols;
+                vec![]
+            }
             WatchNote::Recovered => {
                 self.connection = Connection::Connected;
                 vec![]
