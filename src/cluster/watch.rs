@@ -1,7 +1,9 @@
 //! Watch tasks: one kube-runtime watcher per open view, turning objects into rows off the UI task and
 //! sending [`Delta`]s over a channel. Dropping the [`WatchHandle`] stops the watch.
 //!
-//! Typed kinds go through a reflector (managedFields and secret values are stripped on ingest).
+//! Typed kinds use kube-runtime's watcher; each object is turned into a row as it arrives and then
+//! dropped, so a view of 50k pods holds 50k rows, not 50k pod objects (managedFields and secret values
+//! are stripped on ingest all the same). Actions that need a whole object GET it.
 //! Generic kinds are watched as server-side Tables ([`super::table_watch`]) for their printer columns. The watcher relists on its own after a 410 or a
 //! dropped stream; its `Init … InitDone` sequence becomes one `Delta::Reset`, so the store resyncs
 //! atomically.
@@ -14,8 +16,8 @@ use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet}
 use k8s_openapi::api::core::v1::{ConfigMap, Event, Namespace, Node, Pod, Secret, Service};
 use kube::Resource;
 use kube::api::Api;
+use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event as WEvent};
-use kube::runtime::{WatchStreamExt, reflector};
 use serde::de::DeserializeOwned;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
@@ -184,14 +186,12 @@ where
     K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
     K::DynamicType: Default + Eq + Hash + Clone,
 {
-    let (_reader, writer) = reflector::store();
     let stream = watcher::watcher(api, config(t))
         .default_backoff()
         .modify(move |o: &mut K| {
             o.meta_mut().managed_fields = None;
             strip(o);
         });
-    let stream = reflector(writer, stream);
     tokio::spawn(pump(stream, to_row, view, tx))
 }
 

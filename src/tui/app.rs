@@ -12,7 +12,7 @@ use super::command::History;
 use super::filter::Filter;
 use super::input::LineInput;
 use super::keymap::Keymap;
-use super::nav::{NavStack, ViewSpec};
+use super::nav::{NavEntry, NavStack, ViewSpec};
 use super::theme::Theme;
 use crate::cluster::kinds::{KindRegistry, KindSpec};
 use crate::cluster::rows::Column;
@@ -300,13 +300,22 @@ impl App {
 
     /// Opens `spec`, remembering the current view for `esc`.
     pub(crate) fn open(&mut self, spec: ViewSpec) -> Vec<Effect> {
-        self.nav.push(self.view.spec.clone());
+        self.nav.push(NavEntry {
+            spec: self.view.spec.clone(),
+            filter: self.view.filter_text.clone(),
+        });
         self.show(spec)
     }
 
     pub(crate) fn back(&mut self) -> Vec<Effect> {
         match self.nav.pop() {
-            Some(spec) => self.show(spec),
+            Some(entry) => {
+                let effects = self.show(entry.spec);
+                if !entry.filter.is_empty() {
+                    self.set_filter(&entry.filter);
+                }
+                effects
+            }
             None => vec![],
         }
     }

@@ -42,6 +42,15 @@ fn deployment_drills_down_to_its_pods_and_esc_goes_back() {
     assert_eq!(t.namespace.as_deref(), Some("shop"));
     let eff = keys(&mut app, "<esc>");
     assert_eq!(watch_target(&eff).kind.plural, "deployments");
+    feed(&mut app, deployment_rows());
+    keys(&mut app, "/we<enter>");
+    assert_eq!(
+        watch_target(&keys(&mut app, "<enter>")).labels.as_deref(),
+        Some("app=web")
+    );
+    keys(&mut app, "<esc>");
+    assert_eq!(app.view.filter_text, "we", "going back restores the filter");
+    keys(&mut app, "<esc>");
     let eff = keys(&mut app, "<esc>");
     assert_eq!(watch_target(&eff).kind.plural, "pods");
 }

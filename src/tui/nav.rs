@@ -102,26 +102,33 @@ impl ViewSpec {
     }
 }
 
+/// A view left behind, with the filter it had, so `esc` returns to exactly what was on screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NavEntry {
+    pub spec: ViewSpec,
+    pub filter: String,
+}
+
 /// Views left behind by drill-downs and commands; `esc` returns to the last one.
 #[derive(Debug, Clone, Default)]
 pub struct NavStack {
-    stack: Vec<ViewSpec>,
+    stack: Vec<NavEntry>,
 }
 
 impl NavStack {
     const MAX: usize = 32;
 
-    pub fn push(&mut self, spec: ViewSpec) {
-        if self.stack.last() == Some(&spec) {
+    pub fn push(&mut self, entry: NavEntry) {
+        if self.stack.last() == Some(&entry) {
             return;
         }
-        self.stack.push(spec);
+        self.stack.push(entry);
         if self.stack.len() > Self::MAX {
             self.stack.remove(0);
         }
     }
 
-    pub fn pop(&mut self) -> Option<ViewSpec> {
+    pub fn pop(&mut self) -> Option<NavEntry> {
         self.stack.pop()
     }
 
