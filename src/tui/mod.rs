@@ -114,13 +114,34 @@ pub async fn open(
     result
 }
 
-/// `kdeck demo`.
-pub fn run_demo(_global: &GlobalArgs, _args: DemoArgs) -> anyhow::Result<()> {
-    anyhow::bail!("demo not built yet")
+/// `kdeck demo`: the simulated cluster in-process (the built-in lively scenario unless `--scenario` or
+/// `--pods` say otherwise) and the TUI on its kubeconfig. Needs no cluster, kubeconfig or network.
+pub fn run_demo(_global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<()> {
+    let scenario = crate::sim::scenario_from_args(args.scenario.as_deref(), args.pods)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let result = runtime.block_on(async {
+        let sim = crate::sim::start(crate::sim::SimOptions {
+            listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+            kubeconfig_out: None,
+            scenario,
+        })
+        .await
+        .context("cannot start the simulated cluster")?;
+        let path = sim.kubeconfig_path().to_path_buf();
+        let result = match KubeconfigSet::load(Some(&path)) {
+            Ok(set) => open(set, Some(path), &args.tui).await,
+            Err(e) => Err(anyhow::Error::new(e).context("reading the demo kubeconfig")),
+        };
+        sim.shutdown().await;
+        result
+    });
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    result
 }
 
-#[cfg(test)]
-mod app_tests;
 #[cfg(test)]
 mod snapshot_tests;
 #[cfg(test)]
