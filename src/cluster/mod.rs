@@ -1,9 +1,18 @@
 //! kube-rs clients built from kdeck's merged kubeconfig, plus watch stores and actions on resources.
 //!
 //! Owns: turning a [`crate::kubeconfig`] context into a `kube::Client`, namespace listing for `kubens`,
-//! watchers/reflectors feeding the TUI's stores, and mutating actions. It never draws anything and never
-//! touches kubeconfig files.
+//! watchers/reflectors feeding the TUI's stores ([`watch`], [`store`]), the row model of each kind
+//! ([`rows`], [`columns`]), discovery ([`discovery`], [`kinds`]) and mutating actions. It never draws
+//! anything and never touches kubeconfig files.
 
 mod client;
+pub mod columns;
+pub mod discovery;
+pub mod kinds;
+pub mod rows;
+pub mod session;
+pub mod store;
+pub mod table_watch;
+pub mod watch;
 
 pub use client::{ClientError, client_config, connect};
