@@ -221,9 +221,9 @@ impl fmt::Display for ReadOnlyReason {
             ReadOnlyReason::DirConfig { file } => {
                 write!(f, "read-only: readonly: true in {}", tilde(file))
             }
-            ReadOnlyReason::Env => {
-                f.write_str("read-only: KDECK_READONLY=1 in the environment (set by the kdeck shell hook)")
-            }
+            ReadOnlyReason::Env => f.write_str(
+                "read-only: KDECK_READONLY=1 in the environment (set by the kdeck shell hook)",
+            ),
         }
     }
 }
@@ -237,7 +237,11 @@ pub struct GuardReason {
 
 impl fmt::Display for GuardReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "guarded: context matches guarded pattern '{}'", self.pattern)?;
+        write!(
+            f,
+            "guarded: context matches guarded pattern '{}'",
+            self.pattern
+        )?;
         match &self.file {
             Some(file) => write!(f, " in {}", tilde(file)),
             None => f.write_str(" (default)"),
@@ -294,10 +298,7 @@ impl SafetyPolicy {
         // Defaults carry no file: say "(default)" rather than blaming a config.yaml that did not set them.
         let guarded = pattern_match(&config.guarded_contexts).map(|pattern| GuardReason {
             pattern,
-            file: config
-                .source
-                .clone()
-                .filter(|_| config.guarded_from_file),
+            file: config.source.clone().filter(|_| config.guarded_from_file),
         });
         SafetyPolicy {
             context: context.to_string(),
@@ -356,7 +357,10 @@ pub enum AuthorizeError {
     #[error(transparent)]
     Refused(Refusal),
     #[error("{guard}: type the name \"{expected}\" exactly to delete it")]
-    NameMismatch { expected: String, guard: GuardReason },
+    NameMismatch {
+        expected: String,
+        guard: GuardReason,
+    },
 }
 
 /// `~/...` for paths under $HOME, so refusal messages match what users see in their own shells.
@@ -525,10 +529,7 @@ mod tests {
         std::fs::create_dir_all(&inner).unwrap();
         std::fs::write(root.path().join(".kdeck.yaml"), "readonly: true\n").unwrap();
         let s = SafetySources::from_env(false, &inner).unwrap();
-        assert_eq!(
-            s.readonly_dirconfig,
-            Some(root.path().join(".kdeck.yaml"))
-        );
+        assert_eq!(s.readonly_dirconfig, Some(root.path().join(".kdeck.yaml")));
         std::fs::write(inner.join(".kdeck.yaml"), "context: x\n").unwrap();
         let s = SafetySources::from_env(false, &inner).unwrap();
         assert_eq!(s.readonly_dirconfig, None);

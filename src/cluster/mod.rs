@@ -4,6 +4,8 @@
 //! watchers/reflectors feeding the TUI's stores, and mutating actions. It never draws anything and never
 //! touches kubeconfig files.
 
+pub mod actions;
 mod client;
+pub mod kinds;
 
 pub use client::{ClientError, client_config, connect};
