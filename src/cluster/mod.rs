@@ -7,5 +7,7 @@
 pub mod actions;
 mod client;
 pub mod kinds;
+pub mod logs;
+pub mod selector;
 
 pub use client::{ClientError, client_config, connect};
