@@ -6,6 +6,7 @@
 
 pub mod actions;
 mod client;
+pub mod forward;
 pub mod kinds;
 pub mod logs;
 pub mod selector;
