@@ -10,6 +10,7 @@
 mod cli;
 mod cluster;
 mod config;
+mod containers;
 mod events;
 mod generic;
 mod pod;
