@@ -33,6 +33,7 @@ pub(crate) fn describe_containers(
     containers: &[Value],
     statuses: Option<&[Value]>,
     space: &str,
+    pod: Option<&Value>,
 ) {
     let none = if containers.is_empty() { " <none>" } else { "" };
     doc.w(0, &format!("{space}{label}:{none}\n"));
@@ -140,12 +141,42 @@ pub(crate) fn describe_containers(
                 }
             }
         }
-        describe_env(doc, arr(c.get("env")));
+        describe_env(doc, arr(c.get("env")), pod);
         describe_mounts(doc, c);
     }
 }
 
-fn describe_env(doc: &mut Doc, env: &[Value]) {
+/// The value of a downward-API field of `pod`, as kubectl's `EnvValueRetriever` resolves it; empty for
+/// templates (no pod) and unknown paths.
+fn resolve_field(pod: Option<&Value>, path: &str) -> String {
+    let Some(pod) = pod else {
+        return String::new();
+    };
+    let subscript = |prefix: &str| {
+        path.strip_prefix(prefix)
+            .and_then(|r| r.strip_prefix("['"))
+            .and_then(|r| r.strip_suffix("']"))
+    };
+    if let Some(k) = subscript("metadata.labels") {
+        return s(pod.pointer("/metadata/labels").and_then(|m| m.get(k)));
+    }
+    if let Some(k) = subscript("metadata.annotations") {
+        return s(pod.pointer("/metadata/annotations").and_then(|m| m.get(k)));
+    }
+    let pointer = match path {
+        "metadata.name" => "/metadata/name",
+        "metadata.namespace" => "/metadata/namespace",
+        "metadata.uid" => "/metadata/uid",
+        "spec.nodeName" => "/spec/nodeName",
+        "spec.serviceAccountName" => "/spec/serviceAccountName",
+        "status.podIP" => "/status/podIP",
+        "status.hostIP" => "/status/hostIP",
+        _ => return String::new(),
+    };
+    s(pod.pointer(pointer))
+}
+
+fn describe_env(doc: &mut Doc, env: &[Value], pod: Option<&Value>) {
     let none = if env.is_empty() { "\t<none>" } else { "" };
     doc.w(2, &format!("Environment:{none}\n"));
     for e in env {
@@ -161,14 +192,11 @@ fn describe_env(doc: &mut Doc, env: &[Value]) {
             continue;
         };
         if let Some(f) = from.get("fieldRef") {
-            // kubectl resolves the field against the pod; kdeck shows the reference only.
+            let path = s(f.get("fieldPath"));
+            let value = resolve_field(pod, &path);
             doc.w(
                 3,
-                &format!(
-                    "{name}:\t ({}:{})\n",
-                    s(f.get("apiVersion")),
-                    s(f.get("fieldPath"))
-                ),
+                &format!("{name}:\t{value} ({}:{path})\n", s(f.get("apiVersion"))),
             );
         } else if let Some(f) = from.get("resourceFieldRef") {
             doc.w(3, &format!("{name}:\t ({})\n", s(f.get("resource"))));

@@ -101,6 +101,7 @@ pub(crate) fn describe_pod(doc: &mut Doc, pod: &Value, events: Option<&[Value]>)
             arr(spec.get("initContainers")),
             Some(&st),
             "",
+            Some(pod),
         );
     }
     let st = statuses("containerStatuses");
@@ -110,6 +111,7 @@ pub(crate) fn describe_pod(doc: &mut Doc, pod: &Value, events: Option<&[Value]>)
         arr(spec.get("containers")),
         Some(&st),
         "",
+        Some(pod),
     );
     if !arr(spec.get("ephemeralContainers")).is_empty() {
         let st = statuses("ephemeralContainerStatuses");
@@ -119,6 +121,7 @@ pub(crate) fn describe_pod(doc: &mut Doc, pod: &Value, events: Option<&[Value]>)
             arr(spec.get("ephemeralContainers")),
             Some(&st),
             "",
+            Some(pod),
         );
     }
     let conditions = arr(status.get("conditions"));
@@ -325,9 +328,10 @@ pub(crate) fn describe_pod_template(doc: &mut Doc, template: Option<&Value>) {
             arr(spec.get("initContainers")),
             None,
             "  ",
+            None,
         );
     }
-    describe_containers(doc, "Containers", arr(spec.get("containers")), None, "  ");
+    describe_containers(doc, "Containers", arr(spec.get("containers")), None, "  ", None);
     describe_volumes(doc, arr(spec.get("volumes")), "  ");
     describe_topology_spread(doc, arr(spec.get("topologySpreadConstraints")), "  ");
     let pcn = s(spec.get("priorityClassName"));

@@ -28,7 +28,8 @@ fn pod() -> Value {
                 "readinessProbe": {"httpGet": {"path": "/healthz", "port": 8080, "scheme": "HTTP"},
                     "timeoutSeconds": 1, "periodSeconds": 10, "successThreshold": 1, "failureThreshold": 3},
                 "env": [{"name": "MODE", "value": "prod"},
-                        {"name": "PASS", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}}],
+                        {"name": "PASS", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}},
+                        {"name": "POD", "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.name"}}}],
                 "volumeMounts": [{"name": "cfg", "mountPath": "/etc/cfg", "readOnly": true}]}],
             "volumes": [{"name": "cfg", "configMap": {"name": "web-cfg"}}],
             "tolerations": [{"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300}]},
@@ -82,6 +83,7 @@ Containers:
     Environment:
       MODE:  prod
       PASS:  <set to the key 'password' in secret 'db'>  Optional: false
+      POD:   web-1 (v1:metadata.name)
     Mounts:
       /etc/cfg from cfg (ro)
 Conditions:

@@ -16,7 +16,7 @@ use kube::runtime::{WatchStreamExt, watcher};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::resume::{Resume, parse_timestamp, since_time_for, split_timestamp};
+use super::resume::{LineIntake, since_time_for};
 use super::spool::{SaveReport, Spool, SpoolError};
 use super::{LineKind, LogEvent, LogLine, LogOptions};
 use crate::cluster::selector::{container_has_log, container_names};
@@ -224,7 +224,7 @@ async fn stream_container(
     announce_gone: bool,
 ) {
     let follow = opts.follow && !opts.previous;
-    let mut resume = Resume::default();
+    let mut intake = LineIntake::new(pod.clone(), container.clone());
     let mut first = true;
     let mut failures: u32 = 0;
     loop {
@@ -234,12 +234,12 @@ async fn stream_container(
             previous: opts.previous,
             timestamps: true,
             tail_lines: if first { opts.tail_lines } else { None },
-            since_seconds: if resume.last().is_none() {
+            since_seconds: if intake.resume().last().is_none() {
                 opts.since_seconds
             } else {
                 None
             },
-            since_time: resume.last().map(since_time_for),
+            since_time: intake.resume().last().map(since_time_for),
             ..Default::default()
         };
         let opened = tokio::select! {
@@ -250,7 +250,7 @@ async fn stream_container(
         match opened {
             Ok(reader) => {
                 if !first {
-                    resume.reconnecting();
+                    intake.resume().reconnecting();
                 }
                 let mut lines = reader.lines();
                 loop {
@@ -259,19 +259,11 @@ async fn stream_container(
                         n = lines.next() => n,
                     };
                     let Some(Ok(raw)) = next else { break };
-                    let (ts, text) = split_timestamp(&raw);
-                    if !resume.accept(ts.and_then(parse_timestamp), text) {
+                    let Some(line) = intake.take(&raw) else {
                         continue;
-                    }
+                    };
                     got_lines = true;
-                    emit.line(LogLine {
-                        pod: pod.clone(),
-                        container: container.clone(),
-                        timestamp: ts.map(Arc::from),
-                        text: text.to_string(),
-                        kind: LineKind::Log,
-                    })
-                    .await;
+                    emit.line(line).await;
                 }
             }
             Err(kube::Error::Api(status)) if matches!(status.code, 401 | 403) => {

@@ -102,6 +102,44 @@ impl Resume {
     }
 }
 
+/// One container's line intake: splits the server timestamp off, drops what a resume repeats, and builds
+/// the [`LogLine`](super::LogLine). The engine runs every received line through this; benchmarks do too.
+#[derive(Debug)]
+pub struct LineIntake {
+    pod: std::sync::Arc<str>,
+    container: std::sync::Arc<str>,
+    resume: Resume,
+}
+
+impl LineIntake {
+    pub fn new(pod: std::sync::Arc<str>, container: std::sync::Arc<str>) -> Self {
+        LineIntake {
+            pod,
+            container,
+            resume: Resume::default(),
+        }
+    }
+
+    pub fn resume(&mut self) -> &mut Resume {
+        &mut self.resume
+    }
+
+    /// The line to emit for a raw `timestamps=true` line, or `None` when it repeats one already taken.
+    pub fn take(&mut self, raw: &str) -> Option<super::LogLine> {
+        let (ts, text) = split_timestamp(raw);
+        if !self.resume.accept(ts.and_then(parse_timestamp), text) {
+            return None;
+        }
+        Some(super::LogLine {
+            pod: self.pod.clone(),
+            container: self.container.clone(),
+            timestamp: ts.map(std::sync::Arc::from),
+            text: text.to_string(),
+            kind: super::LineKind::Log,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
