@@ -244,7 +244,23 @@ pub enum InternalCommand {
     /// Namespace names for the current context, one per line (dynamic completion).
     Namespaces,
     /// Hook step run at a prompt when the directory or watched files changed.
-    HookUpdate(RawArgs),
+    HookUpdate(HookUpdateArgs),
+}
+
+/// What the shell hook hands to its update step.
+#[derive(Debug, Clone, Args)]
+pub struct HookUpdateArgs {
+    #[arg(long, value_enum)]
+    pub shell: Shell,
+    /// PID of the shell (names its overlay and stamp files).
+    #[arg(long)]
+    pub pid: u32,
+    /// The shell's state variable, as the previous update printed it.
+    #[arg(long, default_value = "", allow_hyphen_values = true)]
+    pub state: String,
+    /// The shell's prompt variables as NAME=VALUE (they are usually not exported).
+    #[arg(last = true)]
+    pub vars: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

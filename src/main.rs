@@ -50,7 +50,7 @@ fn main() -> ExitCode {
         Some(Command::Internal(cmd)) => match cmd {
             InternalCommand::Contexts => kdeck::switch::print_context_names(&cli.global),
             InternalCommand::Namespaces => kdeck::switch::print_namespace_names(&cli.global),
-            InternalCommand::HookUpdate(raw) => kdeck::shell::hook_update(&cli.global, raw.args),
+            InternalCommand::HookUpdate(args) => kdeck::shell::hook_update(&cli.global, args),
         },
     };
     match result {

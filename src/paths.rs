@@ -52,6 +52,13 @@ pub fn data_dir() -> PathBuf {
         .join("kdeck")
 }
 
+/// kdeck's cache directory: `${XDG_CACHE_HOME:-~/.cache}/kdeck` (disposable data, e.g. server versions).
+pub fn cache_dir() -> PathBuf {
+    env_dir("XDG_CACHE_HOME")
+        .unwrap_or_else(|| home().join(".cache"))
+        .join("kdeck")
+}
+
 /// The real user id of this process.
 #[allow(unsafe_code)]
 pub fn uid() -> u32 {

@@ -49,21 +49,24 @@ impl KubeconfigDoc {
     /// Reads and parses `path`. A missing file is an empty document, as kubectl treats it.
     pub fn load(path: &Path) -> Result<Self, KubeconfigError> {
         match std::fs::read(path) {
-            Ok(bytes) => {
-                let text = String::from_utf8(bytes).map_err(|e| KubeconfigError::Parse {
-                    path: path.to_path_buf(),
-                    line: None,
-                    column: None,
-                    message: format!("not UTF-8 text ({e})"),
-                })?;
-                Self::parse(path, text)
-            }
+            Ok(bytes) => Self::from_bytes(path, bytes),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::empty(path)),
             Err(source) => Err(KubeconfigError::Read {
                 path: path.to_path_buf(),
                 source,
             }),
         }
+    }
+
+    /// Parses the bytes read from an existing file.
+    pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Self, KubeconfigError> {
+        let text = String::from_utf8(bytes).map_err(|e| KubeconfigError::Parse {
+            path: path.to_path_buf(),
+            line: None,
+            column: None,
+            message: format!("not UTF-8 text ({e})"),
+        })?;
+        Self::parse(path, text)
     }
 
     pub fn empty(path: &Path) -> Self {

@@ -3,9 +3,18 @@
 //! client-go creates `<file>.lock` with O_CREAT|O_EXCL and removes it afterwards; it never waits. We take
 //! the same file, so kubectl and kdeck exclude each other, but we retry for a while and treat a lock older
 //! than [`STALE_AFTER`] as left behind by a killed process (a kubeconfig write takes milliseconds).
+//!
+//! kdeck also writes `<pid>@<host>` into the lock it holds. A waiter on the same host that finds the named
+//! process gone breaks the lock at once instead of waiting out [`STALE_AFTER`], so a `kill -9` or Ctrl-C in
+//! the middle of a write does not stall the next switch. client-go's locks are empty and fall back to age.
+//!
+//! Breaking a lock is only safe if nobody else can release and re-create it between our look and our
+//! delete (we would delete the new holder's lock). So kdeck processes first serialize among themselves
+//! with `flock` on the kubeconfig's directory, which the kernel drops when a process dies: whoever holds
+//! it is the only kdeck looking at `<file>.lock`, and a kdeck-written lock it finds is a dead one.
 
-use std::fs::OpenOptions;
-use std::io;
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -16,10 +25,12 @@ pub const STALE_AFTER: Duration = Duration::from_secs(3);
 /// How long to keep retrying before giving up.
 pub const WAIT_FOR: Duration = Duration::from_secs(10);
 
-/// Holds `<file>.lock` until dropped.
+/// Holds `<file>.lock` (and the directory's writer lock) until dropped.
 #[derive(Debug)]
 pub struct FileLock {
     path: PathBuf,
+    /// The flocked directory handle; released after `<file>.lock` is removed (fields drop after `drop`).
+    _writers: Option<File>,
 }
 
 pub fn lock_path(file: &Path) -> PathBuf {
@@ -39,15 +50,29 @@ impl FileLock {
             })?;
         }
         let start = Instant::now();
+        let writers = serialize_writers(file, start)?;
         let mut pause = Duration::from_millis(1);
         loop {
             match OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(_) => return Ok(FileLock { path }),
+                Ok(mut f) => {
+                    if let Some(host) = hostname() {
+                        // Best effort: an empty lock still excludes, it just ages out more slowly.
+                        let _ = writeln!(f, "{}@{host}", std::process::id());
+                    }
+                    return Ok(FileLock {
+                        path,
+                        _writers: writers,
+                    });
+                }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                    if is_stale(&path) {
-                        // Another waiter may remove it at the same moment; either way we retry.
-                        let _ = std::fs::remove_file(&path);
-                        continue;
+                    if is_stale(&path) || holder_is_gone(&path) {
+                        // Another waiter may remove it at the same moment; either way we retry. A lock
+                        // we cannot remove (a directory, say) must still run into the timeout below.
+                        match std::fs::remove_file(&path) {
+                            Ok(()) => continue,
+                            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                            Err(_) => {}
+                        }
                     }
                     if start.elapsed() > WAIT_FOR {
                         return Err(KubeconfigError::LockTimeout { path });
@@ -66,12 +91,66 @@ impl FileLock {
     }
 }
 
+/// Takes the kdeck-wide writer lock of `file`'s directory. A directory that cannot be opened or a file
+/// system without `flock` leaves only the client-go protocol, as before.
+fn serialize_writers(file: &Path, start: Instant) -> Result<Option<File>, KubeconfigError> {
+    let dir = match file.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let Ok(handle) = File::open(dir) else {
+        return Ok(None);
+    };
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match handle.try_lock() {
+            Ok(()) => return Ok(Some(handle)),
+            Err(TryLockError::WouldBlock) => {
+                if start.elapsed() > WAIT_FOR {
+                    return Err(KubeconfigError::LockTimeout {
+                        path: lock_path(file),
+                    });
+                }
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(20));
+            }
+            Err(TryLockError::Error(_)) => return Ok(None),
+        }
+    }
+}
+
 fn is_stale(path: &Path) -> bool {
     std::fs::metadata(path)
         .and_then(|m| m.modified())
         .ok()
         .and_then(|t| SystemTime::now().duration_since(t).ok())
         .is_some_and(|age| age > STALE_AFTER)
+}
+
+/// Whether the lock names a process of this host that no longer exists. Unknown content, another host,
+/// or no procfs all answer "no", leaving the decision to the age check.
+fn holder_is_gone(path: &Path) -> bool {
+    let Ok(content) = std::fs::read_to_string(path) else {
+        return false;
+    };
+    let Some((pid, host)) = content.trim().split_once('@') else {
+        return false;
+    };
+    let Ok(pid) = pid.parse::<u32>() else {
+        return false;
+    };
+    let proc_root = Path::new("/proc");
+    if hostname().as_deref() != Some(host) || !proc_root.join("self").exists() {
+        return false;
+    }
+    !proc_root.join(pid.to_string()).exists()
+}
+
+fn hostname() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty() && !h.contains('@'))
 }
 
 impl Drop for FileLock {
@@ -102,6 +181,55 @@ mod tests {
         drop(held);
         waiter.join().unwrap().unwrap();
         assert!(!lock_path(&file).exists());
+    }
+
+    #[test]
+    fn breaks_the_lock_of_a_dead_process_at_once() {
+        let Some(host) = hostname() else { return };
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config");
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        std::fs::write(lock_path(&file), format!("{dead}@{host}\n")).unwrap();
+        assert!(holder_is_gone(&lock_path(&file)));
+        let held = FileLock::acquire(&file).unwrap();
+        let content = std::fs::read_to_string(lock_path(&file)).unwrap();
+        assert_eq!(content, format!("{}@{host}\n", std::process::id()));
+        drop(held);
+    }
+
+    #[test]
+    fn a_live_holder_on_this_host_is_respected() {
+        let Some(host) = hostname() else { return };
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config");
+        std::fs::write(lock_path(&file), format!("{}@{host}\n", std::process::id())).unwrap();
+        assert!(!holder_is_gone(&lock_path(&file)));
+        std::fs::write(lock_path(&file), "").unwrap();
+        assert!(
+            !holder_is_gone(&lock_path(&file)),
+            "empty (client-go) locks age out"
+        );
+        std::fs::write(lock_path(&file), "1@some-other-host\n").unwrap();
+        assert!(!holder_is_gone(&lock_path(&file)));
+    }
+
+    #[test]
+    fn kdeck_writers_in_one_directory_take_turns() {
+        let dir = tempfile::tempdir().unwrap();
+        let held = FileLock::acquire(&dir.path().join("a")).unwrap();
+        let waiter = {
+            let other = dir.path().join("b");
+            std::thread::spawn(move || FileLock::acquire(&other).map(|_| ()))
+        };
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(
+            !waiter.is_finished(),
+            "the directory lock serializes lock breakers"
+        );
+        drop(held);
+        waiter.join().unwrap().unwrap();
     }
 
     #[test]

@@ -374,21 +374,39 @@ impl KubeconfigSet {
         change: impl FnOnce(&mut KubeconfigDoc) -> Result<bool, KubeconfigError>,
     ) -> Result<Vec<PathBuf>, KubeconfigError> {
         let _lock = FileLock::acquire(path)?;
-        let mut doc = KubeconfigDoc::load(path)?;
+        let mut doc = self.reload_locked(path)?;
         let before = doc.root.clone();
         if !change(&mut doc)? || doc.root == before {
             self.replace_doc(doc);
             return Ok(Vec::new());
         }
-        let text = render_minimal(&doc, &before)?;
-        // Never write something we could not read back.
-        let reparsed = KubeconfigDoc::parse(path, text.clone())?;
-        atomic_write(path, text.as_bytes(), 0o600).map_err(|source| KubeconfigError::Write {
-            path: path.to_path_buf(),
-            source,
+        // Never write something we could not read back: `render_minimal` returns the re-parsed text.
+        let written = render_minimal(&doc, &before)?;
+        atomic_write(path, written.text.as_bytes(), 0o600).map_err(|source| {
+            KubeconfigError::Write {
+                path: path.to_path_buf(),
+                source,
+            }
         })?;
-        self.replace_doc(reparsed);
+        self.replace_doc(written);
         Ok(vec![path.to_path_buf()])
+    }
+
+    /// The current content of `path`, read while its lock is held. When the bytes on disk are the ones
+    /// loaded earlier, the parsed copy is reused: parsing dominates the cost of a switch on a large file.
+    fn reload_locked(&self, path: &Path) -> Result<KubeconfigDoc, KubeconfigError> {
+        let known = self.docs.iter().find(|d| d.path == path);
+        match std::fs::read(path) {
+            Ok(bytes) => match known {
+                Some(d) if d.exists && d.text.as_bytes() == bytes.as_slice() => Ok(d.clone()),
+                _ => KubeconfigDoc::from_bytes(path, bytes),
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(KubeconfigDoc::empty(path)),
+            Err(source) => Err(KubeconfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            }),
+        }
     }
 
     fn replace_doc(&mut self, doc: KubeconfigDoc) {
@@ -398,9 +416,10 @@ impl KubeconfigSet {
     }
 }
 
-/// Renders an edited document, preferring a one-line textual edit (which keeps comments) when only
-/// `current-context` changed and the patched text parses back to exactly the edited document.
-fn render_minimal(doc: &KubeconfigDoc, before: &Value) -> Result<String, KubeconfigError> {
+/// Renders an edited document and parses the result back, preferring a one-line textual edit (which keeps
+/// comments) when only `current-context` changed and the patched text parses back to exactly the edited
+/// document. The returned document is what will be on disk.
+fn render_minimal(doc: &KubeconfigDoc, before: &Value) -> Result<KubeconfigDoc, KubeconfigError> {
     if doc.exists
         && let Some(new_ctx) = doc.root.get("current-context").and_then(Value::as_str)
     {
@@ -412,12 +431,13 @@ fn render_minimal(doc: &KubeconfigDoc, before: &Value) -> Result<String, Kubecon
         }
         if only_ctx_changed == doc.root
             && let Some(text) = patch_current_context_line(&doc.text, new_ctx)
-            && KubeconfigDoc::parse(&doc.path, text.clone()).is_ok_and(|d| d.root == doc.root)
+            && let Ok(patched) = KubeconfigDoc::parse(&doc.path, text)
+            && patched.root == doc.root
         {
-            return Ok(text);
+            return Ok(patched);
         }
     }
-    doc.render()
+    KubeconfigDoc::parse(&doc.path, doc.render()?)
 }
 
 /// Resolves the file references kubectl resolves relative to their kubeconfig (`ResolveLocalPaths`).
@@ -515,7 +535,7 @@ mod tests {
             set.use_context("only-b").unwrap().is_empty(),
             "already in effect"
         );
-        assert_eq!(set.use_context("only-a").unwrap(), [a.clone()]);
+        assert_eq!(set.use_context("only-a").unwrap(), std::slice::from_ref(&a));
         assert_eq!(fs::read_to_string(&b).unwrap(), B, "second file untouched");
         assert!(!missing.exists());
         let fresh = env_set(&[&missing, &a, &b]);
@@ -535,6 +555,29 @@ mod tests {
     }
 
     #[test]
+    fn edit_keeps_entries_written_by_others_since_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = write(dir.path(), "a", A);
+        let mut set = env_set(&[&a]);
+        // Another tool adds a context after we loaded the file.
+        fs::write(
+            &a,
+            format!("{A}- name: added-later\n  context: {{cluster: z}}\n"),
+        )
+        .unwrap();
+        set.use_context("only-a").unwrap();
+        let fresh = env_set(&[&a]);
+        assert_eq!(fresh.current_context(), Some("only-a"));
+        assert!(
+            fresh.has_context("added-later"),
+            "{}",
+            fs::read_to_string(&a).unwrap()
+        );
+        // The in-memory view is what is on disk now, so a second edit reuses it.
+        assert!(set.has_context("added-later"));
+    }
+
+    #[test]
     fn namespace_edit_goes_to_owning_file() {
         let dir = tempfile::tempdir().unwrap();
         let a = write(dir.path(), "a", A);
@@ -542,7 +585,7 @@ mod tests {
         let mut set = env_set(&[&a, &b]);
         assert_eq!(
             set.set_namespace("only-b", Some("kube-system")).unwrap(),
-            [b.clone()]
+            std::slice::from_ref(&b)
         );
         assert_eq!(fs::read_to_string(&a).unwrap(), A);
         assert_eq!(env_set(&[&a, &b]).namespace_of("only-b"), "kube-system");
@@ -554,7 +597,10 @@ mod tests {
         let a = write(dir.path(), "a", A);
         let b = write(dir.path(), "b", B);
         let mut set = env_set(&[&a, &b]);
-        assert_eq!(set.unset_current_context().unwrap(), [b.clone()]);
+        assert_eq!(
+            set.unset_current_context().unwrap(),
+            std::slice::from_ref(&b)
+        );
         assert_eq!(env_set(&[&a, &b]).current_context(), None);
     }
 

@@ -1,16 +1,26 @@
-//! kubectl version management: `.tool-versions` resolution, sha256-verified installs, and the `kubectl`
-//! shim that execs the pinned version.
+//! kubectl version management: which kubectl runs in a directory (`.tool-versions`, `.kdeck.yaml`,
+//! `KDECK_KUBECTL_VERSION`), sha256-verified installs from the release mirror, and the `kubectl` shim
+//! that execs the pinned version.
+//!
+//! Owns `<data>/kubectl/<ver>/`, `<data>/shims/` and the server-version cache. Parsing and resolution
+//! rules are pure ([`tool_versions`], [`resolve`], [`version`]); disk, network and PATH live at the edges
+//! ([`locate`], [`store`], [`install`], [`download`], [`server`], [`shim`]).
+//! It must not change kubeconfig, and reads `.kdeck.yaml` only through [`crate::shell::dirconfig`]; the
+//! shell hook and trust store belong to [`crate::shell`].
 
-use std::ffi::OsString;
+mod commands;
+pub mod download;
+pub mod install;
+pub mod locate;
+mod progress;
+pub mod resolve;
+pub mod server;
+mod shim;
+pub mod store;
+pub mod tool_versions;
+pub mod version;
 
-use crate::cli::{GlobalArgs, KubectlCommand};
-
-pub fn run(_global: &GlobalArgs, _cmd: KubectlCommand) -> anyhow::Result<i32> {
-    anyhow::bail!("not built yet")
-}
-
-/// Entry point when invoked as `kubectl` through the shim.
-pub fn shim_main(_argv: Vec<OsString>) -> i32 {
-    eprintln!("kdeck kubectl shim: not built yet");
-    1
-}
+pub use commands::run;
+pub use locate::{Resolved, resolve_for_dir};
+pub use shim::shim_main;
+pub use version::{Version, skew_warning};

@@ -1,0 +1,142 @@
+//! `kdeck use CTX [-n NS]`, `kdeck use -` and `kdeck use --global`.
+//!
+//! In a hooked shell the binary only validates and records the choice in the shell's state (printed as
+//! shell code for the hook's wrapper to eval); the hook's next update writes the overlay and exports
+//! `KUBECONFIG`, so there is one path that touches the environment. `--global` edits the shared
+//! kubeconfig through the engine and the kubectx history file, like `kdeck ctx`.
+
+use crate::cli::{GlobalArgs, UseArgs};
+use crate::kubeconfig::KubeconfigSet;
+
+use super::emit::Emitter;
+use super::state::{ShellState, Target};
+use super::update::resolution_of;
+use super::{hook_shell, overlay, suggest};
+
+pub fn run(global: &GlobalArgs, args: &UseArgs) -> anyhow::Result<i32> {
+    let hooked = hook_shell();
+    let mut st = ShellState::decode(&std::env::var("_KDECK_STATE").unwrap_or_default());
+    let pid: u32 = std::env::var("_KDECK_PID")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    let overlay_path = overlay::shell_files(&crate::paths::runtime_dir(), pid).overlay;
+    st.observe_kubeconfig(
+        std::env::var("KUBECONFIG").ok().as_deref(),
+        &overlay_path.to_string_lossy(),
+    );
+    // The user's own files: an explicit --kubeconfig, else what the shell had before any overlay.
+    let base = match (&global.kubeconfig, hooked) {
+        (Some(p), _) => KubeconfigSet::load(Some(p))?,
+        (None, Some(_)) => KubeconfigSet::load_resolution(resolution_of(st.base.as_deref()))?,
+        (None, None) => KubeconfigSet::load(None)?,
+    };
+    if args.global {
+        return use_global(base, args);
+    }
+    if args.context.is_none() && args.namespace.is_none() {
+        for name in base.context_names() {
+            println!("{name}");
+        }
+        return Ok(0);
+    }
+    let Some(shell) = hooked else {
+        anyhow::bail!(
+            "`kdeck use` switches this shell only, which needs the hook: add `eval \"$(kdeck hook bash)\"` \
+             to ~/.bashrc (or the zsh/fish equivalent). To switch every shell, use `kdeck use --global {}`",
+            args.context.as_deref().unwrap_or("NAME")
+        );
+    };
+    if args.context.as_deref() == Some("-") {
+        if !st.use_previous() {
+            eprintln!("error: no previous context in this shell");
+            return Ok(1);
+        }
+        match st.effective() {
+            Some(t) => eprintln!("Switched to context \"{}\" (this shell only).", t.context),
+            None => eprintln!("Switched back to the shared kubeconfig in this shell."),
+        }
+    } else {
+        let context = match &args.context {
+            Some(c) => c.clone(),
+            None => match current_in_shell() {
+                Some(c) => c,
+                None => {
+                    eprintln!("error: no current context to set the namespace on; name one");
+                    return Ok(1);
+                }
+            },
+        };
+        if !base.has_context(&context) {
+            eprintln!(
+                "error: {}",
+                suggest::unknown_context_message(&context, &base.context_names())
+            );
+            return Ok(1);
+        }
+        st.use_target(Target {
+            context: context.clone(),
+            namespace: args.namespace.clone(),
+        });
+        match &args.namespace {
+            Some(ns) => eprintln!(
+                "Switched to context \"{context}\", namespace \"{ns}\" (this shell only)."
+            ),
+            None => eprintln!("Switched to context \"{context}\" (this shell only)."),
+        }
+    }
+    let mut e = Emitter::new(shell);
+    e.set("_kdeck_state", &st.encode()).set("_kdeck_pwd", "");
+    print!("{}", e.finish());
+    Ok(0)
+}
+
+/// The context this shell uses now (overlay included).
+fn current_in_shell() -> Option<String> {
+    KubeconfigSet::load(None)
+        .ok()?
+        .current_context()
+        .map(str::to_string)
+}
+
+/// `kdeck use --global CTX [-n NS]`: the shared kubeconfig, with kubectx's history and message.
+fn use_global(mut set: KubeconfigSet, args: &UseArgs) -> anyhow::Result<i32> {
+    let history = crate::paths::previous_context_file();
+    let context = match args.context.as_deref() {
+        Some("-") => match std::fs::read_to_string(&history) {
+            Ok(s) if !s.trim().is_empty() => s.trim().to_string(),
+            _ => {
+                eprintln!("error: no previous context found");
+                return Ok(1);
+            }
+        },
+        Some(c) => c.to_string(),
+        None => match set.current_context() {
+            Some(c) if args.namespace.is_some() => c.to_string(),
+            _ => {
+                eprintln!("error: name a context: kdeck use --global NAME");
+                return Ok(1);
+            }
+        },
+    };
+    if !set.has_context(&context) {
+        eprintln!(
+            "error: {}",
+            suggest::unknown_context_message(&context, &set.context_names())
+        );
+        return Ok(1);
+    }
+    let previous = set.current_context().map(str::to_string);
+    set.use_context(&context)?;
+    if let Some(ns) = &args.namespace {
+        set.set_namespace(&context, Some(ns))?;
+    }
+    if let Some(prev) = previous.filter(|p| *p != context) {
+        if let Some(dir) = history.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(&history, prev)?;
+    }
+    eprintln!("Switched to context \"{context}\".");
+    Ok(0)
+}

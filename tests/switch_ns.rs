@@ -1,0 +1,281 @@
+//! `kdeck ns` / `kubens` against a local API stand-in: listing (with paging), GET validation, `-f`, `-`,
+//! history, the 403 fallback, and network failures that must end with an error instead of a hang.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::apiserver::{FakeApiServer, Mode};
+use common::{Out, Sandbox, contexts_of};
+
+fn setup(server: &FakeApiServer) -> (Sandbox, std::path::PathBuf) {
+    let sb = Sandbox::new();
+    let cfg = sb.write(
+        "kube/config",
+        &server.kubeconfig(&[("dev", None), ("ops", Some("monitoring"))], "dev"),
+    );
+    (sb, cfg)
+}
+
+fn namespace_in_file(path: &std::path::Path, context: &str) -> Option<String> {
+    let doc = kdeck::kubeconfig::KubeconfigDoc::load(path).unwrap();
+    doc.entry(kdeck::kubeconfig::Section::Contexts, context)
+        .and_then(|c| c.get("namespace"))
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+}
+
+#[test]
+fn lists_namespaces_in_server_order_with_paging() {
+    let many: Vec<String> = (0..620).map(|i| format!("ns-{i:04}")).collect();
+    let refs: Vec<&str> = many.iter().map(String::as_str).collect();
+    let server = FakeApiServer::start(&refs, Mode::Normal);
+    let (sb, cfg) = setup(&server);
+    let out = sb.ns(&[&cfg], &[]);
+    assert!(out.ok(), "{out:?}");
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines, refs, "every page, in order, no colour when piped");
+    let lists = server
+        .requests()
+        .iter()
+        .filter(|r| r.starts_with("GET /api/v1/namespaces?"))
+        .count();
+    assert_eq!(lists, 2, "620 namespaces take two pages of 500");
+}
+
+#[test]
+fn switch_validates_with_get_and_records_history() {
+    let server = FakeApiServer::start(&["default", "kube-system", "web"], Mode::Normal);
+    let (sb, cfg) = setup(&server);
+
+    let out = sb.ns(&[&cfg], &["kube-system"]);
+    assert!(out.ok(), "{out:?}");
+    assert_eq!(out.stderr, "✔ Active namespace is \"kube-system\"\n");
+    assert_eq!(
+        namespace_in_file(&cfg, "dev").as_deref(),
+        Some("kube-system")
+    );
+    assert!(
+        server
+            .requests()
+            .contains(&"GET /api/v1/namespaces/kube-system?".to_string())
+    );
+    assert_eq!(sb.read("cache/kubens/dev"), "default");
+    assert_eq!(sb.ns(&[&cfg], &["-c"]).stdout, "kube-system\n");
+
+    let out = sb.ns(&[&cfg], &["web"]);
+    assert!(out.ok(), "{out:?}");
+    assert_eq!(sb.read("cache/kubens/dev"), "kube-system");
+    let out = sb.ns(&[&cfg], &["-"]);
+    assert!(out.ok(), "{out:?}");
+    assert_eq!(
+        namespace_in_file(&cfg, "dev").as_deref(),
+        Some("kube-system")
+    );
+    assert_eq!(sb.read("cache/kubens/dev"), "web");
+}
+
+#[test]
+fn missing_namespace_is_refused_and_nothing_changes() {
+    let server = FakeApiServer::start(&["default"], Mode::Normal);
+    let (sb, cfg) = setup(&server);
+    let before = sb.snapshot("");
+    let out = sb.ns(&[&cfg], &["nope"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(
+        out.stderr,
+        "error: no namespace exists with name \"nope\"\n"
+    );
+    assert_eq!(sb.snapshot(""), before);
+}
+
+#[test]
+fn force_skips_the_check() {
+    let server = FakeApiServer::start(&["default"], Mode::Normal);
+    let (sb, cfg) = setup(&server);
+    for args in [["nope", "-f"], ["--force", "nope2"]] {
+        let out = sb.ns(&[&cfg], &args);
+        assert!(out.ok(), "{out:?}");
+    }
+    assert_eq!(namespace_in_file(&cfg, "dev").as_deref(), Some("nope2"));
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
+}
+
+#[test]
+fn previous_without_history_fails_like_kubens() {
+    let server = FakeApiServer::start(&["default"], Mode::Normal);
+    let (sb, cfg) = setup(&server);
+    let out = sb.ns(&[&cfg], &["-"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr,
+        "error: No previous namespace found for current context (dev)\n"
+    );
+}
+
+#[test]
+fn unset_writes_default_and_current_context_is_required() {
+    let server = FakeApiServer::start(&["default"], Mode::Normal);
+    let sb = Sandbox::new();
+    let cfg = sb.write(
+        "kube/config",
+        &server.kubeconfig(&[("dev", Some("web"))], "dev"),
+    );
+    let out = sb.ns(&[&cfg], &["-u"]);
+    assert!(out.ok(), "{out:?}");
+    assert_eq!(out.stderr, "✔ Active namespace is \"default\".\n");
+    assert_eq!(namespace_in_file(&cfg, "dev").as_deref(), Some("default"));
+
+    let none = sb.write("kube/none", &server.kubeconfig(&[("dev", None)], ""));
+    for args in [&[][..], &["-c"], &["x", "-f"]] {
+        let out = sb.ns(&[&none], args);
+        assert_eq!(out.code, 1, "{args:?} {out:?}");
+        assert_eq!(out.stderr, "error: current-context is not set\n");
+    }
+}
+
+#[test]
+fn forbidden_list_falls_back_to_known_namespaces_with_a_note() {
+    let server = FakeApiServer::start(&["default", "team-a"], Mode::ForbidList);
+    let sb = Sandbox::new();
+    let cfg = sb.write(
+        "kube/config",
+        &server.kubeconfig(
+            &[("dev", Some("team-a")), ("dev-admin", Some("kube-system"))],
+            "dev",
+        ),
+    );
+    sb.write("cache/kubens/dev", "team-b");
+    let out = sb.ns(&[&cfg], &[]);
+    assert!(out.ok(), "{out:?}");
+    assert_eq!(out.stdout, "kube-system\nteam-a\nteam-b\n");
+    assert!(
+        out.stderr
+            .starts_with("note: not allowed to list namespaces in context \"dev\""),
+        "{out:?}"
+    );
+    // GET is still allowed, so switching by name works.
+    let out = sb.ns(&[&cfg], &["default"]);
+    assert!(out.ok(), "{out:?}");
+}
+
+#[test]
+fn forbidden_get_suggests_force() {
+    let server = FakeApiServer::start(&["default"], Mode::ForbidAll);
+    let (sb, cfg) = setup(&server);
+    let before = sb.snapshot("");
+    let out = sb.ns(&[&cfg], &["default"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.starts_with(
+            "error: failed to query if namespace exists (is cluster accessible?): forbidden"
+        ) && out.stderr.contains("use -f"),
+        "{out:?}"
+    );
+    assert_eq!(sb.snapshot(""), before);
+}
+
+/// Runs a command that must finish on its own; kills it and fails the test if it does not finish
+/// within a generous bound.
+fn finishes(mut cmd: std::process::Command) -> Out {
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("kdeck ns hung on an unresponsive server");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap().into()
+}
+
+#[test]
+fn unresponsive_server_times_out_with_a_clear_error() {
+    let server = FakeApiServer::start(&["default"], Mode::Hang);
+    let (sb, cfg) = setup(&server);
+    for args in [&[][..], &["default"]] {
+        let mut cmd = sb.command(&common::kdeck_bin(), &[&cfg]);
+        cmd.env("KDECK_REQUEST_TIMEOUT", "1").arg("ns").args(args);
+        let out = finishes(cmd);
+        assert_eq!(out.code, 1, "{out:?}");
+        assert!(
+            out.stderr.contains("did not answer within 1s") && out.stderr.contains(&server.url),
+            "{out:?}"
+        );
+    }
+}
+
+#[test]
+fn refused_connection_is_a_clear_error() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let sb = Sandbox::new();
+    let cfg = sb.write(
+        "kube/config",
+        &format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {{server: 'http://127.0.0.1:{port}'}}\nusers:\n- name: u\n  user: {{token: x}}\ncontexts:\n- name: dev\n  context: {{cluster: c, user: u}}\ncurrent-context: dev\n"
+        ),
+    );
+    let out = finishes({
+        let mut c = sb.command(&common::kdeck_bin(), &[&cfg]);
+        c.args(["ns"]);
+        c
+    });
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.starts_with(
+            "error: could not list namespaces (is the cluster accessible?): failed to list namespaces from k8s API"
+        ) && out.stderr.contains(&format!("127.0.0.1:{port}")),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn kubens_argv0_and_unsupported_arguments() {
+    let server = FakeApiServer::start(&["default", "web"], Mode::Normal);
+    let (sb, cfg) = setup(&server);
+    let kubens = sb.alias("kubens");
+    let run = |args: &[&str]| -> Out {
+        sb.command(&kubens, &[&cfg])
+            .args(args)
+            .output()
+            .unwrap()
+            .into()
+    };
+    let out = run(&["web"]);
+    assert!(out.ok(), "{out:?}");
+    assert_eq!(run(&["-c"]).stdout, "web\n");
+    assert!(run(&["--help"]).stdout.contains("kubens <NAME> --force/-f"));
+    let out = run(&["a", "b"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(out.stderr, "error: unsupported arguments [\"a\" \"b\"]\n");
+    let out = run(&["-x"]);
+    assert_eq!(out.stderr, "error: unsupported option \"-x\"\n");
+    // The context entry keeps its other fields.
+    let (names, current) = contexts_of(&cfg).unwrap();
+    assert_eq!((names.len(), current.as_deref()), (2, Some("dev")));
+}
+
+#[test]
+fn completion_names_come_from_the_cluster_or_from_what_kdeck_knows() {
+    let server = FakeApiServer::start(&["default", "web"], Mode::Normal);
+    let (sb, cfg) = setup(&server);
+    let out = sb.kdeck(&[&cfg], &["__internal", "namespaces"]);
+    assert_eq!((out.code, out.stdout.as_str()), (0, "default\nweb\n"));
+
+    let forbidden = FakeApiServer::start(&["default", "web"], Mode::ForbidList);
+    let (sb, cfg) = setup(&forbidden);
+    let out = sb.kdeck(&[&cfg], &["__internal", "namespaces"]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "default\nmonitoring\n")
+    );
+    assert_eq!(out.stderr, "", "completion stays quiet");
+}
