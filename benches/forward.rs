@@ -66,7 +66,10 @@ async fn loopback_server() -> std::net::SocketAddr {
                     }
                     if line == "\r\n" {
                         let body = "web-0000000000-xxxxx\n";
-                        let resp = format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{body}", body.len());
+                        let resp = format!(
+                            "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{body}",
+                            body.len()
+                        );
                         if s.get_mut().write_all(resp.as_bytes()).await.is_err() {
                             return;
                         }
@@ -87,18 +90,28 @@ async fn main() {
         listen: "127.0.0.1:0".parse().unwrap(),
         kubeconfig_out: Some(dir.path().join("kubeconfig")),
         scenario: Scenario {
-            namespaces: vec![NamespaceSpec { name: "bench".into(), deployments: vec![web], ..NamespaceSpec::default() }],
+            namespaces: vec![NamespaceSpec {
+                name: "bench".into(),
+                deployments: vec![web],
+                ..NamespaceSpec::default()
+            }],
             ..Scenario::default()
         },
     })
     .await
     .unwrap();
     let set = KubeconfigSet::load(Some(sim.kubeconfig_path())).unwrap();
-    let client = kdeck::cluster::connect(&set, Some(kdeck::sim::ADMIN_CONTEXT)).await.unwrap();
+    let client = kdeck::cluster::connect(&set, Some(kdeck::sim::ADMIN_CONTEXT))
+        .await
+        .unwrap();
     let manager = ForwardManager::new(client.clone());
     let deploy = |port| {
         ForwardSpec::new(
-            ForwardTarget::Workload { kind: "Deployment".into(), namespace: "bench".into(), name: "web".into() },
+            ForwardTarget::Workload {
+                kind: "Deployment".into(),
+                namespace: "bench".into(),
+                name: "web".into(),
+            },
             PortRef::Number(port),
             0,
         )
@@ -165,7 +178,11 @@ async fn main() {
         get_on(&mut base_conn).await;
         base.push(t.elapsed());
     }
-    let (b50, k50, f50) = (percentile(&mut base, 0.5), percentile(&mut kept, 0.5), percentile(&mut fresh, 0.5));
+    let (b50, k50, f50) = (
+        percentile(&mut base, 0.5),
+        percentile(&mut kept, 0.5),
+        percentile(&mut fresh, 0.5),
+    );
     println!(
         "latency ({REQUESTS} GETs): loopback baseline p50 {:?}; through forward, open connection p50 {:?} p99 {:?} (added {:?}); new connection p50 {:?} p99 {:?}",
         b50,
@@ -179,17 +196,31 @@ async fn main() {
     // Re-resolve after the serving pod is deleted.
     let serving = manager.info(http.id).unwrap().pod.unwrap();
     let target = Target::new(
-        kdeck::cluster::kinds::known_kind("po").unwrap().api_resource(),
+        kdeck::cluster::kinds::known_kind("po")
+            .unwrap()
+            .api_resource(),
         Some("bench"),
         &serving,
     );
     let t = Instant::now();
-    actions::delete(&client, &target, DeleteOptions { force: true, ..Default::default() }).await.unwrap();
+    actions::delete(
+        &client,
+        &target,
+        DeleteOptions {
+            force: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     loop {
         let now = manager.info(http.id).unwrap().pod;
         if now.as_deref().is_some_and(|p| p != serving) {
             let mut s = BufReader::new(TcpStream::connect(http.local).await.unwrap());
-            if tokio::time::timeout(Duration::from_secs(2), get_on(&mut s)).await.is_ok() {
+            if tokio::time::timeout(Duration::from_secs(2), get_on(&mut s))
+                .await
+                .is_ok()
+            {
                 break;
             }
         }

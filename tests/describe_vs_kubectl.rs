@@ -3,12 +3,12 @@
 //! run a moment apart, which can also shift column widths) and the order of ConfigMap/Secret data keys,
 //! which kubectl prints in Go's random map order.
 
-mod support;
+mod sim_support;
 
 use std::process::Command;
 
 use kdeck::sim::Scenario;
-use support::TestSim;
+use sim_support::TestSim;
 
 fn kdeck(sim: &TestSim) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kdeck"));
@@ -71,7 +71,12 @@ fn headers(text: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn describe_matches_kubectl_for_every_native_kind() {
-    if Command::new("kubectl").arg("version").arg("--client").output().is_err() {
+    if Command::new("kubectl")
+        .arg("version")
+        .arg("--client")
+        .output()
+        .is_err()
+    {
         eprintln!("kubectl not found: skipping");
         return;
     }
@@ -80,15 +85,33 @@ async fn describe_matches_kubectl_for_every_native_kind() {
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
     let mut checked = Vec::new();
     for kind in [
-        "pods", "deployments", "replicasets", "statefulsets", "daemonsets", "services", "configmaps",
-        "secrets", "nodes", "namespaces",
+        "pods",
+        "deployments",
+        "replicasets",
+        "statefulsets",
+        "daemonsets",
+        "services",
+        "configmaps",
+        "secrets",
+        "nodes",
+        "namespaces",
     ] {
         let out = sim
             .kubectl()
-            .args(["get", kind, "-A", "-o", "jsonpath={range .items[*]}{.metadata.namespace} {.metadata.name}{\"\\n\"}{end}"])
+            .args([
+                "get",
+                kind,
+                "-A",
+                "-o",
+                "jsonpath={range .items[*]}{.metadata.namespace} {.metadata.name}{\"\\n\"}{end}",
+            ])
             .output()
             .unwrap();
-        assert!(out.status.success(), "kubectl get {kind}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "kubectl get {kind}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let listing = String::from_utf8_lossy(&out.stdout).into_owned();
         let Some(first) = listing.lines().find(|l| !l.trim().is_empty()) else {
             panic!("the demo scenario has no {kind}");
@@ -107,10 +130,25 @@ async fn describe_matches_kubectl_for_every_native_kind() {
         }
         let theirs = kubectl.output().unwrap();
         let mine = ours.output().unwrap();
-        assert!(theirs.status.success(), "kubectl describe {kind} {name}: {}", String::from_utf8_lossy(&theirs.stderr));
-        assert!(mine.status.success(), "kdeck describe {kind} {name}: {}", String::from_utf8_lossy(&mine.stderr));
-        let (theirs, mine) = (String::from_utf8_lossy(&theirs.stdout), String::from_utf8_lossy(&mine.stdout));
-        assert_eq!(headers(&mine), headers(&theirs), "sections of {kind} {name}\n--- kdeck ---\n{mine}\n--- kubectl ---\n{theirs}");
+        assert!(
+            theirs.status.success(),
+            "kubectl describe {kind} {name}: {}",
+            String::from_utf8_lossy(&theirs.stderr)
+        );
+        assert!(
+            mine.status.success(),
+            "kdeck describe {kind} {name}: {}",
+            String::from_utf8_lossy(&mine.stderr)
+        );
+        let (theirs, mine) = (
+            String::from_utf8_lossy(&theirs.stdout),
+            String::from_utf8_lossy(&mine.stdout),
+        );
+        assert_eq!(
+            headers(&mine),
+            headers(&theirs),
+            "sections of {kind} {name}\n--- kdeck ---\n{mine}\n--- kubectl ---\n{theirs}"
+        );
         let sort = matches!(kind, "configmaps" | "secrets");
         assert_eq!(
             normalise(&mine, sort),

@@ -331,7 +331,14 @@ pub(crate) fn describe_pod_template(doc: &mut Doc, template: Option<&Value>) {
             None,
         );
     }
-    describe_containers(doc, "Containers", arr(spec.get("containers")), None, "  ", None);
+    describe_containers(
+        doc,
+        "Containers",
+        arr(spec.get("containers")),
+        None,
+        "  ",
+        None,
+    );
     describe_volumes(doc, arr(spec.get("volumes")), "  ");
     describe_topology_spread(doc, arr(spec.get("topologySpreadConstraints")), "  ");
     let pcn = s(spec.get("priorityClassName"));

@@ -36,7 +36,9 @@ impl TestSim {
 
     pub async fn config(&self, context: &str) -> kube::Config {
         let set = KubeconfigSet::load(Some(&self.kubeconfig())).unwrap();
-        kdeck::cluster::client_config(&set, Some(context)).await.unwrap()
+        kdeck::cluster::client_config(&set, Some(context))
+            .await
+            .unwrap()
     }
 
     pub async fn admin(&self) -> kube::Client {
@@ -89,7 +91,10 @@ where
         if let Some(v) = check().await {
             return v;
         }
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -98,7 +103,10 @@ where
 pub async fn ready_pods(client: &kube::Client, ns: &str, selector: &str) -> Vec<String> {
     use k8s_openapi::api::core::v1::Pod;
     let api: kube::Api<Pod> = kube::Api::namespaced(client.clone(), ns);
-    let Ok(list) = api.list(&kube::api::ListParams::default().labels(selector)).await else {
+    let Ok(list) = api
+        .list(&kube::api::ListParams::default().labels(selector))
+        .await
+    else {
         return Vec::new();
     };
     list.items
