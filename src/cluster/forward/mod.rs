@@ -22,7 +22,7 @@ use kube::api::{Api, DynamicObject};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-pub use resolve::{PortRef, ResolveError};
+pub use resolve::{PortChoice, PortRef, ResolveError, forwardable_ports};
 
 /// What a forward points at.
 #[derive(Debug, Clone, PartialEq, Eq)]

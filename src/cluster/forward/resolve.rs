@@ -71,6 +71,62 @@ pub fn container_ports(pod: &Value) -> Vec<(Option<String>, u16)> {
         .collect()
 }
 
+/// One choice for the port-forward dialog: the port to request and how to label it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortChoice {
+    pub port: PortRef,
+    /// `8080/http` style label; for a Service, `80/http → 8080`.
+    pub label: String,
+}
+
+/// The ports the dialog offers for a target object: a Pod's container ports, a workload's pod-template
+/// container ports, or a Service's ports (by number, with their targetPort).
+pub fn forwardable_ports(kind: &str, obj: &Value) -> Vec<PortChoice> {
+    let label = |name: Option<&str>, port: u64| match name {
+        Some(n) => format!("{port}/{n}"),
+        None => port.to_string(),
+    };
+    match kind {
+        "Service" => obj
+            .pointer("/spec/ports")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|p| {
+                let port = p.get("port")?.as_u64()?;
+                let target = match p.get("targetPort") {
+                    Some(Value::Number(n)) => n.to_string(),
+                    Some(Value::String(s)) => s.clone(),
+                    _ => port.to_string(),
+                };
+                Some(PortChoice {
+                    port: PortRef::Number(u16::try_from(port).ok()?),
+                    label: format!(
+                        "{} → {target}",
+                        label(p.get("name").and_then(Value::as_str), port)
+                    ),
+                })
+            })
+            .collect(),
+        _ => {
+            let pod_like = if kind == "Pod" {
+                obj.clone()
+            } else {
+                obj.pointer("/spec/template")
+                    .cloned()
+                    .unwrap_or(Value::Null)
+            };
+            container_ports(&pod_like)
+                .into_iter()
+                .map(|(name, port)| PortChoice {
+                    port: PortRef::Number(port),
+                    label: label(name.as_deref(), u64::from(port)),
+                })
+                .collect()
+        }
+    }
+}
+
 /// The container port `port` means on `pod`. A number must be declared, unless the pod declares no
 /// ports at all (then kubectl forwards any number, and so do we).
 pub fn pod_port(pod: &Value, port: &PortRef) -> Result<u16, ResolveError> {
@@ -223,6 +279,27 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "service web has no port 81 (its ports: 80/http, 7007/echo, 9000)"
+        );
+    }
+
+    #[test]
+    fn dialog_port_choices() {
+        let s =
+            json!({"spec":{"ports":[{"name":"http","port":80,"targetPort":"http"},{"port":7}]}});
+        let c = forwardable_ports("Service", &s);
+        assert_eq!(c[0].label, "80/http → http");
+        assert_eq!(
+            c[1],
+            PortChoice {
+                port: PortRef::Number(7),
+                label: "7 → 7".into()
+            }
+        );
+        let d = json!({"spec":{"template":{"spec":{"containers":[{"ports":[{"containerPort":8080,"name":"web"}]}]}}}});
+        assert_eq!(forwardable_ports("Deployment", &d)[0].label, "8080/web");
+        assert_eq!(
+            forwardable_ports("Pod", &pod("a", true, ""))[1].port,
+            PortRef::Number(7)
         );
     }
 
