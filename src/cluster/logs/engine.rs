@@ -158,9 +158,15 @@ impl Emitter {
                 spool.append(&rendered);
             }
         }
-        if self.tx.send(LogEvent::Line(line)).await.is_err() {
-            // Nobody is listening any more: stop reading from the server.
-            self.cancel.cancel();
+        tokio::select! {
+            // Stopped while the consumer is not draining: give up the line rather than wait forever.
+            () = self.cancel.cancelled() => {}
+            sent = self.tx.send(LogEvent::Line(line)) => {
+                if sent.is_err() {
+                    // Nobody is listening any more: stop reading from the server.
+                    self.cancel.cancel();
+                }
+            }
         }
     }
 
@@ -176,7 +182,10 @@ impl Emitter {
     }
 
     async fn finished(&self) {
-        let _ = self.tx.send(LogEvent::Finished).await;
+        tokio::select! {
+            () = self.cancel.cancelled() => {}
+            _ = self.tx.send(LogEvent::Finished) => {}
+        }
     }
 }
 
