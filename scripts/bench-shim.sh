@@ -38,6 +38,8 @@ cd "$work"
 export PWD=$work
 
 median_ms() { jq -r --arg n "$2" '.results[] | select(.command == $n) | .median * 1000' "$1"; }
+# CPU time (user + system, mean) barely moves with machine load, unlike wall time: report both.
+cpu_ms() { jq -r --arg n "$2" '.results[] | select(.command == $n) | (.user + .system) * 1000' "$1"; }
 
 run_case() { # name, PATH for the shim, direct binary, .tool-versions content
     local name=$1 path=$2 direct=$3 pin=$4 json=$sandbox/$1.json
@@ -45,10 +47,13 @@ run_case() { # name, PATH for the shim, direct binary, .tool-versions content
     PATH="$path" "$HYPERFINE" -N --warmup 10 --runs "$RUNS" --export-json "$json" \
         -n direct "$direct version --client" \
         -n shim "$shims/kubectl version --client" >&2
-    local d s
+    local d s dc sc
     d=$(median_ms "$json" direct)
     s=$(median_ms "$json" shim)
-    printf '%-8s direct %7.2f ms   shim %7.2f ms   overhead %6.2f ms\n' "$name" "$d" "$s" "$(echo "$s - $d" | bc -l)"
+    dc=$(cpu_ms "$json" direct)
+    sc=$(cpu_ms "$json" shim)
+    printf '%-8s median wall: direct %7.2f ms  shim %7.2f ms  overhead %6.2f ms | mean cpu: direct %6.2f ms  shim %6.2f ms  overhead %5.2f ms\n' \
+        "$name" "$d" "$s" "$(echo "$s - $d" | bc -l)" "$dc" "$sc" "$(echo "$sc - $dc" | bc -l)"
 }
 
 run_case system "$shims:$(dirname "$SYSTEM_KUBECTL"):/bin" "$SYSTEM_KUBECTL" "kubectl system"

@@ -217,7 +217,7 @@ pub enum KubectlCommand {
         #[arg(long)]
         server: bool,
     },
-    /// Pin VER in ./.tool-versions.
+    /// Pin VER (or `system`, `auto`) in ./.tool-versions, keeping its other lines.
     Pin { version: String },
     /// Remove an installed version.
     Uninstall { version: String },

@@ -1,0 +1,88 @@
+//! Fault injection from the scenario: added latency, a 5xx/429 rate (with Retry-After), watches that are
+//! dropped every N seconds, and watch starts answered with 410 Expired.
+//!
+//! Owns: the dice. Token expiry lives in `auth`. With the default (empty) fault spec nothing here fires.
+
+use std::time::Duration;
+
+use super::scenario::FaultSpec;
+use super::status::ApiError;
+
+pub struct Faults {
+    spec: FaultSpec,
+}
+
+fn roll(p: f64) -> bool {
+    p > 0.0 && rand::random::<f64>() < p
+}
+
+impl Faults {
+    pub fn new(spec: FaultSpec) -> Self {
+        Faults { spec }
+    }
+
+    pub fn latency(&self) -> Option<Duration> {
+        (self.spec.latency_ms > 0).then(|| Duration::from_millis(self.spec.latency_ms))
+    }
+
+    /// An error to answer a resource request with, at the configured rate.
+    pub fn injected_error(&self) -> Option<ApiError> {
+        if !roll(self.spec.error_rate) {
+            return None;
+        }
+        let mut e = match self.spec.error_code {
+            429 => ApiError::new(
+                429,
+                "TooManyRequests",
+                "the server has received too many requests and has asked us to try again later",
+            ),
+            500 => ApiError::internal(
+                "an error on the server (\"injected by the kdeck sim scenario\") has prevented the request from succeeding",
+            ),
+            _ => ApiError::new(
+                503,
+                "ServiceUnavailable",
+                "the server is currently unable to handle the request",
+            ),
+        };
+        if e.code == 429 || e.code == 503 {
+            e.retry_after = Some(1);
+        }
+        Some(e)
+    }
+
+    /// Whether this watch start gets a 410 Expired.
+    pub fn watch_gone(&self) -> bool {
+        roll(self.spec.watch_gone_fraction)
+    }
+
+    /// When to cut a watch short.
+    pub fn watch_drop_after(&self) -> Option<Duration> {
+        (self.spec.watch_drop_every_seconds > 0.0)
+            .then(|| Duration::from_secs_f64(self.spec.watch_drop_every_seconds))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_spec_injects_nothing() {
+        let f = Faults::new(FaultSpec::default());
+        assert!(f.latency().is_none());
+        assert!((0..1000).all(|_| f.injected_error().is_none() && !f.watch_gone()));
+        assert!(f.watch_drop_after().is_none());
+    }
+
+    #[test]
+    fn rate_one_always_fires_with_retry_after() {
+        let f = Faults::new(FaultSpec {
+            error_rate: 1.0,
+            error_code: 429,
+            ..FaultSpec::default()
+        });
+        let e = f.injected_error().unwrap();
+        assert_eq!((e.code, e.retry_after), (429, Some(1)));
+    }
+}

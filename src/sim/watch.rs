@@ -1,0 +1,228 @@
+//! Watch streams: initial events, resuming from a resourceVersion in the history window (410 Expired as
+//! an ERROR event when it is too old), bookmarks, timeouts, Table frames, and injected drops.
+//!
+//! Each change is serialized once by the store; a watcher that asks for plain JSON forwards that shared
+//! frame as is. A watcher that falls behind the broadcast buffer is closed, as the apiserver closes slow
+//! watchers, and the client resumes from its last resourceVersion.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Response, StatusCode, header};
+use serde_json::{Value, json};
+use tokio::sync::{broadcast, mpsc};
+
+use super::Sim;
+use super::resources::RESOURCES;
+use super::selectors::{FieldSelector, LabelSelector};
+use super::server::{Body, Query, ResourceRoute, channel_body};
+use super::status::ApiError;
+use super::store::{EventType, WatchEvent, meta_str};
+use super::table::{self, IncludeObject};
+
+/// How often a watch that allows bookmarks gets one.
+const BOOKMARK_EVERY: Duration = Duration::from_secs(5);
+
+struct Filter {
+    res: usize,
+    ns: Option<String>,
+    labels: LabelSelector,
+    fields: FieldSelector,
+    table: Option<IncludeObject>,
+}
+
+impl Filter {
+    fn matches(&self, res: usize, obj: &Value) -> bool {
+        res == self.res
+            && self
+                .ns
+                .as_deref()
+                .is_none_or(|ns| meta_str(obj, "namespace") == ns)
+            && self.labels.matches(obj)
+            && self.fields.matches(obj)
+    }
+
+    fn frame(&self, kind: EventType, obj: &Value, shared: Option<&Bytes>) -> Bytes {
+        match (self.table, shared) {
+            (None, Some(b)) => b.clone(),
+            (None, None) => encode(kind.as_str(), obj),
+            (Some(include), _) => {
+                let now = jiff::Timestamp::now().as_second();
+                let t = json!({
+                    "kind": "Table",
+                    "apiVersion": "meta.k8s.io/v1",
+                    "metadata": {"resourceVersion": meta_str(obj, "resourceVersion")},
+                    "columnDefinitions": table::column_definitions(self.res),
+                    "rows": [table::row(self.res, obj, include, now)],
+                });
+                encode(kind.as_str(), &t)
+            }
+        }
+    }
+}
+
+fn encode(kind: &str, obj: &Value) -> Bytes {
+    let mut v = serde_json::to_vec(&json!({"type": kind, "object": obj})).unwrap_or_default();
+    v.push(b'\n');
+    Bytes::from(v)
+}
+
+fn bookmark(res: usize, rv: u64, initial_end: bool) -> Bytes {
+    let rt = &RESOURCES[res];
+    let mut meta = json!({"resourceVersion": rv.to_string(), "creationTimestamp": null});
+    if initial_end {
+        meta["annotations"] = json!({"k8s.io/initial-events-end": "true"});
+    }
+    encode(
+        "BOOKMARK",
+        &json!({"kind": rt.kind, "apiVersion": rt.api_version(), "metadata": meta}),
+    )
+}
+
+fn error_frame(e: &ApiError) -> Bytes {
+    encode("ERROR", &e.to_status())
+}
+
+pub async fn serve(
+    sim: &Arc<Sim>,
+    r: &ResourceRoute,
+    q: &Query,
+    table: bool,
+) -> Result<Response<Body>, ApiError> {
+    let (labels, mut fields) = super::api::selectors(q)?;
+    if let Some(name) = &r.name {
+        fields = FieldSelector::parse(&format!("metadata.name={name}"))?;
+    }
+    let filter = Filter {
+        res: r.res,
+        ns: r.ns.clone(),
+        labels,
+        fields,
+        table: table.then(|| IncludeObject::parse(q.get("includeObject").map(String::as_str))),
+    };
+    let bookmarks = q.get("allowWatchBookmarks").is_some_and(|v| v == "true") && !table;
+    let send_initial = q.get("sendInitialEvents").is_some_and(|v| v == "true");
+    let timeout = q
+        .get("timeoutSeconds")
+        .and_then(|t| t.parse::<u64>().ok())
+        .map(Duration::from_secs)
+        .unwrap_or(Duration::from_secs(30 * 60));
+    let rv: Option<u64> = match q.get("resourceVersion").map(String::as_str) {
+        None | Some("") | Some("0") => None,
+        Some(s) => Some(
+            s.parse()
+                .map_err(|_| ApiError::bad_request(format!("invalid resource version \"{s}\"")))?,
+        ),
+    };
+    let (tx, rx) = mpsc::channel::<Bytes>(256);
+    let mut resp = Response::new(channel_body(rx));
+    *resp.status_mut() = StatusCode::OK;
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        http::HeaderValue::from_static("no-cache, private"),
+    );
+
+    if sim.faults.watch_gone() {
+        let e = ApiError::gone(format!(
+            "too old resource version: {} ({})",
+            rv.unwrap_or(0),
+            sim.store.current_rv()
+        ));
+        let _ = tx.try_send(error_frame(&e));
+        return Ok(resp);
+    }
+    let mut initial = Vec::new();
+    let sub = if rv.is_none() || send_initial {
+        let (items, sub) = sim.store.snapshot_and_subscribe(r.res, r.ns.as_deref());
+        initial = items;
+        sub
+    } else {
+        match sim.store.subscribe(rv) {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = tx.try_send(error_frame(&e));
+                return Ok(resp);
+            }
+        }
+    };
+    let sim = sim.clone();
+    let drop_after = sim.faults.watch_drop_after();
+    tokio::spawn(async move {
+        let mut shutdown = sim.shutdown.clone();
+        let deadline = tokio::time::sleep(drop_after.map_or(timeout, |d| d.min(timeout)));
+        tokio::pin!(deadline);
+        let mut rx = sub.rx;
+        let mut last_rv = sub.rv;
+        for obj in initial.iter().filter(|o| filter.matches(filter.res, o)) {
+            if tx
+                .send(filter.frame(EventType::Added, obj, None))
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+        if send_initial && tx.send(bookmark(filter.res, sub.rv, true)).await.is_err() {
+            return;
+        }
+        for ev in sub.backlog {
+            if !forward(&filter, &tx, &ev).await {
+                return;
+            }
+            last_rv = ev.rv;
+        }
+        let mut tick = tokio::time::interval(BOOKMARK_EVERY);
+        tick.tick().await;
+        loop {
+            tokio::select! {
+                _ = &mut deadline => {
+                    if bookmarks {
+                        let _ = tx.send(bookmark(filter.res, last_rv, false)).await;
+                    }
+                    return;
+                }
+                _ = shutdown.changed() => return,
+                _ = tick.tick(), if bookmarks => {
+                    // Everything up to the current version is already in our receiver; deliver it
+                    // before promising the client it has seen that version.
+                    let rv = sim.store.current_rv();
+                    loop {
+                        match rx.try_recv() {
+                            Ok(ev) => {
+                                if !forward(&filter, &tx, &ev).await { return; }
+                            }
+                            Err(broadcast::error::TryRecvError::Empty) => break,
+                            Err(_) => return,
+                        }
+                    }
+                    last_rv = rv;
+                    if tx.send(bookmark(filter.res, rv, false)).await.is_err() {
+                        return;
+                    }
+                }
+                ev = rx.recv() => match ev {
+                    Ok(ev) => {
+                        if !forward(&filter, &tx, &ev).await { return; }
+                        last_rv = ev.rv;
+                    }
+                    Err(_) => return,
+                },
+            }
+        }
+    });
+    Ok(resp)
+}
+
+async fn forward(filter: &Filter, tx: &mpsc::Sender<Bytes>, ev: &Arc<WatchEvent>) -> bool {
+    if !filter.matches(ev.res, &ev.object) {
+        return true;
+    }
+    tx.send(filter.frame(ev.kind, &ev.object, Some(&ev.frame)))
+        .await
+        .is_ok()
+}
