@@ -53,9 +53,10 @@ async fn log_follow_survives_a_cut_connection_without_loss_or_duplicates_and_sav
     config.cluster_url = format!("https://{}", proxy.addr).parse().unwrap();
     let client = kube::Client::try_from(config).unwrap();
 
+    // A short tail, so the lines around the cut arrive live rather than from the backlog.
     let opts = LogOptions {
         follow: true,
-        tail_lines: None,
+        tail_lines: Some(10),
         ..LogOptions::default()
     };
     let source = LogSource::Pod {
@@ -102,7 +103,6 @@ async fn log_follow_survives_a_cut_connection_without_loss_or_duplicates_and_sav
         seqs, expected,
         "lines lost or repeated across the reconnect"
     );
-    assert_eq!(seqs[0], 0, "follow without tail starts at the first line");
 
     // The ring holds 50 lines and counts the rest as dropped.
     assert_eq!(ring.len(), 50);
@@ -115,7 +115,7 @@ async fn log_follow_survives_a_cut_connection_without_loss_or_duplicates_and_sav
     let text = std::fs::read_to_string(&out).unwrap();
     let saved: Vec<u64> = text.lines().map(|l| seq_of(l).unwrap()).collect();
     assert_eq!(&saved[..seqs.len()], &seqs[..]);
-    let saved_expected: Vec<u64> = (0..saved.len() as u64).collect();
+    let saved_expected: Vec<u64> = (seqs[0]..seqs[0] + saved.len() as u64).collect();
     assert_eq!(saved, saved_expected);
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(
@@ -393,16 +393,10 @@ async fn scale_restart_delete_reveal_and_readonly_token() {
         .get("web")
         .await
         .unwrap();
-    let ann = d
-        .spec
-        .unwrap()
-        .template
-        .metadata
-        .unwrap()
-        .annotations
-        .unwrap();
+    let d = serde_json::to_value(&d).unwrap();
+    let ann = &d["spec"]["template"]["metadata"]["annotations"];
     assert_eq!(
-        ann.get(actions::RESTARTED_AT).map(String::as_str),
+        ann.get(actions::RESTARTED_AT).and_then(|v| v.as_str()),
         Some("2030-01-02T03:04:05Z")
     );
 

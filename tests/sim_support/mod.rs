@@ -174,10 +174,13 @@ pub fn sim_addr(sim: &RunningSim) -> SocketAddr {
         .unwrap()
 }
 
-/// `seq=N` at the end of a sim log line.
+/// The sequence number of a sim log line: `seq=N` in text lines, `"seq":N` in JSON ones.
 pub fn seq_of(text: &str) -> Option<u64> {
-    let idx = text.rfind("seq=")?;
-    text[idx + 4..]
+    let (idx, len) = match text.rfind("seq=") {
+        Some(i) => (i, 4),
+        None => (text.rfind("\"seq\":")?, 6),
+    };
+    text[idx + len..]
         .split(|c: char| !c.is_ascii_digit())
         .next()?
         .parse()
