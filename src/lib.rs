@@ -11,6 +11,7 @@
 //! - [`tui`]: the full-screen app loop, views, widgets, themes and keymaps.
 //! - [`shell`]: prompt segment, shell hooks, per-shell and per-directory contexts, trust.
 //! - [`kubectl`]: kubectl version resolution, verified installs and the `kubectl` shim.
+//! - [`safety`]: the read-only and guarded-context policy for mutating actions.
 //! - [`cli`]: clap definitions only; [`yaml`]: the one module that touches serde_yaml.
 #![deny(unsafe_code)]
 
@@ -21,6 +22,7 @@ pub mod describe;
 pub mod kubeconfig;
 pub mod kubectl;
 pub mod paths;
+pub mod safety;
 pub mod shell;
 pub mod sim;
 pub mod switch;

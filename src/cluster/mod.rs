@@ -5,11 +5,16 @@
 //! ([`rows`], [`columns`]), discovery ([`discovery`], [`kinds`]) and mutating actions. It never draws
 //! anything and never touches kubeconfig files.
 
+pub mod actions;
 mod client;
 pub mod columns;
 pub mod discovery;
+pub mod forward;
 pub mod kinds;
+pub mod known_kinds;
+pub mod logs;
 pub mod rows;
+pub mod selector;
 pub mod session;
 pub mod store;
 pub mod table_watch;

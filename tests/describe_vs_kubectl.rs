@@ -1,0 +1,172 @@
+//! `kdeck describe` against `kubectl describe` on the same objects of the simulated cluster: the same
+//! sections in the same order with the same values. Only what must differ is normalised: ages (the two
+//! run a moment apart, which can also shift column widths) and the order of ConfigMap/Secret data keys,
+//! which kubectl prints in Go's random map order.
+
+mod sim_support;
+
+use std::process::Command;
+
+use kdeck::sim::Scenario;
+use sim_support::TestSim;
+
+fn kdeck(sim: &TestSim) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kdeck"));
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", sim.dir.path())
+        .env("TZ", "UTC")
+        .env("NO_COLOR", "1")
+        .arg("--kubeconfig")
+        .arg(sim.kubeconfig());
+    cmd
+}
+
+fn is_age(token: &str) -> bool {
+    let t = token.trim_matches(|c| c == '(' || c == ')');
+    if t == "<unknown>" || t == "<invalid>" {
+        return true;
+    }
+    let mut saw_digit = false;
+    let mut saw_unit = false;
+    for c in t.chars() {
+        if c.is_ascii_digit() {
+            saw_digit = true;
+        } else if "smhdy".contains(c) && saw_digit {
+            saw_unit = true;
+        } else {
+            return false;
+        }
+    }
+    saw_digit && saw_unit
+}
+
+/// Ages become `<age>`, runs of spaces one space, and data sections are sorted.
+fn normalise(text: &str, sort_data: bool) -> Vec<String> {
+    let mut lines: Vec<String> = text
+        .lines()
+        .map(|l| {
+            l.split_whitespace()
+                .map(|t| if is_age(t) { "<age>" } else { t })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    if sort_data && let Some(start) = lines.iter().position(|l| l == "====") {
+        let end = lines[start + 1..]
+            .iter()
+            .position(|l| l.is_empty() || l == "BinaryData")
+            .map_or(lines.len(), |e| start + 1 + e);
+        lines[start + 1..end].sort();
+    }
+    lines
+}
+
+fn headers(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|l| !l.starts_with(' ') && l.contains(':'))
+        .map(|l| l.split(':').next().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn describe_matches_kubectl_for_every_native_kind() {
+    if Command::new("kubectl")
+        .arg("version")
+        .arg("--client")
+        .output()
+        .is_err()
+    {
+        eprintln!("kubectl not found: skipping");
+        return;
+    }
+    let sim = TestSim::start(Scenario::demo()).await;
+    // Let controllers bring pods to Running so the pod describers have statuses and events to show.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let mut checked = Vec::new();
+    for kind in [
+        "pods",
+        "deployments",
+        "replicasets",
+        "statefulsets",
+        "daemonsets",
+        "services",
+        "configmaps",
+        "secrets",
+        "nodes",
+        "namespaces",
+    ] {
+        let out = sim
+            .kubectl()
+            .args([
+                "get",
+                kind,
+                "-A",
+                "-o",
+                "jsonpath={range .items[*]}{.metadata.namespace} {.metadata.name}{\"\\n\"}{end}",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "kubectl get {kind}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let listing = String::from_utf8_lossy(&out.stdout).into_owned();
+        let Some(first) = listing.lines().find(|l| !l.trim().is_empty()) else {
+            panic!("the demo scenario has no {kind}");
+        };
+        let (ns, name) = match first.split_once(' ') {
+            Some((ns, name)) if !ns.is_empty() => (Some(ns.to_string()), name.to_string()),
+            _ => (None, first.trim().to_string()),
+        };
+        let mut kubectl = sim.kubectl();
+        let mut ours = kdeck(&sim);
+        kubectl.args(["describe", kind, &name]);
+        ours.args(["describe", kind, &name]);
+        if let Some(ns) = &ns {
+            kubectl.args(["-n", ns]);
+            ours.args(["-n", ns]);
+        }
+        let theirs = kubectl.output().unwrap();
+        let mine = ours.output().unwrap();
+        assert!(
+            theirs.status.success(),
+            "kubectl describe {kind} {name}: {}",
+            String::from_utf8_lossy(&theirs.stderr)
+        );
+        assert!(
+            mine.status.success(),
+            "kdeck describe {kind} {name}: {}",
+            String::from_utf8_lossy(&mine.stderr)
+        );
+        let (theirs, mine) = (
+            String::from_utf8_lossy(&theirs.stdout),
+            String::from_utf8_lossy(&mine.stdout),
+        );
+        assert_eq!(
+            headers(&mine),
+            headers(&theirs),
+            "sections of {kind} {name}\n--- kdeck ---\n{mine}\n--- kubectl ---\n{theirs}"
+        );
+        let sort = matches!(kind, "configmaps" | "secrets");
+        assert_eq!(
+            normalise(&mine, sort),
+            normalise(&theirs, sort),
+            "{kind} {name}\n--- kdeck ---\n{mine}\n--- kubectl ---\n{theirs}"
+        );
+        checked.push(kind);
+    }
+    assert_eq!(checked.len(), 10);
+    sim.sim.shutdown().await;
+}
+
+#[test]
+fn age_tokens() {
+    for t in ["5s", "2m30s", "(10d", "60m)", "<unknown>"] {
+        assert!(is_age(t), "{t}");
+    }
+    for t in ["8080/TCP", "s", "Running", "v1.32.0", "3"] {
+        assert!(!is_age(t), "{t}");
+    }
+}
