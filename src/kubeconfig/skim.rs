@@ -214,13 +214,14 @@ fn is_seq_item(content: &str) -> bool {
 
 /// `key:` or `key: rest`, for plain keys that YAML reads as strings.
 fn split_key(content: &str) -> Option<(&str, &str)> {
-    let colon = content.find(':')?;
+    let bytes = content.as_bytes();
+    let colon = bytes.iter().position(|&b| b == b':')?;
     let key = &content[..colon];
     let rest = &content[colon + 1..];
-    let key_ok = key.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+    let key_ok = bytes[0].is_ascii_alphabetic()
+        && bytes[..colon]
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'/'))
         && !["null", "true", "false"]
             .iter()
             .any(|k| key.eq_ignore_ascii_case(k));
