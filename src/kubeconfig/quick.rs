@@ -104,10 +104,14 @@ impl QuickView {
         // Re-read under the lock: another writer may have changed the file since we scanned it. When it
         // has not, the scan we have is still right.
         let loaded = &self.files[index];
+        let reread;
         let fresh = match std::fs::read(&target) {
-            Ok(bytes) if loaded.exists && bytes == loaded.text.as_bytes() => loaded.clone(),
+            Ok(bytes) if loaded.exists && bytes == loaded.text.as_bytes() => loaded,
             _ => match read(&target)? {
-                Some(file) => file,
+                Some(file) => {
+                    reread = file;
+                    &reread
+                }
                 None => return Ok(None),
             },
         };

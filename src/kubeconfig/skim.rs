@@ -39,13 +39,20 @@ enum Node<'a> {
     },
     EmptyMap,
     EmptySeq,
+    /// The root mapping, with every entry and the span of its one-line value.
     Map(Vec<(&'a str, Node<'a>, Range<usize>)>),
+    /// Any other mapping: only its `name` field matters (list entries), and only when it is a scalar.
+    Item(Option<(Cow<'a, str>, bool)>),
+    /// Items are kept only for lists directly under the root.
     Seq(Vec<Node<'a>>),
 }
 
+/// The most keys one mapping may have on the fast path; kubeconfig mappings have a handful.
+const MAX_KEYS: usize = 32;
+
 /// Scans `text`; `None` means "outside the subset, use the full parse".
 pub fn skim(text: &str) -> Option<Skim> {
-    if text.contains(['\t', '\r']) {
+    if text.bytes().any(|b| b == b'\t' || b == b'\r') {
         return None;
     }
     let mut lines = Vec::new();
@@ -78,7 +85,7 @@ pub fn skim(text: &str) -> Option<Skim> {
         if parser.lines[0].indent != 0 || is_seq_item(parser.lines[0].content) {
             return None;
         }
-        let root = parser.map(0)?;
+        let root = parser.map(0, true)?;
         if parser.i != parser.lines.len() {
             return None;
         }
@@ -93,8 +100,13 @@ struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
-    fn map(&mut self, indent: usize) -> Option<Node<'a>> {
+    /// A block mapping at `indent`. Only the root keeps its entries; duplicate keys are checked against
+    /// a fixed array so that the thousands of small mappings of a big file allocate nothing.
+    fn map(&mut self, indent: usize, root: bool) -> Option<Node<'a>> {
         let mut entries: Vec<(&'a str, Node<'a>, Range<usize>)> = Vec::new();
+        let mut keys: [&str; MAX_KEYS] = [""; MAX_KEYS];
+        let mut key_count = 0;
+        let mut name = None;
         while let Some(line) = self.lines.get(self.i) {
             if line.indent < indent {
                 break;
@@ -103,30 +115,48 @@ impl<'a> Parser<'a> {
                 return None;
             }
             let (key, rest) = split_key(line.content)?;
-            if entries.iter().any(|(k, _, _)| *k == key) {
+            if key_count == MAX_KEYS || keys[..key_count].contains(&key) {
                 return None;
             }
+            keys[key_count] = key;
+            key_count += 1;
             let rest_start = line.start + key.len() + 1;
             let span_end = line.start + line.content.len();
             self.i += 1;
             let value = if rest.is_empty() {
                 match self.lines.get(self.i) {
-                    Some(next) if next.indent > indent => self.node(next.indent)?,
+                    Some(next) if next.indent > indent => self.node(next.indent, root)?,
                     Some(next) if next.indent == indent && is_seq_item(next.content) => {
-                        self.seq(indent)?
+                        self.seq(indent, root)?
                     }
                     _ => Node::Null,
                 }
             } else {
                 scalar(rest)?
             };
-            entries.push((key, value, rest_start..span_end));
+            if root {
+                entries.push((key, value, rest_start..span_end));
+            } else if key == "name"
+                && let Node::Scalar { value, is_string } = value
+            {
+                name = Some((value, is_string));
+            }
         }
-        Some(Node::Map(entries))
+        Some(if root {
+            Node::Map(entries)
+        } else {
+            Node::Item(name)
+        })
     }
 
-    fn seq(&mut self, indent: usize) -> Option<Node<'a>> {
+    /// A block sequence at `indent`; `keep` keeps its items (lists directly under the root).
+    fn seq(&mut self, indent: usize, keep: bool) -> Option<Node<'a>> {
         let mut items = Vec::new();
+        let mut push = |item: Node<'a>| {
+            if keep {
+                items.push(item);
+            }
+        };
         while let Some(line) = self.lines.get(self.i) {
             if line.indent < indent {
                 break;
@@ -144,11 +174,8 @@ impl<'a> Parser<'a> {
             if rest.is_empty() {
                 self.i += 1;
                 match self.lines.get(self.i) {
-                    Some(next) if next.indent > indent => {
-                        let nested = self.node(next.indent)?;
-                        items.push(nested);
-                    }
-                    _ => items.push(Node::Null),
+                    Some(next) if next.indent > indent => push(self.node(next.indent, false)?),
+                    _ => push(Node::Null),
                 }
             } else if is_seq_item(rest) {
                 return None;
@@ -161,21 +188,22 @@ impl<'a> Parser<'a> {
                     indent: column,
                     content: rest,
                 };
-                items.push(self.map(column)?);
+                push(self.map(column, false)?);
             } else {
-                items.push(scalar(rest)?);
+                push(scalar(rest)?);
                 self.i += 1;
             }
         }
         Some(Node::Seq(items))
     }
 
-    fn node(&mut self, indent: usize) -> Option<Node<'a>> {
+    /// The value block of a key; `under_root` when that key belongs to the root mapping.
+    fn node(&mut self, indent: usize, under_root: bool) -> Option<Node<'a>> {
         let line = self.lines.get(self.i)?;
         if is_seq_item(line.content) {
-            self.seq(indent)
+            self.seq(indent, under_root)
         } else {
-            self.map(indent)
+            self.map(indent, false)
         }
     }
 }
@@ -186,14 +214,17 @@ fn is_seq_item(content: &str) -> bool {
 
 /// `key:` or `key: rest`, for plain keys that YAML reads as strings.
 fn split_key(content: &str) -> Option<(&str, &str)> {
-    let colon = content.find(':')?;
+    let bytes = content.as_bytes();
+    let colon = bytes.iter().position(|&b| b == b':')?;
     let key = &content[..colon];
     let rest = &content[colon + 1..];
-    let key_ok = key.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
-        && !matches!(key.to_ascii_lowercase().as_str(), "null" | "true" | "false");
+    let key_ok = bytes[0].is_ascii_alphabetic()
+        && bytes[..colon]
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'/'))
+        && !["null", "true", "false"]
+            .iter()
+            .any(|k| key.eq_ignore_ascii_case(k));
     if !key_ok {
         return None;
     }
@@ -255,12 +286,14 @@ fn scalar(text: &str) -> Option<Node<'_>> {
 /// Whether YAML's core schema reads a plain scalar as a string. Doubtful cases answer false.
 fn surely_string(s: &str) -> bool {
     let unsigned = s.strip_prefix('-').unwrap_or(s);
-    let lower = unsigned.to_ascii_lowercase();
     let starts_numeric = unsigned
-        .chars()
+        .bytes()
         .next()
-        .is_some_and(|c| c.is_ascii_digit() || c == '+' || c == '.');
-    !(starts_numeric || matches!(lower.as_str(), "true" | "false" | ".inf" | ".nan"))
+        .is_some_and(|c| c.is_ascii_digit() || c == b'+' || c == b'.');
+    !(starts_numeric
+        || ["true", "false", ".inf", ".nan"]
+            .iter()
+            .any(|k| unsigned.eq_ignore_ascii_case(k)))
 }
 
 /// The kubeconfig shape checks of the full parse, and extraction of what the fast path needs.
@@ -283,13 +316,7 @@ fn shape(root: Node<'_>) -> Option<Skim> {
                     _ => return None,
                 };
                 for item in items {
-                    let Node::Map(fields) = item else { return None };
-                    let name = fields.iter().find(|(k, _, _)| *k == "name")?;
-                    let Node::Scalar {
-                        value,
-                        is_string: true,
-                    } = &name.1
-                    else {
+                    let Node::Item(Some((value, true))) = item else {
                         return None;
                     };
                     if key == "contexts" && !seen.contains(value.as_ref()) {
