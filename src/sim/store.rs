@@ -17,6 +17,8 @@ use tokio::sync::broadcast;
 use super::resources::{RESOURCES, idx};
 use super::status::ApiError;
 
+pub use super::meta::{meta_str, new_uid, now_rfc3339, random_suffix};
+
 pub type Obj = Arc<Value>;
 /// (namespace, name); the namespace is empty for cluster-scoped kinds.
 pub type Key = (String, String);
@@ -109,30 +111,6 @@ pub struct Store {
     state: RwLock<State>,
     tx: broadcast::Sender<Arc<WatchEvent>>,
     history_cap: usize,
-}
-
-/// RFC 3339 at second precision, as the apiserver writes metav1.Time.
-pub fn now_rfc3339() -> String {
-    jiff::Timestamp::now()
-        .strftime("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
-}
-
-pub fn new_uid() -> String {
-    let a: u64 = rand::random();
-    let b: u64 = rand::random();
-    format!(
-        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-        a >> 32,
-        (a >> 16) & 0xffff,
-        a & 0xfff,
-        (b >> 48) & 0x3fff | 0x8000,
-        b & 0xffff_ffff_ffff
-    )
-}
-
-pub fn meta_str<'a>(obj: &'a Value, field: &str) -> &'a str {
-    obj["metadata"][field].as_str().unwrap_or("")
 }
 
 fn key_of(res: usize, obj: &Value) -> Key {
@@ -553,14 +531,6 @@ impl Store {
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
-}
-
-/// Lowercase alphanumerics without vowels, as the apiserver's generateName uses.
-pub fn random_suffix(n: usize) -> String {
-    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    (0..n)
-        .map(|_| ALPHABET[rand::random::<u32>() as usize % ALPHABET.len()] as char)
-        .collect()
 }
 
 #[cfg(test)]
