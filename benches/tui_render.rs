@@ -69,6 +69,7 @@ fn app() -> (App, tempfile::TempDir) {
         context: "sim".into(),
         result: Ok(ServerInfo {
             git_version: "v1.33.0".into(),
+            ..Default::default()
         }),
     });
     let view = app.view.id;

@@ -3,15 +3,18 @@
 #   1. launch → complete pods table for 10k pods (the title shows the count only once the list is
 #      complete), next to `kubectl get pods -A` against the same sim; median of 5 runs each;
 #   2. RSS and idle CPU of kdeck watching 50k pods (10 s sample, no input, no churn).
-# Usage: scripts/bench-tui.sh [PODS_LAUNCH] [PODS_IDLE]
+# Usage: [KDECK_BIN=path] scripts/bench-tui.sh [PODS_LAUNCH] [PODS_IDLE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 launch_pods=${1:-10000}
 idle_pods=${2:-50000}
 
-cargo build --release --locked --bin kdeck >&2
-bin="${CARGO_TARGET_DIR:-target}/release/kdeck"
-bin=$(realpath "$bin")
+# KDECK_BIN=path skips the build (e.g. a binary cargo bench already built).
+if [ -z "${KDECK_BIN:-}" ]; then
+  cargo build --release --locked --bin kdeck >&2
+  KDECK_BIN="${CARGO_TARGET_DIR:-target}/release/kdeck"
+fi
+bin=$(realpath "$KDECK_BIN")
 kubectl=$(command -v kubectl || true)
 
 work=$(mktemp -d)

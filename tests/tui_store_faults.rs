@@ -72,7 +72,8 @@ async fn store_converges_under(faults: FaultSpec) {
     let _watch = watch::spawn(client.clone(), &target, 7, tx);
     let mut store = RowStore::new();
 
-    // Change the cluster while the faults fire: delete pods (their deployments replace them).
+    // Change the cluster while the faults fire, spread over a few seconds so some deletions land while
+    // the watch is down or being relisted: delete pods (their deployments replace them).
     let victims: Vec<Pod> = server_rows_raw(&api).await.into_iter().take(15).collect();
     for p in &victims {
         let ns = p.metadata.namespace.clone().unwrap();
@@ -86,6 +87,7 @@ async fn store_converges_under(faults: FaultSpec) {
             }
         })
         .await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 
     let start = tokio::time::Instant::now();

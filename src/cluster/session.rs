@@ -21,6 +21,28 @@ pub const FIRST_REQUEST_TIMEOUT: Duration = Duration::from_secs(8);
 pub struct Connected {
     pub client: kube::Client,
     pub git_version: String,
+    /// The kubectl that would run here and its skew against this server, when its version is known.
+    pub kubectl: Option<KubectlNote>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct KubectlNote {
+    pub version: String,
+    /// Set when kubectl is more than one minor version away from the server.
+    pub skew_warning: Option<String>,
+}
+
+/// The pinned/installed kubectl for the working directory and its skew (no network, no exec: a
+/// kubectl found only on PATH has no known version and gives None).
+pub fn kubectl_note(server_minor_field: &str) -> Option<KubectlNote> {
+    let dir = std::env::current_dir().ok()?;
+    let resolved = crate::kubectl::locate::resolve_for_dir(&dir).ok()?;
+    let version = resolved.version?;
+    let minor = crate::kubectl::version::server_minor(server_minor_field)?;
+    Some(KubectlNote {
+        version: version.to_string(),
+        skew_warning: crate::kubectl::version::skew_warning(&version, minor),
+    })
 }
 
 pub async fn connect(set: &KubeconfigSet, context: &str) -> Result<Connected, String> {
@@ -38,9 +60,15 @@ pub async fn connect(set: &KubeconfigSet, context: &str) -> Result<Connected, St
             )
         })?
         .map_err(|e| describe_error(&e))?;
+    let minor = version.minor.clone();
+    let kubectl = tokio::task::spawn_blocking(move || kubectl_note(&minor))
+        .await
+        .ok()
+        .flatten();
     Ok(Connected {
         client,
         git_version: version.git_version,
+        kubectl,
     })
 }
 

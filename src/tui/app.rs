@@ -41,9 +41,10 @@ pub enum Msg {
     Tick,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ServerInfo {
     pub git_version: String,
+    pub kubectl: Option<crate::cluster::session::KubectlNote>,
 }
 
 /// Work for the event loop. Results come back as [`Msg`]s.
@@ -133,6 +134,8 @@ pub struct Session {
     /// The namespace views open in; None = all namespaces.
     pub namespace: Option<String>,
     pub server_version: Option<String>,
+    /// The local kubectl and its skew against the server (from `crate::kubectl`).
+    pub kubectl: Option<crate::cluster::session::KubectlNote>,
     pub readonly: bool,
     pub guarded: bool,
 }

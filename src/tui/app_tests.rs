@@ -116,6 +116,7 @@ fn ctx_switches_inside_kdeck_and_pods_at_ctx_opens_after_connect() {
         context: "prod-eu-1".into(),
         result: Ok(ServerInfo {
             git_version: "v1.31.0".into(),
+            ..Default::default()
         }),
     });
     assert_eq!(watch_target(&eff).kind.plural, "deployments");
@@ -205,4 +206,26 @@ fn quit_and_command_errors() {
     assert!(app.flash.as_ref().unwrap().text.contains("unknown command"));
     assert!(keys(&mut app, ":q<enter>").contains(&Effect::Quit));
     assert!(app.quit);
+}
+
+#[test]
+fn kubectl_skew_is_shown_and_flashed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = app_with(dir.path(), "default", Default::default());
+    app.start();
+    app.update(Msg::Connected {
+        context: "kdeck-sim".into(),
+        result: Ok(ServerInfo {
+            git_version: "v1.33.2".into(),
+            kubectl: Some(crate::cluster::session::KubectlNote {
+                version: "1.29.4".into(),
+                skew_warning: Some("kubectl 1.29.4 is 4 minor versions older than the server".into()),
+            }),
+        }),
+    });
+    assert!(app.flash.as_ref().unwrap().text.contains("4 minor versions"));
+    let mut buf = ratatui::buffer::Buffer::empty(ratatui::layout::Rect::new(0, 0, 120, 24));
+    super::render::draw(&app, buf.area, &mut buf, NOW);
+    let text = super::render::to_text(&buf);
+    assert!(text.contains("kubectl: 1.29.4") && text.contains("SKEW"), "{text}");
 }

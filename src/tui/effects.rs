@@ -65,6 +65,7 @@ impl EffectRunner {
                 self.client = Some(c.client);
                 Ok(ServerInfo {
                     git_version: c.git_version,
+                    kubectl: c.kubectl,
                 })
             }
             Err(e) => {

@@ -214,6 +214,7 @@ fn readonly_and_guarded_header() {
         context: "prod-eu-1".into(),
         result: Ok(super::app::ServerInfo {
             git_version: "v1.31.4".into(),
+            ..Default::default()
         }),
     });
     open(&mut app, "deploy", deployment_rows());

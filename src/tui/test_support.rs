@@ -68,6 +68,7 @@ pub fn connected_app(dir: &std::path::Path) -> App {
         context: "kdeck-sim".into(),
         result: Ok(ServerInfo {
             git_version: "v1.33.2".into(),
+            ..Default::default()
         }),
     });
     app

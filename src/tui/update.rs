@@ -438,12 +438,17 @@ impl App {
             Err(e) => {
                 self.connection = Connection::Failed(format!("{context}: {e}"));
                 self.session.server_version = None;
+                self.session.kubectl = None;
                 self.nav.clear();
                 self.show(ViewSpec::Contexts)
             }
             Ok(server) => {
                 self.connection = Connection::Connected;
                 self.session.server_version = Some(server.git_version);
+                if let Some(w) = server.kubectl.as_ref().and_then(|k| k.skew_warning.clone()) {
+                    self.set_flash(w, false);
+                }
+                self.session.kubectl = server.kubectl;
                 self.options.context = None;
                 let ns = if self.options.all_namespaces {
                     None

@@ -39,6 +39,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         s.server_version.clone().unwrap_or_else(none),
         14,
     ));
+    if let Some(k) = &s.kubectl {
+        l1.push(Span::styled(" kubectl: ", h.label));
+        l1.push(Span::styled(k.version.clone(), h.value));
+        if k.skew_warning.is_some() {
+            l1.push(Span::raw(" "));
+            l1.push(Span::styled(" SKEW ", h.readonly));
+        }
+    }
     if s.readonly {
         l1.push(Span::raw(" "));
         l1.push(Span::styled(" READ-ONLY ", h.readonly));
