@@ -193,12 +193,10 @@ async fn workload_logs_merge_pods_and_follow_joins_and_departures() {
 }
 
 async fn next_line(rx: &mut tokio::sync::mpsc::Receiver<LogEvent>) -> logs::LogLine {
-    loop {
-        match tokio::time::timeout(WAIT, rx.recv()).await {
-            Ok(Some(LogEvent::Line(l))) => return l,
-            Ok(Some(LogEvent::Finished)) => panic!("stream finished"),
-            other => panic!("stream ended: {other:?}"),
-        }
+    match tokio::time::timeout(WAIT, rx.recv()).await {
+        Ok(Some(LogEvent::Line(l))) => l,
+        Ok(Some(LogEvent::Finished)) => panic!("stream finished"),
+        other => panic!("stream ended: {other:?}"),
     }
 }
 

@@ -161,9 +161,11 @@ async fn fetch_related(
             }
             let leases: Api<k8s_openapi::api::coordination::v1::Lease> =
                 Api::namespaced(client.clone(), "kube-node-lease");
-            if let Ok(Some(lease)) = leases.get_opt(name).await {
-                related.lease = serde_json::to_value(lease).ok();
-            }
+            related.lease = Some(match leases.get(name).await {
+                Ok(lease) => serde_json::to_value(lease).map_err(|e| e.to_string()),
+                Err(kube::Error::Api(status)) => Err(status.message.clone()),
+                Err(other) => Err(other.to_string()),
+            });
         }
         "Namespace" => {
             let quotas: Api<ResourceQuota> = Api::namespaced(client.clone(), name);

@@ -73,21 +73,25 @@ pub(crate) fn describe_node(
             boolean(node.pointer("/spec/unschedulable"))
         ),
     );
-    if let Some(lease) = &related.lease {
-        doc.w(0, "Lease:\n");
-        let holder = lease
-            .pointer("/spec/holderIdentity")
-            .map_or("<unset>".into(), |v| s(Some(v)));
-        doc.w(1, &format!("HolderIdentity:\t{holder}\n"));
-        for (key, title) in [("acquireTime", "AcquireTime"), ("renewTime", "RenewTime")] {
-            let v = lease.pointer(&format!("/spec/{key}"));
-            let text = if v.is_some() {
-                doc.time(v)
-            } else {
-                "<unset>".into()
-            };
-            doc.w(1, &format!("{title}:\t{text}\n"));
+    match &related.lease {
+        Some(Ok(lease)) => {
+            doc.w(0, "Lease:\n");
+            let holder = lease
+                .pointer("/spec/holderIdentity")
+                .map_or("<unset>".into(), |v| s(Some(v)));
+            doc.w(1, &format!("HolderIdentity:\t{holder}\n"));
+            for (key, title) in [("acquireTime", "AcquireTime"), ("renewTime", "RenewTime")] {
+                let v = lease.pointer(&format!("/spec/{key}"));
+                let text = if v.is_some() {
+                    doc.time(v)
+                } else {
+                    "<unset>".into()
+                };
+                doc.w(1, &format!("{title}:\t{text}\n"));
+            }
         }
+        Some(Err(e)) => doc.w(0, &format!("Lease:\tFailed to get lease: {e}\n")),
+        None => {}
     }
     let conds = arr(node.pointer("/status/conditions"));
     if !conds.is_empty() {

@@ -65,8 +65,9 @@ pub struct Related {
     /// Namespaces: quotas and limit ranges (`None`: could not be listed, the section is left out).
     pub resource_quotas: Option<Vec<Value>>,
     pub limit_ranges: Option<Vec<Value>>,
-    /// Nodes: the node's Lease in kube-node-lease.
-    pub lease: Option<Value>,
+    /// Nodes: the node's Lease in kube-node-lease, or the error getting it (kubectl prints
+    /// "Failed to get lease: ..."); `None` leaves the section out.
+    pub lease: Option<Result<Value, String>>,
 }
 
 /// The canonical kind name for what the user typed (`po`, `deployments`, `Service`, ...), or the input

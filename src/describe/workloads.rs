@@ -156,6 +156,7 @@ fn split_replicasets<'a>(d: &Value, all: &'a [Value]) -> (Vec<&'a Value>, Vec<&'
         {
             labels.remove("pod-template-hash");
         }
+        prune(&mut t);
         t
     };
     let want = strip(d.pointer("/spec/template"));
@@ -170,6 +171,34 @@ fn split_replicasets<'a>(d: &Value, all: &'a [Value]) -> (Vec<&'a Value>, Vec<&'
         .map(|(_, rs)| *rs)
         .collect();
     (old, new)
+}
+
+/// Drops nulls and empty objects/lists, so a template read through a typed client (which may add or
+/// omit empty fields) compares equal to the same template read raw.
+fn prune(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            for child in m.values_mut() {
+                prune(child);
+            }
+            m.retain(|_, c| !is_empty(c));
+        }
+        Value::Array(a) => {
+            for child in a.iter_mut() {
+                prune(child);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Object(m) => m.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        _ => false,
+    }
 }
 
 fn rs_list(list: &[&Value]) -> String {
