@@ -131,8 +131,13 @@ pub fn run_demo(_global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<()> {
         .await
         .context("cannot start the simulated cluster")?;
         let path = sim.kubeconfig_path().to_path_buf();
+        // A first look at the demo cluster should show all of it, not the one pod in `default`.
+        let mut tui = args.tui.clone();
+        if tui.namespace.is_none() {
+            tui.all_namespaces = true;
+        }
         let result = match KubeconfigSet::load(Some(&path)) {
-            Ok(set) => open(set, Some(path), &args.tui).await,
+            Ok(set) => open(set, Some(path), &tui).await,
             Err(e) => Err(anyhow::Error::new(e).context("reading the demo kubeconfig")),
         };
         sim.shutdown().await;
