@@ -22,7 +22,6 @@ start_sim() {
     t0="$(date +%s.%N)"
     HOME="$tmp" "$BIN" sim serve --pods "$n" --kubeconfig-out "$tmp/kc-$n" >"$out" 2>"$tmp/err-$n" &
     local pid=$!
-    pids+=("$pid")
     until grep -q '^ready ' "$out" 2>/dev/null; do
         kill -0 "$pid" 2>/dev/null || { cat "$tmp/err-$n" >&2; exit 1; }
         sleep 0.02
@@ -31,7 +30,9 @@ start_sim() {
     echo "$(echo "$t1 - $t0" | bc) $pid"
 }
 
+# start_sim runs in a process substitution, so its pid is recorded here for the exit trap.
 read -r start10 pid10 < <(start_sim 10000)
+pids+=("$pid10")
 echo "start with 10k pods:          ${start10}s"
 HOME="$tmp" KUBECONFIG="$tmp/kc-10000" "$KUBECTL" get pods -A >/dev/null # warm the discovery cache
 t0="$(date +%s.%N)"
@@ -41,6 +42,7 @@ echo "kubectl get pods -A at 10k:   $(echo "$t1 - $t0" | bc)s ($(($(wc -l <"$tmp
 kill "$pid10"
 
 read -r start50 pid50 < <(start_sim 50000)
+pids+=("$pid50")
 echo "start with 50k pods:          ${start50}s"
 sleep 3
 echo "RSS at 50k pods:              $(($(ps -o rss= -p "$pid50") / 1024)) MiB"
