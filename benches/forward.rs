@@ -196,7 +196,7 @@ async fn main() {
     // Re-resolve after the serving pod is deleted.
     let serving = manager.info(http.id).unwrap().pod.unwrap();
     let target = Target::new(
-        kdeck::cluster::kinds::known_kind("po")
+        kdeck::cluster::known_kinds::known_kind("po")
             .unwrap()
             .api_resource(),
         Some("bench"),

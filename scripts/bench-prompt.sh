@@ -9,7 +9,7 @@
 #   2. in bash with `eval "$(kdeck hook bash)"`: the per-prompt hook cost with nothing changed, after a
 #      kubeconfig change, and on a cd into (and out of) a trusted .kdeck.yaml directory;
 #   3. kube-ps1's refresh (its _kube_ps1_get_context_ns) in the same bash, when KUBE_PS1_SH is given.
-# Needs: bash 5 (EPOCHREALTIME), hyperfine, kubectl.
+# Needs: bash 5, hyperfine, kubectl. On a loaded machine compare against the "empty loop" baseline line.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -70,38 +70,31 @@ print(f"  kube-ps1 method (both kubectl calls)                         median {m
 print(f"  kdeck prompt is {(med[1] + med[2]) / med[0]:.0f}x faster than the two kubectl calls")
 EOF
 
-echo "== 2. in bash, per prompt (mean of N runs of the PROMPT_COMMAND hook) =="
+echo "== 2. in bash, per prompt (PROMPT_COMMAND hook; wall, and CPU = user+sys incl. children, per call) =="
 KDECK=$KDECK N=$N M=$M PROJ=$tmp/proj KUBE_PS1_SH=${KUBE_PS1_SH:-} bash --norc --noprofile <<'EOF'
-set -u
 eval "$("$KDECK" hook bash)"
 _kdeck_hook
-us() { local t=${EPOCHREALTIME/./}; echo "${t#0}"; }
-per() { awk -v t="$1" -v n="$2" 'BEGIN { printf "%9.1f us", t / n }'; }
-
-t0=$(us); for ((i = 0; i < N; i++)); do _kdeck_hook; done; t1=$(us)
-warm=$((t1 - t0))
-echo "  warm, nothing changed:           $(per $warm "$N")  (forks: 0)"
-
 f=${KUBECONFIG##*:}
-t0=$(us); for ((i = 0; i < M; i++)); do printf '\n' >>"$f"; _kdeck_hook; done; t1=$(us)
-refresh=$((t1 - t0))
-echo "  after a kubeconfig change:       $(per $refresh "$M")  (one kdeck process)"
-echo "  segment after refresh:           $KDECK_PS1"
-
+TIMEFORMAT='%3R %3U %3S'
+# measure LABEL COUNT CODE: runs CODE (which loops COUNT times) and prints per-call wall and CPU time.
+measure() {
+    local label=$1 n=$2 code=$3 out
+    out=$({ time eval "$code"; } 2>&1)
+    awk -v l="$label" -v n="$n" -v t="$out" 'BEGIN { split(t, a, " ");
+        printf "  %-34s wall %9.1f us   cpu %9.1f us\n", l, a[1] * 1e6 / n, (a[2] + a[3]) * 1e6 / n }'
+}
+measure "empty loop (machine baseline)" "$N" 'for ((i = 0; i < N; i++)); do :; done'
+measure "warm, nothing changed (0 forks)" "$N" 'for ((i = 0; i < N; i++)); do _kdeck_hook; done'
+measure "after a kubeconfig change" "$M" 'for ((i = 0; i < M; i++)); do printf "\n" >>"$f"; _kdeck_hook; done'
+echo "  segment after refresh:             $KDECK_PS1"
 cd "$PROJ"; _kdeck_hook
-t0=$(us); for ((i = 0; i < N; i++)); do _kdeck_hook; done; t1=$(us)
-echo "  warm inside a trusted directory: $(per $((t1 - t0)) "$N")"
+measure "warm inside a trusted directory" "$N" 'for ((i = 0; i < N; i++)); do _kdeck_hook; done'
 cd /
-t0=$(us); for ((i = 0; i < M; i++)); do cd "$PROJ"; _kdeck_hook; cd /; _kdeck_hook; done; t1=$(us)
-echo "  cd into/out of a trusted dir:    $(per $((t1 - t0)) $((2 * M)))  per cd"
-
+measure "cd into/out of a trusted dir" "$((2 * M))" 'for ((i = 0; i < M; i++)); do cd "$PROJ"; _kdeck_hook; cd /; _kdeck_hook; done'
 if [[ -n $KUBE_PS1_SH && -r $KUBE_PS1_SH ]]; then
     # shellcheck disable=SC1090
     source "$KUBE_PS1_SH"
-    t0=$(us); for ((i = 0; i < M; i++)); do printf '\n' >>"$f"; _kube_ps1_get_context_ns; done; t1=$(us)
-    kps1=$((t1 - t0))
-    echo "  kube-ps1 refresh (2x kubectl):   $(per $kps1 "$M")  -> $KUBE_PS1_CONTEXT:$KUBE_PS1_NAMESPACE"
-    awk -v a="$kps1" -v b="$refresh" 'BEGIN { printf "  kdeck refresh is %.0fx faster than kube-ps1 refresh\n", a / b }'
+    measure "kube-ps1 refresh (2x kubectl)" "$M" 'for ((i = 0; i < M; i++)); do printf "\n" >>"$f"; _kube_ps1_get_context_ns; done'
 else
     echo "  (set KUBE_PS1_SH=path/to/kube-ps1.sh to time kube-ps1's refresh in the same shell)"
 fi

@@ -17,6 +17,7 @@
 
 pub mod cli;
 pub mod cluster;
+pub mod config;
 pub mod describe;
 pub mod kubeconfig;
 pub mod kubectl;

@@ -14,7 +14,7 @@ use kdeck::cluster::actions::{self, DeleteOptions, Target};
 use kdeck::cluster::forward::{
     ForwardError, ForwardManager, ForwardSpec, ForwardTarget, PortRef, ResolveError,
 };
-use kdeck::cluster::kinds::known_kind;
+use kdeck::cluster::known_kinds::known_kind;
 use kdeck::cluster::logs::{self, LineKind, LogEvent, LogOptions, LogRing, LogSource};
 use kube::Api;
 use sim_support::*;

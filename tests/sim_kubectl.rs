@@ -427,3 +427,59 @@ fn apply_creates_then_configures_a_deployment() {
     ]);
     assert_eq!(env, "demo");
 }
+
+#[test]
+fn sim_serve_prints_ready_writes_a_private_kubeconfig_and_stops_on_sigterm() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = dir.path().join("run");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kdeck"))
+        .args(["sim", "serve", "--pods", "20"])
+        .env("HOME", dir.path())
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let rx = lines_of(&mut child);
+    let ready = rx.recv_timeout(Duration::from_secs(60)).unwrap();
+    let (url, path) = ready
+        .strip_prefix("ready ")
+        .and_then(|r| r.split_once(" kubeconfig="))
+        .unwrap_or_else(|| panic!("unexpected first line: {ready}"));
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+    let path = PathBuf::from(path);
+    assert!(path.starts_with(&runtime), "{path:?}");
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let runtime_dir = path.parent().unwrap();
+    assert_eq!(
+        std::fs::metadata(runtime_dir).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+
+    let out = Command::new(KUBECTL)
+        .args(["get", "pods", "-A", "--no-headers"])
+        .env("HOME", dir.path())
+        .env("KUBECONFIG", &path)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 20);
+
+    let pid = i32::try_from(child.id()).unwrap();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(
+        !path.exists(),
+        "the default kubeconfig is removed on shutdown"
+    );
+}

@@ -1,148 +1,189 @@
-//! The built-in kinds kdeck acts on, by the names users type (`po`, `deploy`, `svc`, ...), as
-//! `kube::api::ApiResource`s.
-//!
-//! Kinds outside this table are found through discovery by the caller ([`discover`]); this table only
-//! saves the round trip for the core kinds and carries kubectl's short names, which discovery's
-//! `ApiResource` does not.
+//! The kinds a view can show: the built-in table (with kubectl's short names) and whatever discovery
+//! adds (CRDs included). Resolving what the user typed in command mode happens here, without I/O.
 
-use kube::api::ApiResource;
-use kube::discovery::{Discovery, Scope};
+use super::columns::{core, pods, workloads};
+use super::rows::Column;
 
-/// One built-in kind: its API coordinates and every name kubectl accepts for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KnownKind {
-    pub kind: &'static str,
-    pub group: &'static str,
-    pub version: &'static str,
-    pub plural: &'static str,
-    pub namespaced: bool,
-    pub short: &'static [&'static str],
+/// Built-in kinds, each with its own typed watcher and kubectl-like columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Builtin {
+    Pods,
+    Deployments,
+    StatefulSets,
+    DaemonSets,
+    ReplicaSets,
+    Services,
+    ConfigMaps,
+    Secrets,
+    Events,
+    Nodes,
+    Namespaces,
 }
 
-impl KnownKind {
-    pub fn api_resource(&self) -> ApiResource {
-        ApiResource {
-            group: self.group.to_string(),
-            version: self.version.to_string(),
-            api_version: if self.group.is_empty() {
-                self.version.to_string()
-            } else {
-                format!("{}/{}", self.group, self.version)
-            },
-            kind: self.kind.to_string(),
-            plural: self.plural.to_string(),
+impl Builtin {
+    pub fn columns(self) -> Vec<Column> {
+        match self {
+            Builtin::Pods => pods::columns(),
+            Builtin::Deployments => workloads::deployment_columns(),
+            Builtin::StatefulSets => workloads::statefulset_columns(),
+            Builtin::DaemonSets => workloads::daemonset_columns(),
+            Builtin::ReplicaSets => workloads::replicaset_columns(),
+            Builtin::Services => core::service_columns(),
+            Builtin::ConfigMaps => core::configmap_columns(),
+            Builtin::Secrets => core::secret_columns(),
+            Builtin::Events => core::event_columns(),
+            Builtin::Nodes => core::node_columns(),
+            Builtin::Namespaces => core::namespace_columns(),
         }
     }
 }
 
-pub const KNOWN_KINDS: &[KnownKind] = &[
-    kk("Pod", "", "v1", "pods", true, &["po"]),
-    kk("Service", "", "v1", "services", true, &["svc"]),
-    kk("Endpoints", "", "v1", "endpoints", true, &["ep"]),
-    kk("ConfigMap", "", "v1", "configmaps", true, &["cm"]),
-    kk("Secret", "", "v1", "secrets", true, &[]),
-    kk("Event", "", "v1", "events", true, &["ev"]),
-    kk("Namespace", "", "v1", "namespaces", false, &["ns"]),
-    kk("Node", "", "v1", "nodes", false, &["no"]),
-    kk("ServiceAccount", "", "v1", "serviceaccounts", true, &["sa"]),
-    kk(
-        "PersistentVolumeClaim",
-        "",
-        "v1",
-        "persistentvolumeclaims",
-        true,
-        &["pvc"],
-    ),
-    kk(
-        "PersistentVolume",
-        "",
-        "v1",
-        "persistentvolumes",
-        false,
-        &["pv"],
-    ),
-    kk("Deployment", "apps", "v1", "deployments", true, &["deploy"]),
-    kk("ReplicaSet", "apps", "v1", "replicasets", true, &["rs"]),
-    kk("StatefulSet", "apps", "v1", "statefulsets", true, &["sts"]),
-    kk("DaemonSet", "apps", "v1", "daemonsets", true, &["ds"]),
-    kk("Job", "batch", "v1", "jobs", true, &[]),
-    kk("CronJob", "batch", "v1", "cronjobs", true, &["cj"]),
-    kk(
-        "Ingress",
-        "networking.k8s.io",
-        "v1",
-        "ingresses",
-        true,
-        &["ing"],
-    ),
-];
+/// A kind as the TUI knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindSpec {
+    /// Lower-case plural resource name, used in titles (`pods(all)[10]`).
+    pub plural: String,
+    pub kind: String,
+    pub group: String,
+    pub version: String,
+    pub namespaced: bool,
+    pub short_names: Vec<String>,
+    pub builtin: Option<Builtin>,
+}
 
-const fn kk(
-    kind: &'static str,
-    group: &'static str,
-    version: &'static str,
-    plural: &'static str,
+impl KindSpec {
+    pub fn api_version(&self) -> String {
+        if self.group.is_empty() {
+            self.version.clone()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
+    }
+
+    /// Columns for a generic kind watched as metadata only.
+    pub fn columns(&self) -> Vec<Column> {
+        match self.builtin {
+            Some(b) => b.columns(),
+            None => vec![Column::new("NAME"), Column::new("AGE")],
+        }
+    }
+
+    /// Every name command mode accepts for this kind.
+    pub fn aliases(&self) -> impl Iterator<Item = String> + '_ {
+        [self.plural.clone(), self.kind.to_lowercase()]
+            .into_iter()
+            .chain(self.short_names.iter().cloned())
+            .chain((!self.group.is_empty()).then(|| format!("{}.{}", self.plural, self.group)))
+    }
+}
+
+fn spec(
+    plural: &str,
+    kind: &str,
+    group: &str,
     namespaced: bool,
-    short: &'static [&'static str],
-) -> KnownKind {
-    KnownKind {
-        kind,
-        group,
-        version,
-        plural,
+    short: &[&str],
+    builtin: Builtin,
+) -> KindSpec {
+    KindSpec {
+        plural: plural.into(),
+        kind: kind.into(),
+        group: group.into(),
+        version: "v1".into(),
         namespaced,
-        short,
+        short_names: short.iter().map(|s| s.to_string()).collect(),
+        builtin: Some(builtin),
     }
 }
 
-/// The built-in kind for a name as kubectl accepts it: kind, singular, plural or short name, any case,
-/// optionally qualified by group (`deployments.apps`).
-pub fn known_kind(name: &str) -> Option<&'static KnownKind> {
-    let lower = name.to_ascii_lowercase();
-    let (base, group) = match lower.split_once('.') {
-        Some((b, g)) => (b.to_string(), Some(g.to_string())),
-        None => (lower.clone(), None),
-    };
-    KNOWN_KINDS.iter().find(|k| {
-        let names_match = k.kind.eq_ignore_ascii_case(&base)
-            || k.plural == base
-            || k.short.contains(&base.as_str());
-        names_match && group.as_deref().is_none_or(|g| g == k.group)
-    })
+/// The kinds kdeck knows before discovery answers (and when it cannot).
+pub fn builtins() -> Vec<KindSpec> {
+    use Builtin::*;
+    vec![
+        spec("pods", "Pod", "", true, &["po"], Pods),
+        spec(
+            "deployments",
+            "Deployment",
+            "apps",
+            true,
+            &["deploy"],
+            Deployments,
+        ),
+        spec(
+            "statefulsets",
+            "StatefulSet",
+            "apps",
+            true,
+            &["sts"],
+            StatefulSets,
+        ),
+        spec("daemonsets", "DaemonSet", "apps", true, &["ds"], DaemonSets),
+        spec(
+            "replicasets",
+            "ReplicaSet",
+            "apps",
+            true,
+            &["rs"],
+            ReplicaSets,
+        ),
+        spec("services", "Service", "", true, &["svc"], Services),
+        spec("configmaps", "ConfigMap", "", true, &["cm"], ConfigMaps),
+        spec("secrets", "Secret", "", true, &[], Secrets),
+        spec("events", "Event", "", true, &["ev"], Events),
+        spec("nodes", "Node", "", false, &["no"], Nodes),
+        spec("namespaces", "Namespace", "", false, &["ns"], Namespaces),
+    ]
 }
 
-/// A resolved kind: its API resource and whether it is namespaced.
+/// All known kinds: built-ins first, then discovered ones that are not built in.
 #[derive(Debug, Clone)]
-pub struct ResolvedKind {
-    pub resource: ApiResource,
-    pub namespaced: bool,
+pub struct KindRegistry {
+    kinds: Vec<KindSpec>,
 }
 
-/// Resolves `name` from the built-in table, else through the server's discovery (kind, plural or
-/// singular name, any case).
-pub async fn discover(
-    client: &kube::Client,
-    name: &str,
-) -> Result<Option<ResolvedKind>, kube::Error> {
-    if let Some(k) = known_kind(name) {
-        return Ok(Some(ResolvedKind {
-            resource: k.api_resource(),
-            namespaced: k.namespaced,
-        }));
+impl Default for KindRegistry {
+    fn default() -> Self {
+        KindRegistry { kinds: builtins() }
     }
-    let lower = name.to_ascii_lowercase();
-    let discovery = Discovery::new(client.clone()).run().await?;
-    for group in discovery.groups() {
-        for (ar, caps) in group.recommended_resources() {
-            if ar.kind.eq_ignore_ascii_case(&lower) || ar.plural == lower {
-                return Ok(Some(ResolvedKind {
-                    resource: ar,
-                    namespaced: caps.scope == Scope::Namespaced,
-                }));
+}
+
+impl KindRegistry {
+    /// Adds discovered kinds; a discovered built-in contributes its server-side short names.
+    pub fn merge_discovered(&mut self, found: Vec<KindSpec>) {
+        for k in found {
+            if let Some(existing) = self
+                .kinds
+                .iter_mut()
+                .find(|e| e.plural == k.plural && e.group == k.group)
+            {
+                for s in k.short_names {
+                    if !existing.short_names.contains(&s) {
+                        existing.short_names.push(s);
+                    }
+                }
+                continue;
             }
+            self.kinds.push(k);
         }
     }
-    Ok(None)
+
+    /// Resolves a kind by plural, singular, short name or `plural.group`, case-insensitively.
+    pub fn resolve(&self, name: &str) -> Option<&KindSpec> {
+        let name = name.to_lowercase();
+        self.kinds.iter().find(|k| k.aliases().any(|a| a == name))
+    }
+
+    pub fn all(&self) -> &[KindSpec] {
+        &self.kinds
+    }
+
+    /// Every accepted name, for tab completion.
+    pub fn names(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.kinds.iter().flat_map(|k| k.aliases()).collect();
+        v.sort();
+        v.dedup();
+        v
+    }
 }
 
 #[cfg(test)]
@@ -150,31 +191,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn kubectl_names_resolve() {
-        for (input, kind) in [
-            ("po", "Pod"),
-            ("pods", "Pod"),
-            ("Pod", "Pod"),
-            ("deploy", "Deployment"),
-            ("deployments.apps", "Deployment"),
-            ("svc", "Service"),
-            ("sts", "StatefulSet"),
-            ("ns", "Namespace"),
-            ("no", "Node"),
-            ("cm", "ConfigMap"),
-        ] {
-            assert_eq!(known_kind(input).map(|k| k.kind), Some(kind), "{input}");
-        }
-        assert!(known_kind("deployments.batch").is_none());
-        assert!(known_kind("widgets").is_none());
-    }
-
-    #[test]
-    fn api_version_includes_group() {
+    fn resolves_plural_singular_short_and_group() {
+        let mut r = KindRegistry::default();
+        assert_eq!(r.resolve("po").unwrap().plural, "pods");
+        assert_eq!(r.resolve("Deploy").unwrap().plural, "deployments");
+        assert_eq!(r.resolve("deployment").unwrap().plural, "deployments");
+        assert_eq!(r.resolve("deployments.apps").unwrap().plural, "deployments");
+        assert!(r.resolve("widgets").is_none());
+        r.merge_discovered(vec![KindSpec {
+            plural: "widgets".into(),
+            kind: "Widget".into(),
+            group: "example.com".into(),
+            version: "v1alpha1".into(),
+            namespaced: true,
+            short_names: vec!["wd".into()],
+            builtin: None,
+        }]);
+        assert_eq!(r.resolve("wd").unwrap().kind, "Widget");
         assert_eq!(
-            known_kind("deploy").unwrap().api_resource().api_version,
-            "apps/v1"
+            r.resolve("widgets.example.com").unwrap().api_version(),
+            "example.com/v1alpha1"
         );
-        assert_eq!(known_kind("po").unwrap().api_resource().api_version, "v1");
+        assert!(r.names().contains(&"sts".to_string()));
     }
 }

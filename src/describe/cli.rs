@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::{DescribeOptions, LineStyle, Related, describe, style_lines};
 use crate::cli::{DescribeArgs, GlobalArgs};
-use crate::cluster::kinds;
+use crate::cluster::known_kinds as kinds;
 use crate::kubeconfig::KubeconfigSet;
 
 pub fn run_cli(global: &GlobalArgs, args: &DescribeArgs) -> anyhow::Result<i32> {

@@ -73,7 +73,8 @@ pub struct Related {
 /// The canonical kind name for what the user typed (`po`, `deployments`, `Service`, ...), or the input
 /// unchanged for kinds kdeck does not know.
 pub fn canonical_kind(kind: &str) -> String {
-    crate::cluster::kinds::known_kind(kind).map_or_else(|| kind.to_string(), |k| k.kind.to_string())
+    crate::cluster::known_kinds::known_kind(kind)
+        .map_or_else(|| kind.to_string(), |k| k.kind.to_string())
 }
 
 /// `kubectl describe` for one object.

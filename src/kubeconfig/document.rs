@@ -183,10 +183,11 @@ impl KubeconfigDoc {
 
     /// Names of a section in file order, first occurrence only.
     pub fn names(&self, section: Section) -> Vec<String> {
+        let mut seen = std::collections::HashSet::new();
         let mut out: Vec<String> = Vec::new();
         for e in self.list(section) {
             if let Some(n) = entry_name(e)
-                && !out.iter().any(|o| o == n)
+                && seen.insert(n)
             {
                 out.push(n.to_string());
             }
@@ -339,7 +340,7 @@ pub fn patch_current_context_line(text: &str, name: &str) -> Option<String> {
 }
 
 /// Quotes a string as a YAML scalar the way the serializer would, so the textual patch parses back.
-fn quote_scalar(s: &str) -> String {
+pub(super) fn quote_scalar(s: &str) -> String {
     let rendered = yaml::to_string(&Value::String(s.into())).unwrap_or_else(|_| format!("{s:?}"));
     rendered.trim_end_matches('\n').to_string()
 }

@@ -156,10 +156,12 @@ impl KubeconfigSet {
 
     /// Names of a section in merge order (file order, then order within the file), each once.
     pub fn names(&self, section: Section) -> Vec<String> {
+        // A set keeps this linear: kubeconfigs with thousands of contexts exist (fleet tooling).
+        let mut seen = std::collections::HashSet::new();
         let mut out: Vec<String> = Vec::new();
         for d in &self.docs {
             for n in d.names(section) {
-                if !out.contains(&n) {
+                if seen.insert(n.clone()) {
                     out.push(n);
                 }
             }
@@ -202,20 +204,9 @@ impl KubeconfigSet {
 
     /// The file new entries and current-context changes go to (client-go `GetDefaultFilename`).
     pub fn default_file(&self) -> PathBuf {
-        match self.resolution.origin {
-            Origin::Explicit | Origin::Home => self.resolution.files[0].clone(),
-            Origin::Env => {
-                if self.docs.len() == 1 {
-                    return self.docs[0].path.clone();
-                }
-                self.docs
-                    .iter()
-                    .find(|d| d.exists)
-                    .or(self.docs.last())
-                    .map(|d| d.path.clone())
-                    .unwrap_or_else(crate::paths::default_kubeconfig)
-            }
-        }
+        default_file_of(&self.resolution, |i| {
+            self.docs.get(i).is_some_and(|d| d.exists)
+        })
     }
 
     /// A kubectl-shaped merged config (what `kubectl config view --raw` shows), with relative file
@@ -413,6 +404,21 @@ impl KubeconfigSet {
         if let Some(slot) = self.docs.iter_mut().find(|d| d.path == doc.path) {
             *slot = doc;
         }
+    }
+}
+
+/// client-go's `GetDefaultFilename`: the explicit file; else the only `KUBECONFIG` file; else the first
+/// existing one; else the last one; without `KUBECONFIG`, `~/.kube/config`. `exists(i)` tells whether
+/// `resolution.files[i]` exists.
+pub(super) fn default_file_of(resolution: &Resolution, exists: impl Fn(usize) -> bool) -> PathBuf {
+    let files = &resolution.files;
+    match resolution.origin {
+        Origin::Explicit | Origin::Home => files[0].clone(),
+        Origin::Env => (0..files.len())
+            .find(|&i| files.len() == 1 || exists(i))
+            .or(files.len().checked_sub(1))
+            .map(|i| files[i].clone())
+            .unwrap_or_else(crate::paths::default_kubeconfig),
     }
 }
 

@@ -23,6 +23,16 @@ pub fn script(shell: Shell, bin: &str) -> String {
     template
         .replace("__KDECK_BIN__", &quote(shell, bin))
         .replace("__KDECK_VARS__", &ps1_env::VARS.join(" "))
+        .replace("__KDECK_VARSIG__", &varsig_expansion())
+}
+
+/// `"${A+1}${A-}<US>${B+1}${B-}<US>…"` for bash and zsh, so the signature distinguishes unset from empty.
+fn varsig_expansion() -> String {
+    let parts: Vec<String> = ps1_env::VARS
+        .iter()
+        .map(|v| format!("${{{v}+1}}${{{v}-}}"))
+        .collect();
+    format!("\"{}\"", parts.join("\"$'\\037'\""))
 }
 
 pub fn run(shell: Shell) -> anyhow::Result<()> {

@@ -10,6 +10,7 @@ use super::status::ApiError;
 
 pub struct Faults {
     spec: FaultSpec,
+    watch_starts: std::sync::atomic::AtomicU64,
 }
 
 fn roll(p: f64) -> bool {
@@ -18,7 +19,10 @@ fn roll(p: f64) -> bool {
 
 impl Faults {
     pub fn new(spec: FaultSpec) -> Self {
-        Faults { spec }
+        Faults {
+            spec,
+            watch_starts: Default::default(),
+        }
     }
 
     pub fn latency(&self) -> Option<Duration> {
@@ -51,9 +55,17 @@ impl Faults {
         Some(e)
     }
 
-    /// Whether this watch start gets a 410 Expired.
+    /// Whether this watch start gets a 410 Expired. Spread evenly rather than rolled, so a fraction f
+    /// refuses exactly one start in every 1/f (the first start always succeeds).
     pub fn watch_gone(&self) -> bool {
-        roll(self.spec.watch_gone_fraction)
+        let f = self.spec.watch_gone_fraction;
+        if f <= 0.0 {
+            return false;
+        }
+        let n = self
+            .watch_starts
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed) as f64;
+        ((n + 1.0) * f).floor() > (n * f).floor()
     }
 
     /// When to cut a watch short.
@@ -73,6 +85,16 @@ mod tests {
         assert!(f.latency().is_none());
         assert!((0..1000).all(|_| f.injected_error().is_none() && !f.watch_gone()));
         assert!(f.watch_drop_after().is_none());
+    }
+
+    #[test]
+    fn gone_fraction_is_spread_evenly() {
+        let f = Faults::new(FaultSpec {
+            watch_gone_fraction: 0.25,
+            ..FaultSpec::default()
+        });
+        let gone: Vec<bool> = (0..8).map(|_| f.watch_gone()).collect();
+        assert_eq!(gone, [false, false, false, true, false, false, false, true]);
     }
 
     #[test]

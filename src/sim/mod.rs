@@ -15,6 +15,7 @@ mod discovery;
 mod faults;
 mod kubeconfig_out;
 mod logs;
+mod meta;
 mod objects;
 mod patch;
 mod portforward;

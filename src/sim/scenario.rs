@@ -26,7 +26,7 @@
 //!     generate: { deployments: 50, replicas: 10 }   # adds app-000 … app-049 with 10 pods each
 //! faults:
 //!   watchDropEverySeconds: 30    # every watch is closed after this long (clients must resume)
-//!   watchGoneFraction: 0.1       # this fraction of watch starts get 410 Expired
+//!   watchGoneFraction: 0.1       # this fraction of watch starts get 410 Expired (one in every 10)
 //!   errorRate: 0.01              # this fraction of resource requests fail …
 //!   errorCode: 503               # … with 500, 503 or 429 (503 and 429 carry Retry-After: 1)
 //!   latencyMs: 50                # added to every request

@@ -19,11 +19,13 @@ fn ago(now: jiff::Timestamp, secs: i64) -> String {
 }
 
 struct Seeder<'a> {
+    store: &'a Store,
     sc: &'a Scenario,
     ipam: &'a Ipam,
     now: jiff::Timestamp,
     next_node: usize,
     pods: Vec<Value>,
+    count: usize,
     by_kind: Vec<Vec<Value>>,
 }
 
@@ -176,6 +178,10 @@ impl Seeder<'_> {
             self.by_kind[idx::ENDPOINTS].push(ep);
         }
         self.by_kind[res].push(obj);
+        // Pods go into the store as each workload is built, so seeding never holds them all parsed.
+        let pods = std::mem::take(&mut self.pods);
+        self.count += pods.len();
+        self.store.seed(idx::PODS, pods);
     }
 
     fn namespace(&mut self, ns: &NamespaceSpec) {
@@ -229,6 +235,8 @@ impl Seeder<'_> {
 pub fn seed(store: &Store, sc: &Scenario, ipam: &Ipam) -> usize {
     let now = jiff::Timestamp::now();
     let mut s = Seeder {
+        store,
+        count: 0,
         sc,
         ipam,
         now,
@@ -274,13 +282,10 @@ pub fn seed(store: &Store, sc: &Scenario, ipam: &Ipam) -> usize {
     for ns in &sc.namespaces {
         s.namespace(ns);
     }
-    let pods = std::mem::take(&mut s.pods);
-    let count = pods.len();
     for (res, objs) in std::mem::take(&mut s.by_kind).into_iter().enumerate() {
         store.seed(res, objs);
     }
-    store.seed(idx::PODS, pods);
-    count
+    s.count
 }
 
 #[cfg(test)]

@@ -33,21 +33,19 @@ struct Filter {
 }
 
 impl Filter {
-    fn matches(&self, res: usize, obj: &Value) -> bool {
-        res == self.res
-            && self
-                .ns
-                .as_deref()
-                .is_none_or(|ns| meta_str(obj, "namespace") == ns)
-            && self.labels.matches(obj)
-            && self.fields.matches(obj)
+    /// Whether frames must be built from the parsed object (selectors or Table output).
+    fn needs_object(&self) -> bool {
+        self.table.is_some() || !self.labels.is_empty() || !self.fields.is_empty()
     }
 
-    fn frame(&self, kind: EventType, obj: &Value, shared: Option<&Bytes>) -> Bytes {
-        match (self.table, shared) {
-            (None, Some(b)) => b.clone(),
-            (None, None) => encode(kind.as_str(), obj),
-            (Some(include), _) => {
+    fn matches(&self, obj: &Value) -> bool {
+        self.labels.matches(obj) && self.fields.matches(obj)
+    }
+
+    fn frame(&self, kind: EventType, obj: &Value) -> Bytes {
+        match self.table {
+            None => encode(kind.as_str(), obj),
+            Some(include) => {
                 let now = jiff::Timestamp::now().as_second();
                 let t = json!({
                     "kind": "Table",
@@ -158,12 +156,21 @@ pub async fn serve(
         tokio::pin!(deadline);
         let mut rx = sub.rx;
         let mut last_rv = sub.rv;
-        for obj in initial.iter().filter(|o| filter.matches(filter.res, o)) {
-            if tx
-                .send(filter.frame(EventType::Added, obj, None))
-                .await
-                .is_err()
-            {
+        for raw in &initial {
+            let frame = if filter.needs_object() {
+                let obj: Value = serde_json::from_slice(raw).unwrap_or(Value::Null);
+                if !filter.matches(&obj) {
+                    continue;
+                }
+                filter.frame(EventType::Added, &obj)
+            } else {
+                let mut f = Vec::with_capacity(raw.len() + 32);
+                f.extend_from_slice(b"{\"type\":\"ADDED\",\"object\":");
+                f.extend_from_slice(raw);
+                f.extend_from_slice(b"}\n");
+                Bytes::from(f)
+            };
+            if tx.send(frame).await.is_err() {
                 return;
             }
         }
@@ -219,10 +226,17 @@ pub async fn serve(
 }
 
 async fn forward(filter: &Filter, tx: &mpsc::Sender<Bytes>, ev: &Arc<WatchEvent>) -> bool {
-    if !filter.matches(ev.res, &ev.object) {
+    if ev.res != filter.res || filter.ns.as_deref().is_some_and(|ns| ev.namespace != ns) {
         return true;
     }
-    tx.send(filter.frame(ev.kind, &ev.object, Some(&ev.frame)))
-        .await
-        .is_ok()
+    let frame = if filter.needs_object() {
+        let obj = ev.object();
+        if !filter.matches(&obj) {
+            return true;
+        }
+        filter.frame(ev.kind, &obj)
+    } else {
+        ev.frame.clone()
+    };
+    tx.send(frame).await.is_ok()
 }

@@ -22,8 +22,8 @@ pub fn run(op: CtxOp, s: &Session) -> Result<()> {
             Ok(())
         }
         CtxOp::Current => {
-            let set = s.load()?;
-            let cur = set.current_context().ok_or(SwitchError::NoCurrentContext)?;
+            let (_, current) = names_and_current(s)?;
+            let cur = current.ok_or(SwitchError::NoCurrentContext)?;
             s.stdout(&format!("{cur}\n"));
             Ok(())
         }
@@ -45,18 +45,32 @@ pub fn run(op: CtxOp, s: &Session) -> Result<()> {
 /// Contexts in kubectx's natural order, the current one highlighted. No kubeconfig at all is only a
 /// warning, as in kubectx.
 fn list(s: &Session) -> Result<()> {
-    let set = match s.load() {
-        Ok(set) => set,
+    let (mut names, current) = match names_and_current(s) {
+        Ok(found) => found,
         Err(SwitchError::NoKubeconfigFile(_)) => {
             s.err_msg(&s.err.warning("kubeconfig file not found"));
             return Ok(());
         }
         Err(e) => return Err(e),
     };
-    let mut names = set.context_names();
     names::sort_natural(&mut names);
-    s.print_list(&names, set.current_context());
+    s.print_list(&names, current.as_deref());
     Ok(())
+}
+
+/// Context names and current-context, from the fast scanner when the files allow it.
+fn names_and_current(s: &Session) -> Result<(Vec<String>, Option<String>)> {
+    if let Some(quick) = s.load_quick()? {
+        return Ok((
+            quick.context_names(),
+            quick.current_context().map(str::to_string),
+        ));
+    }
+    let set = s.load()?;
+    Ok((
+        set.context_names(),
+        set.current_context().map(str::to_string),
+    ))
 }
 
 fn pick_and(s: &Session, prefix: &str, then: fn(&Session, &str) -> Result<()>) -> Result<()> {
@@ -86,10 +100,19 @@ fn switch_to(s: &Session, target: &str) -> Result<()> {
     } else {
         target.to_string()
     };
-    let mut set = s.load()?;
-    let prev = set.current_context().unwrap_or_default().to_string();
-    require_context(&set, &name)?;
-    set.use_context(&name).map_err(SwitchError::from_edit)?;
+    let prev = match s.load_quick()? {
+        Some(mut quick) => {
+            let prev = quick.current_context().unwrap_or_default().to_string();
+            if !quick.has_context(&name) {
+                return Err(unknown_context(&name, &quick.context_names()));
+            }
+            match quick.use_context(&name).map_err(SwitchError::from_edit)? {
+                Some(_) => prev,
+                None => switch_full(s, &name)?,
+            }
+        }
+        None => switch_full(s, &name)?,
+    };
     if prev != name {
         history::save_previous_context(&prev)?;
     }
@@ -98,6 +121,16 @@ fn switch_to(s: &Session, target: &str) -> Result<()> {
             .success(&format!("Switched to context \"{}\".", s.err.name(&name))),
     );
     Ok(())
+}
+
+/// The switch through the full parse (files outside the fast scanner's subset, or a file that has no
+/// `current-context:` line yet). Returns the context that was current before.
+fn switch_full(s: &Session, name: &str) -> Result<String> {
+    let mut set = s.load()?;
+    let prev = set.current_context().unwrap_or_default().to_string();
+    require_context(&set, name)?;
+    set.use_context(name).map_err(SwitchError::from_edit)?;
+    Ok(prev)
 }
 
 fn unset(s: &Session) -> Result<()> {
@@ -175,10 +208,14 @@ fn require_context(set: &KubeconfigSet, name: &str) -> Result<()> {
     if set.has_context(name) {
         return Ok(());
     }
-    Err(SwitchError::UnknownContext {
+    Err(unknown_context(name, &set.context_names()))
+}
+
+fn unknown_context(name: &str, known: &[String]) -> SwitchError {
+    SwitchError::UnknownContext {
         name: name.to_string(),
-        suggestions: names::suggest(name, &set.context_names()),
-    })
+        suggestions: names::suggest(name, known),
+    }
 }
 
 fn help(prog: &str) -> String {

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 pub use error::SwitchError;
 
 use crate::cli::GlobalArgs;
-use crate::kubeconfig::KubeconfigSet;
+use crate::kubeconfig::{KubeconfigSet, QuickView};
 use error::Result;
 use style::{Stream, Style};
 
@@ -89,14 +89,7 @@ impl Session {
             self_name: self_name(tool, subcommand),
             interactive: stdout_tty && !ignore_picker,
             out: Style::detect(Stream::Stdout),
-            out_tty: Style::from_parts(
-                true,
-                std::env::var_os("_KUBECTX_FORCE_COLOR").is_some_and(|v| !v.is_empty()),
-                std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
-                std::env::var("TERM").is_ok_and(|t| t == "dumb"),
-                std::env::var("KUBECTX_CURRENT_FGCOLOR").ok().as_deref(),
-                std::env::var("KUBECTX_CURRENT_BGCOLOR").ok().as_deref(),
-            ),
+            out_tty: Style::from_env(true),
             err: Style::detect(Stream::Stderr),
         }
     }
@@ -113,6 +106,23 @@ impl Session {
             return Err(SwitchError::NoKubeconfigFile(first));
         }
         Ok(set)
+    }
+
+    /// The fast scanner's view of the same files, or `None` when some file needs the full parse (which
+    /// then also produces the precise error for a broken file).
+    fn load_quick(&self) -> Result<Option<QuickView>> {
+        let Some(quick) = QuickView::load(self.explicit.as_deref())? else {
+            return Ok(None);
+        };
+        if quick.existing_files().next().is_none() {
+            let first = quick
+                .files()
+                .next()
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
+            return Err(SwitchError::NoKubeconfigFile(first));
+        }
+        Ok(Some(quick))
     }
 
     fn stdout(&self, text: &str) {

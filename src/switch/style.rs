@@ -32,10 +32,14 @@ pub enum Stream {
 impl Style {
     /// The style for `stream`, from the process environment.
     pub fn detect(stream: Stream) -> Self {
-        let is_tty = match stream {
+        Self::from_env(match stream {
             Stream::Stdout => std::io::stdout().is_terminal(),
             Stream::Stderr => std::io::stderr().is_terminal(),
-        };
+        })
+    }
+
+    /// The style from the environment for an output that is (or is not) a terminal.
+    pub fn from_env(is_tty: bool) -> Self {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         Self::from_parts(
             is_tty,

@@ -2,15 +2,147 @@
 //!
 //! Data flows one way: watch events → store → view model → widget; key → action → update → effect →
 //! message. Views never await the network, and background tasks never touch widgets.
+//!
+//! - [`app`] and [`update`]: state and `update(Msg) -> Vec<Effect>`, pure and synchronous.
+//! - [`event_loop`]: the terminal, input, coalesced rendering and the effects that do I/O.
+//! - [`render`], [`views`], [`widgets`]: drawing a frame from `&App`.
+//! - [`keymap`], [`theme`], [`action`], [`command`], [`filter`], [`nav`]: the pieces the user configures
+//!   or types.
+
+pub mod action;
+pub mod app;
+pub mod command;
+pub mod effects;
+pub mod event_loop;
+pub mod filter;
+pub mod input;
+pub mod keymap;
+pub mod nav;
+pub mod reload;
+pub mod render;
+pub mod theme;
+pub mod update;
+pub mod views;
+pub mod widgets;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context as _;
 
 use crate::cli::{DemoArgs, GlobalArgs, TuiArgs};
+use crate::config::Config;
+use crate::kubeconfig::KubeconfigSet;
+use app::{App, Options};
+use keymap::Keymap;
+use theme::Theme;
 
 /// `kdeck` with no subcommand.
-pub fn run(_global: &GlobalArgs, _args: &TuiArgs) -> anyhow::Result<()> {
-    anyhow::bail!("TUI not built yet")
+pub fn run(global: &GlobalArgs, args: &TuiArgs) -> anyhow::Result<()> {
+    let set = KubeconfigSet::load(global.kubeconfig.as_deref())
+        .context("cannot load kubeconfig (fix the file named above, or pass --kubeconfig)")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let result = runtime.block_on(open(set, global.kubeconfig.clone(), args));
+    // Input and watch tasks may still be parked; the terminal is already restored, so do not wait.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    result
 }
 
-/// `kdeck demo`.
-pub fn run_demo(_global: &GlobalArgs, _args: DemoArgs) -> anyhow::Result<()> {
-    anyhow::bail!("demo not built yet")
+/// `readonly: true` in the nearest `.kdeck.yaml`. Honoured without trust: it can only restrict.
+fn dir_readonly() -> bool {
+    std::env::current_dir()
+        .ok()
+        .and_then(|d| crate::shell::dirconfig::find_nearest(&d).ok().flatten())
+        .and_then(|f| f.parse().ok())
+        .is_some_and(|c| c.readonly)
 }
+
+/// Opens the TUI on `set`. Must run inside a tokio runtime. The first connection (and with it any exec
+/// credential plugin) happens before the terminal is switched to raw mode.
+pub async fn open(
+    set: KubeconfigSet,
+    explicit: Option<PathBuf>,
+    args: &TuiArgs,
+) -> anyhow::Result<()> {
+    let (config, config_err) = Config::load();
+    let (theme, theme_err) = Theme::load_or_default(args.theme.as_deref().unwrap_or(&config.theme));
+    let (keymap, keymap_err) =
+        Keymap::load_or_default(args.keymap.as_deref().unwrap_or(&config.keymap));
+    let problems: Vec<String> = [
+        config_err.map(|e| format!("config: {e}; using defaults")),
+        theme_err.map(|e| format!("{e}; using the default theme")),
+        keymap_err.map(|e| format!("{e}; using the default keymap")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    for p in &problems {
+        eprintln!("kdeck: {p}");
+    }
+    let context = args
+        .context
+        .clone()
+        .or_else(|| set.current_context().map(str::to_string));
+    let preconnected = match context {
+        Some(c) if set.has_context(&c) => {
+            let r = crate::cluster::session::connect(&set, &c).await;
+            Some((c, r))
+        }
+        _ => None,
+    };
+    let options = Options {
+        context: args.context.clone(),
+        namespace: args.namespace.clone(),
+        all_namespaces: args.all_namespaces,
+        readonly: args.readonly || dir_readonly(),
+        command: args.command.clone(),
+    };
+    let mut app = App::new(set, config, theme, keymap, options);
+    if let Some(p) = problems.last() {
+        app.set_flash(p.clone(), true);
+    }
+    let terminal = ratatui::init();
+    let setup = event_loop::LoopSetup {
+        explicit_kubeconfig: explicit,
+        preconnected,
+    };
+    let result = event_loop::run(app, terminal, setup).await;
+    ratatui::restore();
+    result
+}
+
+/// `kdeck demo`: the simulated cluster in-process (the built-in lively scenario unless `--scenario` or
+/// `--pods` say otherwise) and the TUI on its kubeconfig. Needs no cluster, kubeconfig or network.
+pub fn run_demo(_global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<()> {
+    let scenario = crate::sim::scenario_from_args(args.scenario.as_deref(), args.pods)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let result = runtime.block_on(async {
+        let sim = crate::sim::start(crate::sim::SimOptions {
+            listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+            kubeconfig_out: None,
+            scenario,
+        })
+        .await
+        .context("cannot start the simulated cluster")?;
+        let path = sim.kubeconfig_path().to_path_buf();
+        let result = match KubeconfigSet::load(Some(&path)) {
+            Ok(set) => open(set, Some(path), &args.tui).await,
+            Err(e) => Err(anyhow::Error::new(e).context("reading the demo kubeconfig")),
+        };
+        sim.shutdown().await;
+        result
+    });
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    result
+}
+
+#[cfg(test)]
+mod snapshot_tests;
+#[cfg(test)]
+pub(crate) mod test_support;

@@ -356,7 +356,7 @@ impl ForwardManager {
                 Ok((Candidates::Selector { what, selector }, target_port))
             }
             ForwardTarget::Workload { kind, name, .. } => {
-                let known = crate::cluster::kinds::known_kind(kind)
+                let known = crate::cluster::known_kinds::known_kind(kind)
                     .filter(|k| {
                         matches!(
                             k.kind,

@@ -32,18 +32,19 @@ pub async fn run(sim: Arc<Sim>) {
         tokio::select! {
             _ = shutdown.changed() => return,
             ev = rx.recv() => match ev {
-                Ok(ev) => {
-                    let ns = meta_str(&ev.object, "namespace").to_string();
+                Ok(ev) if matches!(ev.res, idx::SERVICES | idx::PODS) => {
+                    let object = ev.object();
+                    let ns = ev.namespace.clone();
                     match (ev.res, ev.kind) {
                         (idx::SERVICES, EventType::Deleted) => {
-                            let _ = sim.store.delete(idx::ENDPOINTS, &ns, meta_str(&ev.object, "name"));
+                            let _ = sim.store.delete(idx::ENDPOINTS, &ns, meta_str(&object, "name"));
                         }
                         (idx::SERVICES, _) => {
-                            dirty.insert((ns, meta_str(&ev.object, "name").to_string()));
+                            dirty.insert((ns, meta_str(&object, "name").to_string()));
                         }
                         (idx::PODS, _) => {
                             for svc in sim.store.objects(idx::SERVICES, Some(&ns)) {
-                                if selects(&svc, &ev.object) {
+                                if selects(&svc, &object) {
                                     dirty.insert((ns.clone(), meta_str(&svc, "name").to_string()));
                                 }
                             }
@@ -51,6 +52,7 @@ pub async fn run(sim: Arc<Sim>) {
                         _ => {}
                     }
                 }
+                Ok(_) => {}
                 Err(RecvError::Lagged(_)) => {
                     for svc in sim.store.objects(idx::SERVICES, None) {
                         dirty.insert((meta_str(&svc, "namespace").to_string(), meta_str(&svc, "name").to_string()));
@@ -77,7 +79,15 @@ fn sync(sim: &Sim, ns: &str, name: &str) {
     {
         return;
     }
-    let pods = sim.store.objects(idx::PODS, Some(ns));
+    // Only pods whose JSON carries every selector pair are parsed.
+    let needles: Vec<String> = svc["spec"]["selector"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| format!("{}:{}", Value::from(k.as_str()), v))
+        .collect();
+    let needles: Vec<&str> = needles.iter().map(String::as_str).collect();
+    let pods = sim.store.objects_containing(idx::PODS, Some(ns), &needles);
     let ready: Vec<&Value> = pods
         .iter()
         .map(|p| p.as_ref())

@@ -27,7 +27,10 @@ pub async fn run(sim: Arc<Sim>, rec: Arc<Recorder>) {
     loop {
         if resync {
             resync = false;
-            for p in sim.store.objects(idx::PODS, None) {
+            for p in sim
+                .store
+                .objects_containing(idx::PODS, None, &["\"phase\":\"Pending\""])
+            {
                 if p["status"]["phase"] == "Pending" {
                     handle_pending(&sim, &rec, &starting, &p);
                 }
@@ -36,8 +39,11 @@ pub async fn run(sim: Arc<Sim>, rec: Arc<Recorder>) {
         tokio::select! {
             _ = shutdown.changed() => return,
             ev = rx.recv() => match ev {
-                Ok(ev) if ev.res == idx::PODS && ev.kind != EventType::Deleted && ev.object["status"]["phase"] == "Pending" => {
-                    handle_pending(&sim, &rec, &starting, &ev.object);
+                Ok(ev) if ev.res == idx::PODS && ev.kind != EventType::Deleted => {
+                    let pod = ev.object();
+                    if pod["status"]["phase"] == "Pending" {
+                        handle_pending(&sim, &rec, &starting, &pod);
+                    }
                 }
                 Ok(_) => {}
                 Err(RecvError::Lagged(_)) => resync = true,
@@ -192,7 +198,7 @@ pub async fn churn(sim: Arc<Sim>, rec: Arc<Recorder>) {
             _ = shutdown.changed() => return,
             _ = tick.tick(), if rate > 0.0 => restart_one(&sim, &rec),
             _ = backoff.tick() => {
-                for p in sim.store.objects(idx::PODS, None).iter().filter(|p| is_crash_looping(p)) {
+                for p in sim.store.objects_containing(idx::PODS, None, &["CrashLoopBackOff"]).iter().filter(|p| is_crash_looping(p)) {
                     let now = now_rfc3339();
                     let restarts = p["status"]["containerStatuses"][0]["restartCount"].as_i64().unwrap_or(0) + 1;
                     if let Some(p) = sim.store.mutate(idx::PODS, meta_str(p, "namespace"), meta_str(p, "name"), |o| {

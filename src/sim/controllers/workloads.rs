@@ -102,7 +102,10 @@ pub async fn run(sim: Arc<Sim>, rec: Arc<Recorder>) {
         tokio::select! {
             _ = shutdown.changed() => return,
             ev = rx.recv() => match ev {
-                Ok(ev) => mark(&sim, ev.res, ev.kind, &ev.object, &mut dirty),
+                Ok(ev) if matches!(ev.res, idx::DEPLOYMENTS | idx::REPLICASETS | idx::STATEFULSETS | idx::DAEMONSETS | idx::PODS | idx::NODES) => {
+                    mark(&sim, ev.res, ev.kind, &ev.object(), &mut dirty)
+                }
+                Ok(_) => {}
                 Err(RecvError::Lagged(_)) => mark_all(&sim, &mut dirty),
                 Err(RecvError::Closed) => return,
             },

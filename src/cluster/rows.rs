@@ -1,0 +1,213 @@
+//! The table row model shared by watchers (which build rows off the UI task) and the TUI (which only
+//! formats the visible ones). Times are kept as Unix seconds so ages are rendered against the frame's
+//! "now" instead of going stale in the store.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Identity of a row inside one view: namespace (empty for cluster-scoped objects) and name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RowKey {
+    pub namespace: Arc<str>,
+    pub name: Arc<str>,
+}
+
+impl RowKey {
+    pub fn new(namespace: &str, name: &str) -> Self {
+        RowKey {
+            namespace: Arc::from(namespace),
+            name: Arc::from(name),
+        }
+    }
+}
+
+/// One cell. Time-relative cells are formatted at render time, only for visible rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cell {
+    Text(String),
+    /// `kubectl`'s AGE: human duration since this Unix second, `<unknown>` when absent.
+    Age(Option<i64>),
+    /// `kubectl`'s RESTARTS: the count, with `(5m ago)` when a last restart time is known.
+    Restarts {
+        count: i64,
+        last: Option<i64>,
+    },
+}
+
+impl Cell {
+    pub fn text(s: impl Into<String>) -> Self {
+        Cell::Text(s.into())
+    }
+
+    /// The cell as kubectl prints it, with ages measured at `now` (Unix seconds).
+    pub fn render(&self, now: i64) -> String {
+        match self {
+            Cell::Text(s) => s.clone(),
+            Cell::Age(Some(t)) => human_duration(now - t),
+            Cell::Age(None) => "<unknown>".to_string(),
+            Cell::Restarts { count, last } => match last {
+                Some(t) if *count != 0 => format!("{count} ({} ago)", human_duration(now - t)),
+                _ => count.to_string(),
+            },
+        }
+    }
+}
+
+/// How a row is coloured; the theme maps each tone to a style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Tone {
+    #[default]
+    Normal,
+    /// Healthy and settled (Running and ready, Completed jobs are `Done`).
+    Ok,
+    /// Progressing: Pending, ContainerCreating, Init:…, Terminating.
+    Pending,
+    /// Broken: CrashLoopBackOff, Error, ImagePullBackOff, Failed, not-ready nodes.
+    Error,
+    /// Finished successfully and no longer running.
+    Done,
+    /// Warning events, NotReady pods.
+    Warning,
+}
+
+/// One object as a table row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub key: RowKey,
+    pub cells: Vec<Cell>,
+    pub tone: Tone,
+    pub labels: BTreeMap<String, String>,
+    /// Extra facts drill-down needs (a deployment's selector, a pod's node) without keeping the object.
+    pub selector: Option<String>,
+}
+
+impl Row {
+    /// The text the `/` filter matches against: the name, and the namespace when it is set.
+    pub fn filter_text(&self) -> &str {
+        &self.key.name
+    }
+}
+
+/// A column header, and whether it may be dropped first when the terminal is narrow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    pub name: String,
+    pub wide: bool,
+}
+
+impl Column {
+    pub fn new(name: &str) -> Self {
+        Column {
+            name: name.to_string(),
+            wide: false,
+        }
+    }
+    pub fn wide(name: &str) -> Self {
+        Column {
+            name: name.to_string(),
+            wide: true,
+        }
+    }
+}
+
+/// apimachinery's `duration.HumanDuration`, which kubectl uses for AGE and restart times.
+pub fn human_duration(seconds: i64) -> String {
+    if seconds < -1 {
+        return "<invalid>".to_string();
+    }
+    if seconds < 0 {
+        return "0s".to_string();
+    }
+    if seconds < 120 {
+        return format!("{seconds}s");
+    }
+    let minutes = seconds / 60;
+    if minutes < 10 {
+        let s = seconds % 60;
+        return if s == 0 {
+            format!("{minutes}m")
+        } else {
+            format!("{minutes}m{s}s")
+        };
+    }
+    if minutes < 180 {
+        return format!("{minutes}m");
+    }
+    let hours = seconds / 3600;
+    if hours < 8 {
+        let m = minutes % 60;
+        return if m == 0 {
+            format!("{hours}h")
+        } else {
+            format!("{hours}h{m}m")
+        };
+    }
+    if hours < 48 {
+        return format!("{hours}h");
+    }
+    if hours < 24 * 8 {
+        let h = hours % 24;
+        return if h == 0 {
+            format!("{}d", hours / 24)
+        } else {
+            format!("{}d{h}h", hours / 24)
+        };
+    }
+    if hours < 24 * 365 * 2 {
+        return format!("{}d", hours / 24);
+    }
+    if hours < 24 * 365 * 8 {
+        let dy = (hours / 24) % 365;
+        return if dy == 0 {
+            format!("{}y", hours / 24 / 365)
+        } else {
+            format!("{}y{dy}d", hours / 24 / 365)
+        };
+    }
+    format!("{}y", hours / 24 / 365)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_duration_matches_apimachinery() {
+        let cases = [
+            (-5, "<invalid>"),
+            (-1, "0s"),
+            (0, "0s"),
+            (119, "119s"),
+            (120, "2m"),
+            (125, "2m5s"),
+            (600, "10m"),
+            (179 * 60, "179m"),
+            (3 * 3600, "3h"),
+            (3 * 3600 + 5 * 60, "3h5m"),
+            (10 * 3600, "10h"),
+            (50 * 3600, "2d2h"),
+            (48 * 3600, "2d"),
+            (30 * 86400, "30d"),
+            (800 * 86400, "2y70d"),
+            (9 * 365 * 86400, "9y"),
+        ];
+        for (s, want) in cases {
+            assert_eq!(human_duration(s), want, "{s}s");
+        }
+    }
+
+    #[test]
+    fn restarts_cell_shows_last_restart() {
+        let c = Cell::Restarts {
+            count: 5,
+            last: Some(1000),
+        };
+        assert_eq!(c.render(1300), "5 (5m ago)");
+        let c = Cell::Restarts {
+            count: 0,
+            last: Some(1000),
+        };
+        assert_eq!(c.render(1300), "0");
+        assert_eq!(Cell::Age(None).render(0), "<unknown>");
+    }
+}

@@ -1,0 +1,168 @@
+//! Connecting to a context for an interactive session: a client with short connect timeouts and a
+//! first request (the server version), so an unreachable cluster is reported in seconds, not minutes,
+//! and exec credential plugins run their first authentication right here.
+
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::Namespace;
+use kube::api::{Api, ListParams, PartialObjectMeta};
+
+use super::client::client_config;
+use crate::kubeconfig::KubeconfigSet;
+use crate::yaml::Value;
+
+/// TCP connect timeout: an unreachable server fails fast.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// The whole first request (TLS, auth plugins, /version).
+pub const FIRST_REQUEST_TIMEOUT: Duration = Duration::from_secs(8);
+
+/// A connected client and what the server said about itself.
+#[derive(Clone)]
+pub struct Connected {
+    pub client: kube::Client,
+    pub git_version: String,
+    /// The kubectl that would run here and its skew against this server, when its version is known.
+    pub kubectl: Option<KubectlNote>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct KubectlNote {
+    pub version: String,
+    /// Set when kubectl is more than one minor version away from the server.
+    pub skew_warning: Option<String>,
+}
+
+/// The pinned/installed kubectl for the working directory and its skew (no network, no exec: a
+/// kubectl found only on PATH has no known version and gives None).
+pub fn kubectl_note(server_minor_field: &str) -> Option<KubectlNote> {
+    let dir = std::env::current_dir().ok()?;
+    let resolved = crate::kubectl::locate::resolve_for_dir(&dir).ok()?;
+    let version = resolved.version?;
+    let minor = crate::kubectl::version::server_minor(server_minor_field)?;
+    Some(KubectlNote {
+        version: version.to_string(),
+        skew_warning: crate::kubectl::version::skew_warning(&version, minor),
+    })
+}
+
+pub async fn connect(set: &KubeconfigSet, context: &str) -> Result<Connected, String> {
+    let mut config = client_config(set, Some(context))
+        .await
+        .map_err(|e| e.to_string())?;
+    config.connect_timeout = Some(CONNECT_TIMEOUT);
+    let client = kube::Client::try_from(config).map_err(|e| e.to_string())?;
+    let version = tokio::time::timeout(FIRST_REQUEST_TIMEOUT, client.apiserver_version())
+        .await
+        .map_err(|_| {
+            format!(
+                "no answer from the server within {}s",
+                FIRST_REQUEST_TIMEOUT.as_secs()
+            )
+        })?
+        .map_err(|e| describe_error(&e))?;
+    let minor = version.minor.clone();
+    let kubectl = tokio::task::spawn_blocking(move || kubectl_note(&minor))
+        .await
+        .ok()
+        .flatten();
+    Ok(Connected {
+        client,
+        git_version: version.git_version,
+        kubectl,
+    })
+}
+
+fn describe_error(e: &kube::Error) -> String {
+    let mut m = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        let s_text = s.to_string();
+        if !m.contains(&s_text) {
+            m = format!("{m}: {s_text}");
+        }
+        src = s.source();
+    }
+    m
+}
+
+/// True when the context's user authenticates with an exec plugin that may prompt (interactiveMode
+/// Always or IfAvailable), so the TUI must be suspended while it runs.
+pub fn needs_terminal(set: &KubeconfigSet, context: &str) -> bool {
+    let Some(user) = set.context(context).and_then(|c| c.user) else {
+        return false;
+    };
+    let merged = set.merged();
+    let users = merged.get("users").and_then(Value::as_sequence);
+    let exec = users
+        .into_iter()
+        .flatten()
+        .find(|u| u.get("name").and_then(Value::as_str) == Some(user.as_str()))
+        .and_then(|u| u.get("user"))
+        .and_then(|u| u.get("exec"));
+    match exec {
+        None => false,
+        Some(e) => matches!(
+            e.get("interactiveMode").and_then(Value::as_str),
+            Some("Always") | Some("IfAvailable")
+        ),
+    }
+}
+
+/// Namespace names, listed as metadata only.
+pub async fn namespace_names(client: &kube::Client) -> Result<Vec<String>, String> {
+    let api: Api<PartialObjectMeta<Namespace>> = Api::all(client.clone());
+    let list = api
+        .list_metadata(&ListParams::default())
+        .await
+        .map_err(|e| describe_error(&e))?;
+    let mut names: Vec<String> = list
+        .items
+        .into_iter()
+        .filter_map(|n| n.metadata.name)
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interactive_exec_needs_the_terminal() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("config");
+        std::fs::write(
+            &p,
+            "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\n\
+             users:\n- name: sso\n  user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: login, interactiveMode: IfAvailable}}\n\
+             - name: bot\n  user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: tok, interactiveMode: Never}}\n\
+             contexts:\n- {name: a, context: {cluster: c, user: sso}}\n- {name: b, context: {cluster: c, user: bot}}\n",
+        )
+        .unwrap();
+        let set = KubeconfigSet::load(Some(&p)).unwrap();
+        assert!(needs_terminal(&set, "a"));
+        assert!(!needs_terminal(&set, "b"));
+        assert!(!needs_terminal(&set, "missing"));
+    }
+
+    #[tokio::test]
+    async fn unreachable_server_fails_fast_with_a_message() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("config");
+        std::fs::write(
+            &p,
+            format!(
+                "apiVersion: v1\nkind: Config\nclusters: [{{name: c, cluster: {{server: 'https://127.0.0.1:{port}', insecure-skip-tls-verify: true}}}}]\n\
+                 users: [{{name: u, user: {{token: t}}}}]\ncontexts: [{{name: a, context: {{cluster: c, user: u}}}}]\n"
+            ),
+        )
+        .unwrap();
+        let set = KubeconfigSet::load(Some(&p)).unwrap();
+        let err = connect(&set, "a").await.err().unwrap();
+        assert!(!err.is_empty());
+    }
+}

@@ -1,0 +1,249 @@
+//! Watch tasks: one kube-runtime watcher per open view, turning objects into rows off the UI task and
+//! sending [`Delta`]s over a channel. Dropping the [`WatchHandle`] stops the watch.
+//!
+//! Typed kinds use kube-runtime's watcher; each object is turned into a row as it arrives and then
+//! dropped, so a view of 50k pods holds 50k rows, not 50k pod objects (managedFields and secret values
+//! are stripped on ingest all the same). Actions that need a whole object GET it.
+//! Generic kinds are watched as server-side Tables ([`super::table_watch`]) for their printer columns. The watcher relists on its own after a 410 or a
+//! dropped stream; its `Init … InitDone` sequence becomes one `Delta::Reset`, so the store resyncs
+//! atomically.
+
+use std::fmt::Debug;
+use std::hash::Hash;
+
+use futures::{Stream, StreamExt};
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::core::v1::{ConfigMap, Event, Namespace, Node, Pod, Secret, Service};
+use kube::Resource;
+use kube::api::Api;
+use kube::runtime::WatchStreamExt;
+use kube::runtime::watcher::{self, Event as WEvent};
+use serde::de::DeserializeOwned;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::JoinHandle;
+
+use super::columns::{core, key_of, pods, workloads};
+use super::kinds::{Builtin, KindSpec};
+use super::rows::Row;
+use super::store::Delta;
+
+/// Page size of the initial list, as kubectl's default `--chunk-size`.
+pub const PAGE_SIZE: u32 = 500;
+
+/// What a watch task reports to the UI, tagged with the view it serves.
+#[derive(Debug, Clone)]
+pub struct WatchMsg {
+    pub view: u64,
+    pub note: WatchNote,
+}
+
+#[derive(Debug, Clone)]
+pub enum WatchNote {
+    Delta(Delta),
+    /// The stream failed and the watcher is backing off before retrying.
+    Error(WatchFailure),
+    /// Events flow again after an error.
+    Recovered,
+    /// The server's printer columns for a generic kind (sent before its first rows).
+    Columns(Vec<super::rows::Column>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchFailure {
+    /// HTTP status when the server answered (403, 410, 500 …); None for transport errors.
+    pub code: Option<u16>,
+    pub message: String,
+}
+
+/// What to watch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchTarget {
+    pub kind: KindSpec,
+    /// None = all namespaces (or a cluster-scoped kind).
+    pub namespace: Option<String>,
+    pub labels: Option<String>,
+    pub fields: Option<String>,
+}
+
+/// A running watch; dropping it aborts the task (and closes the HTTP stream).
+#[derive(Debug)]
+pub struct WatchHandle {
+    task: JoinHandle<()>,
+}
+
+impl Drop for WatchHandle {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn failure(e: &watcher::Error) -> WatchFailure {
+    let code = match e {
+        watcher::Error::InitialListFailed(k)
+        | watcher::Error::WatchStartFailed(k)
+        | watcher::Error::WatchFailed(k) => match k {
+            kube::Error::Api(s) => Some(s.code),
+            _ => None,
+        },
+        watcher::Error::WatchError(s) => Some(s.code),
+        watcher::Error::NoResourceVersion => None,
+    };
+    let message = match e {
+        watcher::Error::InitialListFailed(kube::Error::Api(s))
+        | watcher::Error::WatchStartFailed(kube::Error::Api(s))
+        | watcher::Error::WatchFailed(kube::Error::Api(s)) => s.message.clone(),
+        watcher::Error::WatchError(s) => s.message.clone(),
+        other => {
+            let mut m = other.to_string();
+            let mut src = std::error::Error::source(other);
+            while let Some(s) = src {
+                m = format!("{m}: {s}");
+                src = s.source();
+            }
+            m
+        }
+    };
+    WatchFailure { code, message }
+}
+
+/// Forwards a watcher stream to the UI as deltas, buffering a relist until it is complete.
+async fn pump<K, S>(stream: S, to_row: fn(&K) -> Row, view: u64, tx: UnboundedSender<WatchMsg>)
+where
+    S: Stream<Item = Result<WEvent<K>, watcher::Error>>,
+    K: Resource,
+{
+    futures::pin_mut!(stream);
+    let mut init: Option<Vec<Row>> = None;
+    let mut failing = false;
+    let send = |note| tx.send(WatchMsg { view, note }).is_ok();
+    while let Some(ev) = stream.next().await {
+        let note = match ev {
+            Err(e) => {
+                failing = true;
+                WatchNote::Error(failure(&e))
+            }
+            Ok(ev) => {
+                if failing {
+                    failing = false;
+                    if !send(WatchNote::Recovered) {
+                        return;
+                    }
+                }
+                match ev {
+                    WEvent::Init => {
+                        init = Some(Vec::new());
+                        continue;
+                    }
+                    WEvent::InitApply(o) => {
+                        init.get_or_insert_with(Vec::new).push(to_row(&o));
+                        continue;
+                    }
+                    WEvent::InitDone => {
+                        WatchNote::Delta(Delta::Reset(init.take().unwrap_or_default()))
+                    }
+                    WEvent::Apply(o) => WatchNote::Delta(Delta::Upsert(to_row(&o))),
+                    WEvent::Delete(o) => WatchNote::Delta(Delta::Remove(key_of(o.meta()))),
+                }
+            }
+        };
+        if !send(note) {
+            return;
+        }
+    }
+}
+
+fn config(t: &WatchTarget) -> watcher::Config {
+    let mut c = watcher::Config::default().page_size(PAGE_SIZE);
+    if let Some(l) = &t.labels {
+        c = c.labels(l);
+    }
+    if let Some(f) = &t.fields {
+        c = c.fields(f);
+    }
+    c
+}
+
+fn api<K>(client: kube::Client, t: &WatchTarget) -> Api<K>
+where
+    K: Resource<Scope = k8s_openapi::NamespaceResourceScope>,
+    K::DynamicType: Default,
+{
+    match &t.namespace {
+        Some(ns) => Api::namespaced(client, ns),
+        None => Api::all(client),
+    }
+}
+
+fn typed<K>(
+    api: Api<K>,
+    t: &WatchTarget,
+    to_row: fn(&K) -> Row,
+    strip: fn(&mut K),
+    view: u64,
+    tx: UnboundedSender<WatchMsg>,
+) -> JoinHandle<()>
+where
+    K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K::DynamicType: Default + Eq + Hash + Clone,
+{
+    let stream = watcher::watcher(api, config(t))
+        .default_backoff()
+        .modify(move |o: &mut K| {
+            o.meta_mut().managed_fields = None;
+            strip(o);
+        });
+    tokio::spawn(pump(stream, to_row, view, tx))
+}
+
+fn keep<K>(_: &mut K) {}
+
+/// Starts watching `target` for view `view`. Must be called inside a tokio runtime.
+pub fn spawn(
+    client: kube::Client,
+    target: &WatchTarget,
+    view: u64,
+    tx: UnboundedSender<WatchMsg>,
+) -> WatchHandle {
+    let t = target;
+    let task = match t.kind.builtin {
+        Some(Builtin::Pods) => typed::<Pod>(api(client, t), t, pods::row, keep, view, tx),
+        Some(Builtin::Deployments) => {
+            typed::<Deployment>(api(client, t), t, workloads::deployment_row, keep, view, tx)
+        }
+        Some(Builtin::StatefulSets) => typed::<StatefulSet>(
+            api(client, t),
+            t,
+            workloads::statefulset_row,
+            keep,
+            view,
+            tx,
+        ),
+        Some(Builtin::DaemonSets) => {
+            typed::<DaemonSet>(api(client, t), t, workloads::daemonset_row, keep, view, tx)
+        }
+        Some(Builtin::ReplicaSets) => {
+            typed::<ReplicaSet>(api(client, t), t, workloads::replicaset_row, keep, view, tx)
+        }
+        Some(Builtin::Services) => {
+            typed::<Service>(api(client, t), t, core::service_row, keep, view, tx)
+        }
+        Some(Builtin::ConfigMaps) => {
+            typed::<ConfigMap>(api(client, t), t, core::configmap_row, keep, view, tx)
+        }
+        Some(Builtin::Secrets) => typed::<Secret>(
+            api(client, t),
+            t,
+            core::secret_row,
+            core::strip_secret_values,
+            view,
+            tx,
+        ),
+        Some(Builtin::Events) => typed::<Event>(api(client, t), t, core::event_row, keep, view, tx),
+        Some(Builtin::Nodes) => typed::<Node>(Api::all(client), t, core::node_row, keep, view, tx),
+        Some(Builtin::Namespaces) => {
+            typed::<Namespace>(Api::all(client), t, core::namespace_row, keep, view, tx)
+        }
+        None => super::table_watch::spawn(client, t, view, tx),
+    };
+    WatchHandle { task }
+}

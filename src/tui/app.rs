@@ -1,0 +1,438 @@
+//! The TUI's state and its update function: `App::update(Msg) -> Vec<Effect>`.
+//!
+//! Everything here is plain data and synchronous: no I/O, no clients, no awaiting. The event loop
+//! ([`super::event_loop`]) runs the effects and feeds their results back as messages, and the
+//! renderer ([`super::render`]) draws a frame from `&App` alone.
+
+use std::sync::Arc;
+
+use crossterm::event::KeyEvent;
+
+use super::command::History;
+use super::filter::Filter;
+use super::input::LineInput;
+use super::keymap::Keymap;
+use super::nav::{NavEntry, NavStack, ViewSpec};
+use super::theme::Theme;
+use crate::cluster::kinds::{KindRegistry, KindSpec};
+use crate::cluster::rows::Column;
+use crate::cluster::store::{RowMatcher, RowStore};
+use crate::cluster::watch::{WatchMsg, WatchTarget};
+use crate::config::Config;
+use crate::kubeconfig::KubeconfigSet;
+
+/// Messages into the app: input, and results of effects.
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    Watch(WatchMsg),
+    Connected {
+        context: String,
+        result: Result<ServerInfo, String>,
+    },
+    Discovered(Vec<KindSpec>),
+    Namespaces(Result<Vec<String>, String>),
+    KubeconfigReloaded(Result<KubeconfigSet, String>),
+    /// Advances the loading spinner; sent only while a view is loading.
+    Tick,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ServerInfo {
+    pub git_version: String,
+    pub kubectl: Option<crate::cluster::session::KubectlNote>,
+}
+
+/// Work for the event loop. Results come back as [`Msg`]s.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Build a client for `context` and ask the server its version (short timeouts).
+    Connect {
+        context: String,
+    },
+    /// Start watching for view `view`, replacing any running watch.
+    Watch {
+        view: u64,
+        target: WatchTarget,
+    },
+    /// Stop the running watch (the view closed or shows local data).
+    StopWatch,
+    Discover,
+    ListNamespaces,
+    Quit,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Connection {
+    /// No context selected, or not connected yet.
+    Idle,
+    Connecting(String),
+    Connected,
+    /// Watches fail and are retried with backoff.
+    Lost(String),
+    /// The initial connection failed.
+    Failed(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ViewState {
+    Loading,
+    Ready,
+    /// The list was refused (403); `offer` holds namespaces the user can see, when known.
+    Forbidden {
+        message: String,
+        offer: Vec<String>,
+    },
+}
+
+/// The view on screen.
+#[derive(Debug)]
+pub struct View {
+    pub id: u64,
+    pub spec: ViewSpec,
+    pub columns: Vec<Column>,
+    pub store: RowStore,
+    pub state: ViewState,
+    pub selected: usize,
+    pub offset: usize,
+    /// The active `/` filter text (as typed).
+    pub filter_text: String,
+}
+
+impl View {
+    pub fn filter(&self) -> Option<&Filter> {
+        self.store
+            .filter()
+            .and_then(|f| f.as_any().downcast_ref::<Filter>())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    Command(LineInput),
+    Filter(LineInput),
+    Help,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flash {
+    pub text: String,
+    pub error: bool,
+}
+
+/// Who and where: what the header shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Session {
+    pub context: Option<String>,
+    pub cluster: Option<String>,
+    pub user: Option<String>,
+    /// The namespace views open in; None = all namespaces.
+    pub namespace: Option<String>,
+    pub server_version: Option<String>,
+    /// The local kubectl and its skew against the server (from `crate::kubectl`).
+    pub kubectl: Option<crate::cluster::session::KubectlNote>,
+    pub readonly: bool,
+    pub guarded: bool,
+}
+
+/// Startup choices (from flags and config).
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub context: Option<String>,
+    pub namespace: Option<String>,
+    pub all_namespaces: bool,
+    pub readonly: bool,
+    pub command: Option<String>,
+}
+
+pub struct App {
+    pub theme: Theme,
+    pub keymap: Keymap,
+    pub config: Config,
+    pub kubeconfig: KubeconfigSet,
+    pub session: Session,
+    pub connection: Connection,
+    pub kinds: KindRegistry,
+    pub view: View,
+    pub nav: NavStack,
+    pub mode: Mode,
+    pub history: History,
+    pub flash: Option<Flash>,
+    /// Namespaces on `1`–`9` (most recently used first); `0` is all namespaces.
+    pub favourites: Vec<String>,
+    /// Namespaces the server listed (for completion and 403 offers).
+    pub known_namespaces: Vec<String>,
+    pub options: Options,
+    pub spinner: usize,
+    pub size: (u16, u16),
+    pub quit: bool,
+    next_view_id: u64,
+    /// Command to run once the pending connection succeeds (`:pods @ctx`, `--command`).
+    pending_command: Option<String>,
+}
+
+/// Rows the table body shows for a terminal of `height` lines (header, title, borders, footer).
+pub fn body_rows(height: u16) -> usize {
+    usize::from(height.saturating_sub(super::render::CHROME_ROWS))
+}
+
+impl App {
+    pub fn new(
+        kubeconfig: KubeconfigSet,
+        config: Config,
+        theme: Theme,
+        keymap: Keymap,
+        options: Options,
+    ) -> App {
+        let readonly = options.readonly;
+        let mut app = App {
+            theme,
+            keymap,
+            config,
+            kubeconfig,
+            session: Session {
+                readonly,
+                ..Default::default()
+            },
+            connection: Connection::Idle,
+            kinds: KindRegistry::default(),
+            view: View {
+                id: 0,
+                spec: ViewSpec::Contexts,
+                columns: super::views::contexts::columns(),
+                store: RowStore::new(),
+                state: ViewState::Ready,
+                selected: 0,
+                offset: 0,
+                filter_text: String::new(),
+            },
+            nav: NavStack::default(),
+            mode: Mode::Normal,
+            history: History::default(),
+            flash: None,
+            favourites: Vec::new(),
+            known_namespaces: Vec::new(),
+            pending_command: options.command.clone(),
+            options,
+            spinner: 0,
+            size: (80, 24),
+            quit: false,
+            next_view_id: 1,
+        };
+        app.refresh_contexts();
+        app
+    }
+
+    /// The first effects: connect to the chosen context, or show the contexts view when there is none.
+    pub fn start(&mut self) -> Vec<Effect> {
+        let ctx = self
+            .options
+            .context
+            .clone()
+            .or_else(|| self.kubeconfig.current_context().map(str::to_string));
+        match ctx {
+            Some(c) if self.kubeconfig.has_context(&c) => self.begin_connect(c),
+            Some(c) => {
+                self.connection = Connection::Failed(format!(
+                    "no context exists with the name: \"{c}\" — pick one below"
+                ));
+                vec![]
+            }
+            None => {
+                self.connection = Connection::Failed(
+                    "no current context in kubeconfig — pick one below".to_string(),
+                );
+                vec![]
+            }
+        }
+    }
+
+    pub fn loading(&self) -> bool {
+        self.view.state == ViewState::Loading
+            || matches!(self.connection, Connection::Connecting(_))
+    }
+
+    pub fn set_flash(&mut self, text: impl Into<String>, error: bool) {
+        self.flash = Some(Flash {
+            text: text.into(),
+            error,
+        });
+    }
+
+    pub(crate) fn begin_connect(&mut self, context: String) -> Vec<Effect> {
+        self.connection = Connection::Connecting(context.clone());
+        vec![Effect::StopWatch, Effect::Connect { context }]
+    }
+
+    /// Replaces the current view with `spec` (without touching the back stack).
+    pub(crate) fn show(&mut self, spec: ViewSpec) -> Vec<Effect> {
+        let id = self.next_view_id;
+        self.next_view_id += 1;
+        let columns = match &spec {
+            ViewSpec::Contexts => super::views::contexts::columns(),
+            ViewSpec::Resource { kind, .. } => kind.columns(),
+        };
+        let target = spec.watch_target();
+        self.view = View {
+            id,
+            spec,
+            columns,
+            store: RowStore::new(),
+            state: if target.is_some() {
+                ViewState::Loading
+            } else {
+                ViewState::Ready
+            },
+            selected: 0,
+            offset: 0,
+            filter_text: String::new(),
+        };
+        match target {
+            Some(target) => vec![Effect::Watch { view: id, target }],
+            None => {
+                self.refresh_contexts();
+                vec![Effect::StopWatch]
+            }
+        }
+    }
+
+    /// Opens `spec`, remembering the current view for `esc`.
+    pub(crate) fn open(&mut self, spec: ViewSpec) -> Vec<Effect> {
+        self.nav.push(NavEntry {
+            spec: self.view.spec.clone(),
+            filter: self.view.filter_text.clone(),
+        });
+        self.show(spec)
+    }
+
+    pub(crate) fn back(&mut self) -> Vec<Effect> {
+        match self.nav.pop() {
+            Some(entry) => {
+                let effects = self.show(entry.spec);
+                if !entry.filter.is_empty() {
+                    self.set_filter(&entry.filter);
+                }
+                effects
+            }
+            None => vec![],
+        }
+    }
+
+    /// Rebuilds the contexts rows from kubeconfig when the contexts view is showing.
+    pub(crate) fn refresh_contexts(&mut self) {
+        if self.view.spec != ViewSpec::Contexts {
+            return;
+        }
+        let rows = super::views::contexts::rows(&self.kubeconfig, self.session.context.as_deref());
+        self.view
+            .store
+            .apply(crate::cluster::store::Delta::Reset(rows));
+        self.clamp_selection();
+    }
+
+    pub(crate) fn set_filter(&mut self, text: &str) {
+        match Filter::parse(text) {
+            Ok(f) => {
+                self.view.filter_text = text.to_string();
+                self.view
+                    .store
+                    .set_filter(f.map(|f| Arc::new(f) as Arc<dyn RowMatcher>));
+                self.view.selected = 0;
+                self.view.offset = 0;
+            }
+            Err(e) => self.set_flash(e.to_string(), true),
+        }
+    }
+
+    pub(crate) fn clamp_selection(&mut self) {
+        let n = self.view.store.visible_len();
+        let page = body_rows(self.size.1).max(1);
+        let v = &mut self.view;
+        if v.selected >= n {
+            v.selected = n.saturating_sub(1);
+        }
+        if v.selected < v.offset {
+            v.offset = v.selected;
+        } else if v.selected >= v.offset + page {
+            v.offset = v.selected + 1 - page;
+        }
+        if v.offset + page > n {
+            v.offset = n.saturating_sub(page);
+        }
+    }
+
+    pub(crate) fn move_selection(&mut self, delta: isize) {
+        let n = self.view.store.visible_len();
+        if n == 0 {
+            return;
+        }
+        let cur = self.view.selected as isize;
+        self.view.selected = (cur + delta).clamp(0, n as isize - 1) as usize;
+        self.clamp_selection();
+    }
+
+    pub fn selected_row(&self) -> Option<&crate::cluster::rows::Row> {
+        self.view.store.visible_row(self.view.selected)
+    }
+
+    pub(crate) fn pending_command_replace(&mut self, cmd: Option<String>) -> Option<String> {
+        std::mem::replace(&mut self.pending_command, cmd)
+    }
+
+    pub(crate) fn remember_namespace(&mut self, ns: &str) {
+        self.favourites.retain(|n| n != ns);
+        self.favourites.insert(0, ns.to_string());
+        self.favourites.truncate(9);
+    }
+
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        match msg {
+            Msg::Key(k) => self.on_key(k),
+            Msg::Resize { width, height } => {
+                self.size = (width, height);
+                self.clamp_selection();
+                vec![]
+            }
+            Msg::Tick => {
+                self.spinner = self.spinner.wrapping_add(1);
+                vec![]
+            }
+            Msg::Watch(w) => self.on_watch(w),
+            Msg::Connected { context, result } => self.on_connected(context, result),
+            Msg::Discovered(kinds) => {
+                self.kinds.merge_discovered(kinds);
+                vec![]
+            }
+            Msg::Namespaces(result) => self.on_namespaces(result),
+            Msg::KubeconfigReloaded(result) => {
+                match result {
+                    Ok(set) => {
+                        self.kubeconfig = set;
+                        self.refresh_contexts();
+                    }
+                    Err(e) => self.set_flash(format!("kubeconfig reload failed: {e}"), true),
+                }
+                vec![]
+            }
+        }
+    }
+
+    /// Every context name, for `:ctx` completion.
+    pub fn context_names(&self) -> Vec<String> {
+        self.kubeconfig.context_names()
+    }
+
+    /// Namespaces for completion: what the server listed, plus favourites.
+    pub fn namespace_names(&self) -> Vec<String> {
+        let mut v = self.known_namespaces.clone();
+        v.extend(self.favourites.iter().cloned());
+        v.sort();
+        v.dedup();
+        v
+    }
+}

@@ -1,0 +1,231 @@
+//! Behaviour of `App::update`: navigation, drill-down, namespaces, history, context switches and the
+//! effects each one asks for.
+
+use super::app::{Connection, Effect, Mode, Msg, ServerInfo, ViewState};
+use super::nav::ViewSpec;
+use super::test_support::*;
+use crate::cluster::store::Delta;
+use crate::cluster::watch::{WatchFailure, WatchMsg, WatchNote};
+
+fn watch_target(effects: &[Effect]) -> crate::cluster::watch::WatchTarget {
+    effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Watch { target, .. } => Some(target.clone()),
+            _ => None,
+        })
+        .expect("a watch effect")
+}
+
+#[test]
+fn starts_on_pods_in_the_context_namespace() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = connected_app(dir.path());
+    assert_eq!(app.view.spec.title_kind(), "pods");
+    assert_eq!(app.view.spec.title_scope(), "shop");
+    assert_eq!(app.view.state, ViewState::Loading);
+    assert_eq!(app.connection, Connection::Connected);
+}
+
+#[test]
+fn deployment_drills_down_to_its_pods_and_esc_goes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = connected_app(dir.path());
+    keys(&mut app, ":deploy<enter>");
+    feed(&mut app, deployment_rows());
+    // Rows are in key order: cart, search, web.
+    keys(&mut app, "jj");
+    let eff = keys(&mut app, "<enter>");
+    let t = watch_target(&eff);
+    assert_eq!(t.kind.plural, "pods");
+    assert_eq!(t.labels.as_deref(), Some("app=web"));
+    assert_eq!(t.namespace.as_deref(), Some("shop"));
+    let eff = keys(&mut app, "<esc>");
+    assert_eq!(watch_target(&eff).kind.plural, "deployments");
+    feed(&mut app, deployment_rows());
+    keys(&mut app, "/we<enter>");
+    assert_eq!(
+        watch_target(&keys(&mut app, "<enter>")).labels.as_deref(),
+        Some("app=web")
+    );
+    keys(&mut app, "<esc>");
+    assert_eq!(app.view.filter_text, "we", "going back restores the filter");
+    keys(&mut app, "<esc>");
+    let eff = keys(&mut app, "<esc>");
+    assert_eq!(watch_target(&eff).kind.plural, "pods");
+}
+
+#[test]
+fn node_and_namespace_drill_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = connected_app(dir.path());
+    keys(&mut app, ":nodes<enter>");
+    feed(&mut app, node_rows());
+    let t = watch_target(&keys(&mut app, "j<enter>"));
+    assert_eq!(t.fields.as_deref(), Some("spec.nodeName=node-2"));
+    assert_eq!(t.namespace, None);
+    keys(&mut app, ":ns<enter>");
+    feed(&mut app, namespace_rows());
+    // data, default, monitoring, shop
+    let t = watch_target(&keys(&mut app, "jj<enter>"));
+    assert_eq!(t.namespace.as_deref(), Some("monitoring"));
+    assert_eq!(app.session.namespace.as_deref(), Some("monitoring"));
+}
+
+#[test]
+fn favourites_switch_namespace_and_zero_is_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = connected_app(dir.path());
+    keys(&mut app, ":pods data<enter>");
+    assert_eq!(app.favourites, ["data", "shop"]);
+    let t = watch_target(&keys(&mut app, "2"));
+    assert_eq!(t.namespace.as_deref(), Some("shop"));
+    let t = watch_target(&keys(&mut app, "0"));
+    assert_eq!(t.namespace, None);
+    assert_eq!(app.view.spec.title_scope(), "all");
+}
+
+#[test]
+fn history_keys_rerun_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = connected_app(dir.path());
+    keys(&mut app, ":deploy<enter>:svc<enter>");
+    assert_eq!(
+        watch_target(&keys(&mut app, "[")).kind.plural,
+        "deployments"
+    );
+    assert_eq!(watch_target(&keys(&mut app, "]")).kind.plural, "services");
+    assert_eq!(
+        watch_target(&keys(&mut app, "-")).kind.plural,
+        "deployments"
+    );
+    // Up in command mode recalls the last command.
+    keys(&mut app, ":<up>");
+    assert!(matches!(&app.mode, Mode::Command(l) if l.text == "deploy"));
+}
+
+#[test]
+fn ctx_switches_inside_kdeck_and_pods_at_ctx_opens_after_connect() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = connected_app(dir.path());
+    let eff = keys(&mut app, ":deploy @prod-eu-1<enter>");
+    assert!(eff.contains(&Effect::Connect {
+        context: "prod-eu-1".into()
+    }));
+    let eff = app.update(Msg::Connected {
+        context: "prod-eu-1".into(),
+        result: Ok(ServerInfo {
+            git_version: "v1.31.0".into(),
+            ..Default::default()
+        }),
+    });
+    assert_eq!(watch_target(&eff).kind.plural, "deployments");
+    assert!(app.session.guarded, "prod contexts are guarded by default");
+    assert_eq!(app.session.context.as_deref(), Some("prod-eu-1"));
+    // The kubeconfig file was not touched.
+    let text = std::fs::read_to_string(dir.path().join("config")).unwrap();
+    assert!(text.contains("current-context: kdeck-sim"));
+    keys(&mut app, ":ctx nope<enter>");
+    assert!(app.flash.as_ref().unwrap().error);
+}
+
+#[test]
+fn selection_follows_its_row_while_rows_arrive() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = connected_app(dir.path());
+    feed(&mut app, pod_rows());
+    keys(&mut app, "jj");
+    let before = app.selected_row().unwrap().key.clone();
+    let mut early = pod_rows()[0].clone();
+    early.key = crate::cluster::rows::RowKey::new("shop", "aaa");
+    let view = app.view.id;
+    app.update(Msg::Watch(WatchMsg {
+        view,
+        note: WatchNote::Delta(Delta::Upsert(early)),
+    }));
+    assert_eq!(app.selected_row().unwrap().key, before);
+}
+
+#[test]
+fn stale_view_notes_are_ignored_and_errors_set_connection_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = connected_app(dir.path());
+    let old = app.view.id;
+    keys(&mut app, ":svc<enter>");
+    app.update(Msg::Watch(WatchMsg {
+        view: old,
+        note: WatchNote::Delta(Delta::Reset(pod_rows())),
+    }));
+    assert_eq!(app.view.store.len(), 0);
+    let view = app.view.id;
+    let err = |code| {
+        Msg::Watch(WatchMsg {
+            view,
+            note: WatchNote::Error(WatchFailure {
+                code,
+                message: "boom".into(),
+            }),
+        })
+    };
+    app.update(err(Some(410)));
+    assert_eq!(app.connection, Connection::Connected);
+    app.update(err(Some(503)));
+    assert!(matches!(app.connection, Connection::Lost(_)));
+    app.update(Msg::Watch(WatchMsg {
+        view,
+        note: WatchNote::Recovered,
+    }));
+    assert_eq!(app.connection, Connection::Connected);
+    let eff = app.update(err(Some(403)));
+    assert!(eff.contains(&Effect::ListNamespaces));
+    assert!(matches!(app.view.state, ViewState::Forbidden { .. }));
+}
+
+#[test]
+fn filter_esc_clears_then_goes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = connected_app(dir.path());
+    keys(&mut app, ":pods all<enter>");
+    feed(&mut app, pod_rows());
+    keys(&mut app, "/web<enter>");
+    assert_eq!(app.view.store.visible_len(), 3);
+    assert!(keys(&mut app, "<esc>").is_empty());
+    assert_eq!(app.view.store.visible_len(), 6);
+    assert!(matches!(app.view.spec, ViewSpec::Resource { .. }));
+    assert_eq!(
+        watch_target(&keys(&mut app, "<esc>")).namespace.as_deref(),
+        Some("shop")
+    );
+}
+
+#[test]
+fn quit_and_command_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = connected_app(dir.path());
+    keys(&mut app, ":bogus<enter>");
+    assert!(app.flash.as_ref().unwrap().text.contains("unknown command"));
+    assert!(keys(&mut app, ":q<enter>").contains(&Effect::Quit));
+    assert!(app.quit);
+}
+
+#[test]
+fn kubectl_skew_is_shown_and_flashed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = app_with(dir.path(), "default", Default::default());
+    app.start();
+    app.update(Msg::Connected {
+        context: "kdeck-sim".into(),
+        result: Ok(ServerInfo {
+            git_version: "v1.33.2".into(),
+            kubectl: Some(crate::cluster::session::KubectlNote {
+                version: "1.29.4".into(),
+                skew_warning: Some("kubectl 1.29.4 is 4 minor versions older than the server".into()),
+            }),
+        }),
+    });
+    assert!(app.flash.as_ref().unwrap().text.contains("4 minor versions"));
+    let mut buf = ratatui::buffer::Buffer::empty(ratatui::layout::Rect::new(0, 0, 120, 24));
+    super::render::draw(&app, buf.area, &mut buf, NOW);
+    let text = super::render::to_text(&buf);
+    assert!(text.contains("kubectl: 1.29.4") && text.contains("SKEW"), "{text}");
+}

@@ -1,0 +1,254 @@
+//! Command mode (`:`): parsing what was typed into a [`Command`], tab completion, and the history
+//! that `[`, `]` and `-` walk. Pure: resolving kind names uses the [`KindRegistry`] passed in.
+
+use crate::cluster::kinds::{KindRegistry, KindSpec};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NsChoice {
+    All,
+    Named(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Quit,
+    /// `:ctx` — the contexts view.
+    Contexts,
+    /// `:ctx NAME` — switch context inside kdeck (kubeconfig is not written).
+    UseContext(String),
+    /// `:ns NAME` — switch namespace, keeping the current kind.
+    Namespace(NsChoice),
+    /// `:KIND [NS|all] [@CTX]`.
+    View {
+        kind: KindSpec,
+        namespace: Option<NsChoice>,
+        context: Option<String>,
+    },
+}
+
+const BUILTIN_WORDS: &[&str] = &["ctx", "context", "contexts", "q", "quit"];
+
+pub fn parse(text: &str, kinds: &KindRegistry) -> Result<Command, String> {
+    let text = text.trim().trim_start_matches(':');
+    let mut words = text.split_whitespace();
+    let Some(head) = words.next() else {
+        return Err("empty command".into());
+    };
+    let rest: Vec<&str> = words.collect();
+    let head_l = head.to_lowercase();
+    match head_l.as_str() {
+        "q" | "q!" | "quit" | "exit" => return Ok(Command::Quit),
+        "ctx" | "context" | "contexts" => {
+            return Ok(match rest.first() {
+                Some(name) => Command::UseContext(name.to_string()),
+                None => Command::Contexts,
+            });
+        }
+        "ns" | "namespace" | "namespaces" if !rest.is_empty() => {
+            return Ok(Command::Namespace(ns_choice(rest[0])));
+        }
+        _ => {}
+    }
+    let kind = kinds
+        .resolve(&head_l)
+        .cloned()
+        .ok_or_else(|| format!("unknown command or kind \"{head}\" (try :pods, :deploy, :ctx)"))?;
+    let mut namespace = None;
+    let mut context = None;
+    for w in rest {
+        if let Some(c) = w.strip_prefix('@') {
+            if c.is_empty() {
+                return Err("@ needs a context name, as in :pods @prod".into());
+            }
+            context = Some(c.to_string());
+        } else if namespace.is_none() {
+            namespace = Some(ns_choice(w));
+        } else {
+            return Err(format!(
+                "unexpected \"{w}\" (usage: :{head} [namespace|all] [@context])"
+            ));
+        }
+    }
+    Ok(Command::View {
+        kind,
+        namespace,
+        context,
+    })
+}
+
+fn ns_choice(w: &str) -> NsChoice {
+    match w {
+        "all" | "-A" | "*" => NsChoice::All,
+        n => NsChoice::Named(n.to_string()),
+    }
+}
+
+/// Candidates for the word being typed at the end of `input`.
+pub fn completions(
+    input: &str,
+    kinds: &KindRegistry,
+    namespaces: &[String],
+    contexts: &[String],
+) -> Vec<String> {
+    let words: Vec<&str> = input.split_whitespace().collect();
+    let ends_with_space = input.ends_with(' ');
+    let (prefix, position) = match (words.len(), ends_with_space) {
+        (0, _) => ("", 0),
+        (n, true) => ("", n),
+        (n, false) => (words[n - 1], n - 1),
+    };
+    let pool: Vec<String> = if position == 0 {
+        let mut v = kinds.names();
+        v.extend(BUILTIN_WORDS.iter().map(|s| s.to_string()));
+        v
+    } else if let Some(p) = prefix.strip_prefix('@') {
+        return contexts
+            .iter()
+            .filter(|c| c.starts_with(p))
+            .map(|c| format!("@{c}"))
+            .collect();
+    } else if matches!(words.first().copied(), Some("ctx" | "context" | "contexts")) {
+        contexts.to_vec()
+    } else {
+        let mut v = namespaces.to_vec();
+        v.push("all".into());
+        v
+    };
+    let mut out: Vec<String> = pool.into_iter().filter(|c| c.starts_with(prefix)).collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// `input` with its last word replaced by `word`.
+pub fn apply_completion(input: &str, word: &str) -> String {
+    let keep = if input.ends_with(' ') || input.is_empty() {
+        input
+    } else {
+        match input.rfind(' ') {
+            Some(i) => &input[..=i],
+            None => "",
+        }
+    };
+    format!("{keep}{word}")
+}
+
+/// Commands that were run, for `[` (back), `]` (forward) and `-` (previous one).
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    entries: Vec<String>,
+    /// Index of the entry currently shown; `entries.len() - 1` after a new command.
+    pos: usize,
+}
+
+impl History {
+    const MAX: usize = 50;
+
+    pub fn push(&mut self, cmd: &str) {
+        if self.entries.last().map(String::as_str) != Some(cmd) {
+            self.entries.push(cmd.to_string());
+            if self.entries.len() > Self::MAX {
+                self.entries.remove(0);
+            }
+        }
+        self.pos = self.entries.len().saturating_sub(1);
+    }
+
+    pub fn back(&mut self) -> Option<String> {
+        if self.pos == 0 {
+            return None;
+        }
+        self.pos -= 1;
+        self.entries.get(self.pos).cloned()
+    }
+
+    pub fn forward(&mut self) -> Option<String> {
+        if self.pos + 1 >= self.entries.len() {
+            return None;
+        }
+        self.pos += 1;
+        self.entries.get(self.pos).cloned()
+    }
+
+    /// The command before the current one; running it makes `-` toggle between the two.
+    pub fn last(&self) -> Option<String> {
+        let n = self.entries.len();
+        (n >= 2).then(|| self.entries[n - 2].clone())
+    }
+
+    pub fn entries(&self) -> &[String] {
+        &self.entries
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_kinds_namespaces_and_contexts() {
+        let k = KindRegistry::default();
+        match parse(":po ns-x @prod", &k).unwrap() {
+            Command::View {
+                kind,
+                namespace,
+                context,
+            } => {
+                assert_eq!(kind.plural, "pods");
+                assert_eq!(namespace, Some(NsChoice::Named("ns-x".into())));
+                assert_eq!(context.as_deref(), Some("prod"));
+            }
+            c => panic!("{c:?}"),
+        }
+        assert!(matches!(
+            parse("deploy all", &k).unwrap(),
+            Command::View {
+                namespace: Some(NsChoice::All),
+                ..
+            }
+        ));
+        assert_eq!(parse("ctx", &k).unwrap(), Command::Contexts);
+        assert_eq!(
+            parse("ctx kind-a", &k).unwrap(),
+            Command::UseContext("kind-a".into())
+        );
+        assert_eq!(
+            parse("ns kube-system", &k).unwrap(),
+            Command::Namespace(NsChoice::Named("kube-system".into()))
+        );
+        assert!(matches!(parse("ns", &k).unwrap(), Command::View { .. }));
+        assert_eq!(parse("q", &k).unwrap(), Command::Quit);
+        assert!(parse("frobs", &k).unwrap_err().contains("unknown command"));
+        assert!(parse("po a b", &k).is_err());
+    }
+
+    #[test]
+    fn completes_kinds_namespaces_and_contexts() {
+        let k = KindRegistry::default();
+        let ns = vec!["default".to_string(), "dev".to_string()];
+        let ctx = vec!["kind-a".to_string(), "prod".to_string()];
+        let c = completions("dep", &k, &ns, &ctx);
+        assert!(c.contains(&"deploy".to_string()) && c.contains(&"deployments".to_string()));
+        assert_eq!(completions("pods d", &k, &ns, &ctx), ["default", "dev"]);
+        assert_eq!(completions("pods dev @p", &k, &ns, &ctx), ["@prod"]);
+        assert_eq!(completions("ctx ", &k, &ns, &ctx), ["kind-a", "prod"]);
+        assert_eq!(apply_completion("pods d", "dev"), "pods dev");
+        assert_eq!(apply_completion("dep", "deploy"), "deploy");
+    }
+
+    #[test]
+    fn history_walks_back_and_forward() {
+        let mut h = History::default();
+        assert_eq!(h.back(), None);
+        for c in ["pods", "deploy", "svc"] {
+            h.push(c);
+        }
+        assert_eq!(h.last().as_deref(), Some("deploy"));
+        assert_eq!(h.back().as_deref(), Some("deploy"));
+        assert_eq!(h.back().as_deref(), Some("pods"));
+        assert_eq!(h.back(), None);
+        assert_eq!(h.forward().as_deref(), Some("deploy"));
+        assert_eq!(h.forward().as_deref(), Some("svc"));
+        assert_eq!(h.forward(), None);
+    }
+}

@@ -1,0 +1,141 @@
+//! Runs [`Effect`]s: the only place in the TUI that holds a client or spawns network work. Results
+//! come back as [`Msg`]s on a channel; nothing here touches the app state or widgets.
+
+use std::collections::HashMap;
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::app::{Effect, Msg, ServerInfo};
+use crate::cluster::discovery;
+use crate::cluster::session::{self, Connected};
+use crate::cluster::watch::{self, WatchHandle, WatchMsg};
+use crate::kubeconfig::KubeconfigSet;
+
+/// A finished connection attempt, before the event loop adopts its client.
+pub struct ConnectDone {
+    pub context: String,
+    pub result: Result<Connected, String>,
+}
+
+pub struct EffectRunner {
+    pub kubeconfig: KubeconfigSet,
+    client: Option<kube::Client>,
+    watch: Option<WatchHandle>,
+    /// Connections made before the terminal was taken over (the first auth, exec plugins included).
+    preconnected: HashMap<String, Result<Connected, String>>,
+    msgs: UnboundedSender<Msg>,
+    watches: UnboundedSender<WatchMsg>,
+    connects: UnboundedSender<ConnectDone>,
+}
+
+/// What the event loop must do itself (it owns the terminal).
+pub enum Followup {
+    None,
+    Quit,
+    /// Connect with the TUI suspended: an interactive exec plugin may prompt.
+    ConnectInTerminal(String),
+}
+
+impl EffectRunner {
+    pub fn new(
+        kubeconfig: KubeconfigSet,
+        msgs: UnboundedSender<Msg>,
+        watches: UnboundedSender<WatchMsg>,
+        connects: UnboundedSender<ConnectDone>,
+    ) -> Self {
+        EffectRunner {
+            kubeconfig,
+            client: None,
+            watch: None,
+            preconnected: HashMap::new(),
+            msgs,
+            watches,
+            connects,
+        }
+    }
+
+    pub fn preconnect(&mut self, context: String, result: Result<Connected, String>) {
+        self.preconnected.insert(context, result);
+    }
+
+    /// Adopts a finished connection and turns it into the app's message.
+    pub fn adopt(&mut self, done: ConnectDone) -> Msg {
+        let result = match done.result {
+            Ok(c) => {
+                self.client = Some(c.client);
+                Ok(ServerInfo {
+                    git_version: c.git_version,
+                    kubectl: c.kubectl,
+                })
+            }
+            Err(e) => {
+                self.client = None;
+                Err(e)
+            }
+        };
+        Msg::Connected {
+            context: done.context,
+            result,
+        }
+    }
+
+    pub fn run(&mut self, effects: Vec<Effect>) -> Vec<Followup> {
+        let mut out = Vec::new();
+        for e in effects {
+            match e {
+                Effect::Quit => {
+                    self.watch = None;
+                    out.push(Followup::Quit);
+                }
+                Effect::StopWatch => self.watch = None,
+                Effect::Watch { view, target } => {
+                    self.watch = None;
+                    if let Some(c) = &self.client {
+                        self.watch =
+                            Some(watch::spawn(c.clone(), &target, view, self.watches.clone()));
+                    }
+                }
+                Effect::Connect { context } => {
+                    self.watch = None;
+                    if let Some(result) = self.preconnected.remove(&context) {
+                        let _ = self.connects.send(ConnectDone { context, result });
+                    } else if session::needs_terminal(&self.kubeconfig, &context) {
+                        out.push(Followup::ConnectInTerminal(context));
+                    } else {
+                        let set = self.kubeconfig.clone();
+                        let tx = self.connects.clone();
+                        tokio::spawn(async move {
+                            let result = session::connect(&set, &context).await;
+                            let _ = tx.send(ConnectDone { context, result });
+                        });
+                    }
+                }
+                Effect::Discover => {
+                    if let Some(c) = self.client.clone() {
+                        let tx = self.msgs.clone();
+                        tokio::spawn(async move {
+                            if let Ok(kinds) = discovery::discover(&c).await {
+                                let _ = tx.send(Msg::Discovered(kinds));
+                            }
+                        });
+                    }
+                }
+                Effect::ListNamespaces => {
+                    if let Some(c) = self.client.clone() {
+                        let tx = self.msgs.clone();
+                        tokio::spawn(async move {
+                            let _ = tx.send(Msg::Namespaces(session::namespace_names(&c).await));
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Connects in the foreground (the TUI is suspended by the caller).
+    pub async fn connect_now(&mut self, context: String) -> Msg {
+        let result = session::connect(&self.kubeconfig, &context).await;
+        self.adopt(ConnectDone { context, result })
+    }
+}

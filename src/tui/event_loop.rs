@@ -1,0 +1,143 @@
+//! The event loop: terminal input, effect results and watch notes in; frames out.
+//!
+//! Frames are drawn only when something changed, at most once per 16 ms (60 fps), so a burst of watch
+//! events costs one frame. There is no refresh tick: the only timer is the loading spinner, and it
+//! runs only while a view is loading. Watch notes are drained in batches so the store absorbs a burst
+//! before the next frame.
+
+use std::time::Duration;
+
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures::StreamExt;
+use ratatui::DefaultTerminal;
+use tokio::sync::mpsc::unbounded_channel;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use super::app::{App, Msg};
+use super::effects::{EffectRunner, Followup};
+use super::render;
+use crate::cluster::session::Connected;
+
+pub const FRAME: Duration = Duration::from_millis(16);
+const SPINNER: Duration = Duration::from_millis(100);
+/// Watch notes applied before the loop looks at input again.
+const WATCH_BATCH: usize = 2048;
+
+/// What `run` needs besides the app.
+pub struct LoopSetup {
+    pub explicit_kubeconfig: Option<std::path::PathBuf>,
+    /// The first connection, made before the terminal was taken over.
+    pub preconnected: Option<(String, Result<Connected, String>)>,
+}
+
+fn now_secs() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
+pub async fn run(
+    mut app: App,
+    mut terminal: DefaultTerminal,
+    setup: LoopSetup,
+) -> anyhow::Result<()> {
+    let (msg_tx, mut msg_rx) = unbounded_channel::<Msg>();
+    let (watch_tx, mut watch_rx) = unbounded_channel();
+    let (conn_tx, mut conn_rx) = unbounded_channel();
+    let mut runner = EffectRunner::new(app.kubeconfig.clone(), msg_tx.clone(), watch_tx, conn_tx);
+    if let Some((ctx, result)) = setup.preconnected {
+        runner.preconnect(ctx, result);
+    }
+    let _reload =
+        super::reload::watch(&app.kubeconfig, setup.explicit_kubeconfig, msg_tx.clone()).ok();
+    let mut events = EventStream::new();
+    if let Ok(size) = terminal.size() {
+        app.update(Msg::Resize {
+            width: size.width,
+            height: size.height,
+        });
+    }
+    let first = app.start();
+    let mut pending = runner.run(first);
+    let mut spinner = tokio::time::interval(SPINNER);
+    spinner.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut dirty = true;
+    let mut last_draw = Instant::now() - FRAME;
+
+    loop {
+        let mut later = Vec::new();
+        for f in std::mem::take(&mut pending) {
+            match f {
+                Followup::None => {}
+                Followup::Quit => return Ok(()),
+                Followup::ConnectInTerminal(ctx) => {
+                    ratatui::restore();
+                    eprintln!("kdeck: authenticating to {ctx} (the TUI resumes afterwards)…");
+                    let msg = runner.connect_now(ctx).await;
+                    terminal = ratatui::init();
+                    let _ = terminal.clear();
+                    let effects = app.update(msg);
+                    later.extend(runner.run(effects));
+                    dirty = true;
+                }
+            }
+        }
+        pending = later;
+        if !pending.is_empty() {
+            continue;
+        }
+        if app.quit {
+            return Ok(());
+        }
+        let loading = app.loading();
+        let deadline = last_draw + FRAME;
+        let effects = tokio::select! {
+            biased;
+            _ = tokio::time::sleep_until(deadline), if dirty => {
+                terminal.draw(|f| render::frame(&app, f, now_secs()))?;
+                last_draw = Instant::now();
+                dirty = false;
+                Vec::new()
+            }
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
+                    dirty = true;
+                    app.update(Msg::Key(k))
+                }
+                Some(Ok(Event::Resize(width, height))) => {
+                    dirty = true;
+                    app.update(Msg::Resize { width, height })
+                }
+                Some(Ok(_)) => Vec::new(),
+                // The terminal went away: nothing left to draw on.
+                Some(Err(_)) | None => return Ok(()),
+            },
+            Some(done) = conn_rx.recv() => {
+                dirty = true;
+                let msg = runner.adopt(done);
+                app.update(msg)
+            }
+            Some(msg) = msg_rx.recv() => {
+                dirty = true;
+                if let Msg::KubeconfigReloaded(Ok(set)) = &msg {
+                    runner.kubeconfig = set.clone();
+                }
+                app.update(msg)
+            }
+            Some(w) = watch_rx.recv() => {
+                dirty = true;
+                let mut effects = app.update(Msg::Watch(w));
+                for _ in 0..WATCH_BATCH {
+                    match watch_rx.try_recv() {
+                        Ok(w) => effects.extend(app.update(Msg::Watch(w))),
+                        Err(_) => break,
+                    }
+                }
+                effects
+            }
+            _ = spinner.tick(), if loading => {
+                dirty = true;
+                app.update(Msg::Tick)
+            }
+        };
+        pending = runner.run(effects);
+    }
+}

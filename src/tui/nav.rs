@@ -1,0 +1,146 @@
+//! What a view shows ([`ViewSpec`]) and the navigation stack `esc` walks back along.
+
+use crate::cluster::kinds::KindSpec;
+use crate::cluster::watch::WatchTarget;
+
+// Few of these exist at once (the current view and the back stack), so boxing buys nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ViewSpec {
+    /// The kubeconfig's contexts (local; no watch).
+    Contexts,
+    Resource {
+        kind: KindSpec,
+        /// None = all namespaces (always None for cluster-scoped kinds).
+        namespace: Option<String>,
+        labels: Option<String>,
+        fields: Option<String>,
+        /// Where a drill-down came from, e.g. `deployment/web`, shown next to the title.
+        origin: Option<String>,
+    },
+}
+
+impl ViewSpec {
+    pub fn resource(kind: KindSpec, namespace: Option<String>) -> Self {
+        let namespace = if kind.namespaced { namespace } else { None };
+        ViewSpec::Resource {
+            kind,
+            namespace,
+            labels: None,
+            fields: None,
+            origin: None,
+        }
+    }
+
+    pub fn kind(&self) -> Option<&KindSpec> {
+        match self {
+            ViewSpec::Resource { kind, .. } => Some(kind),
+            ViewSpec::Contexts => None,
+        }
+    }
+
+    /// The plural shown in the title.
+    pub fn title_kind(&self) -> &str {
+        match self {
+            ViewSpec::Contexts => "contexts",
+            ViewSpec::Resource { kind, .. } => &kind.plural,
+        }
+    }
+
+    /// The title's scope: the namespace, or `all`.
+    pub fn title_scope(&self) -> &str {
+        match self {
+            ViewSpec::Resource {
+                namespace: Some(ns),
+                ..
+            } => ns,
+            _ => "all",
+        }
+    }
+
+    /// True when rows come from different namespaces, so the table shows a NAMESPACE column.
+    pub fn spans_namespaces(&self) -> bool {
+        matches!(self, ViewSpec::Resource { kind, namespace: None, .. } if kind.namespaced)
+    }
+
+    pub fn watch_target(&self) -> Option<WatchTarget> {
+        match self {
+            ViewSpec::Contexts => None,
+            ViewSpec::Resource {
+                kind,
+                namespace,
+                labels,
+                fields,
+                ..
+            } => Some(WatchTarget {
+                kind: kind.clone(),
+                namespace: namespace.clone(),
+                labels: labels.clone(),
+                fields: fields.clone(),
+            }),
+        }
+    }
+
+    /// The same view in another namespace (drill-down filters are kept).
+    pub fn with_namespace(&self, ns: Option<String>) -> ViewSpec {
+        match self {
+            ViewSpec::Resource {
+                kind,
+                labels,
+                fields,
+                origin,
+                ..
+            } => ViewSpec::Resource {
+                namespace: if kind.namespaced { ns } else { None },
+                kind: kind.clone(),
+                labels: labels.clone(),
+                fields: fields.clone(),
+                origin: origin.clone(),
+            },
+            ViewSpec::Contexts => ViewSpec::Contexts,
+        }
+    }
+}
+
+/// A view left behind, with the filter it had, so `esc` returns to exactly what was on screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NavEntry {
+    pub spec: ViewSpec,
+    pub filter: String,
+}
+
+/// Views left behind by drill-downs and commands; `esc` returns to the last one.
+#[derive(Debug, Clone, Default)]
+pub struct NavStack {
+    stack: Vec<NavEntry>,
+}
+
+impl NavStack {
+    const MAX: usize = 32;
+
+    pub fn push(&mut self, entry: NavEntry) {
+        if self.stack.last() == Some(&entry) {
+            return;
+        }
+        self.stack.push(entry);
+        if self.stack.len() > Self::MAX {
+            self.stack.remove(0);
+        }
+    }
+
+    pub fn pop(&mut self) -> Option<NavEntry> {
+        self.stack.pop()
+    }
+
+    pub fn clear(&mut self) {
+        self.stack.clear();
+    }
+
+    pub fn len(&self) -> usize {
+        self.stack.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.stack.is_empty()
+    }
+}

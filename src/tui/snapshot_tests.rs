@@ -1,0 +1,232 @@
+//! Rendered frames of every view, the help, the command line, a filter, banners and each theme, on a
+//! TestBackend with seeded data and a fixed "now". Snapshots live in `snapshots/` at the crate root.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Modifier;
+
+use super::app::{App, Msg, Options};
+use super::render;
+use super::test_support::*;
+use crate::cluster::kinds::KindSpec;
+use crate::cluster::rows::{Cell, Column, Row, RowKey, Tone};
+use crate::cluster::watch::{WatchFailure, WatchMsg, WatchNote};
+
+fn frame(app: &App, w: u16, h: u16) -> Buffer {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| render::frame(app, f, NOW)).unwrap();
+    term.backend().buffer().clone()
+}
+
+macro_rules! snap {
+    ($name:expr, $value:expr) => {
+        insta::with_settings!({snapshot_path => "../../snapshots", prepend_module_to_snapshot => false}, {
+            insta::assert_snapshot!($name, $value);
+        });
+    };
+}
+
+fn text(app: &App) -> String {
+    render::to_text(&frame(app, 120, 24))
+}
+
+fn open(app: &mut App, cmd: &str, rows: Vec<crate::cluster::rows::Row>) {
+    keys(app, &format!(":{cmd}<enter>"));
+    feed(app, rows);
+}
+
+#[test]
+fn pods_in_namespace_and_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = connected_app(dir.path());
+    feed(
+        &mut app,
+        pod_rows()
+            .into_iter()
+            .filter(|r| &*r.key.namespace == "shop")
+            .collect(),
+    );
+    snap!("view_pods_shop", text(&app));
+    open(&mut app, "pods all", pod_rows());
+    snap!("view_pods_all", text(&app));
+}
+
+#[test]
+fn every_builtin_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = connected_app(dir.path());
+    let cases: Vec<(&str, &str, Vec<crate::cluster::rows::Row>)> = vec![
+        ("deployments", "deploy", deployment_rows()),
+        ("statefulsets", "sts data", statefulset_rows()),
+        ("daemonsets", "ds monitoring", daemonset_rows()),
+        ("replicasets", "rs shop", replicaset_rows()),
+        ("services", "svc shop", service_rows()),
+        ("configmaps", "cm", configmap_rows()),
+        ("secrets", "secrets", secret_rows()),
+        ("events", "events", event_rows()),
+        ("nodes", "nodes", node_rows()),
+        ("namespaces", "ns", namespace_rows()),
+    ];
+    for (name, cmd, rows) in cases {
+        open(&mut app, cmd, rows);
+        let t = text(&app);
+        assert!(!t.contains("aHVudGVyMg"), "secret value leaked");
+        snap!(format!("view_{name}"), t);
+    }
+    keys(&mut app, ":ctx<enter>");
+    snap!("view_contexts", text(&app));
+}
+
+#[test]
+fn generic_kind_from_discovery() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = connected_app(dir.path());
+    app.update(Msg::Discovered(vec![KindSpec {
+        plural: "widgets".into(),
+        kind: "Widget".into(),
+        group: "example.com".into(),
+        version: "v1".into(),
+        namespaced: true,
+        short_names: vec!["wd".into()],
+        builtin: None,
+    }]));
+    keys(&mut app, ":wd<enter>");
+    let view = app.view.id;
+    let cols = vec![
+        Column::new("NAME"),
+        Column::new("SIZE"),
+        Column::wide("OWNER"),
+        Column::new("AGE"),
+    ];
+    app.update(Msg::Watch(WatchMsg {
+        view,
+        note: WatchNote::Columns(cols),
+    }));
+    let rows: Vec<Row> = [("alpha", "3"), ("beta", "12")]
+        .iter()
+        .map(|(n, size)| Row {
+            key: RowKey::new("shop", n),
+            cells: vec![
+                Cell::text(*n),
+                Cell::text(*size),
+                Cell::text("team-a"),
+                Cell::Age(Some(NOW - 4000)),
+            ],
+            tone: Tone::Normal,
+            labels: Default::default(),
+            selector: None,
+        })
+        .collect();
+    feed(&mut app, rows);
+    snap!("view_generic_widgets", text(&app));
+}
+
+#[test]
+fn help_command_line_and_filter() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = connected_app(dir.path());
+    open(&mut app, "pods all", pod_rows());
+    keys(&mut app, "?");
+    snap!("help_pods", render::to_text(&frame(&app, 120, 45)));
+    keys(&mut app, "<esc>");
+    keys(&mut app, ":dep<tab>");
+    snap!("command_line_completion", text(&app));
+    keys(&mut app, "<esc>/wb");
+    let buf = frame(&app, 120, 24);
+    snap!("filter_fuzzy", render::to_text(&buf));
+    // The matched characters of each name are highlighted.
+    let marked: Vec<String> = (0..buf.area.height)
+        .map(|y| {
+            (0..buf.area.width)
+                .filter(|x| buf[(*x, y)].modifier.contains(Modifier::UNDERLINED))
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect::<String>()
+        })
+        .filter(|s| !s.is_empty())
+        .collect();
+    snap!("filter_fuzzy_highlights", marked.join("\n"));
+    keys(&mut app, "<enter>");
+    keys(&mut app, "/!web<enter>");
+    snap!("filter_inverse", text(&app));
+    keys(&mut app, "<esc>/-l app=db<enter>");
+    snap!("filter_labels", text(&app));
+}
+
+#[test]
+fn banners_and_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = connected_app(dir.path());
+    feed(&mut app, pod_rows());
+    let view = app.view.id;
+    app.update(Msg::Watch(WatchMsg {
+        view,
+        note: WatchNote::Error(WatchFailure {
+            code: None,
+            message: "connection refused".into(),
+        }),
+    }));
+    snap!("banner_connection_lost", text(&app));
+
+    open(&mut app, "secrets kube-system", vec![]);
+    let view = app.view.id;
+    keys(&mut app, "");
+    app.update(Msg::Watch(WatchMsg {
+        view,
+        note: WatchNote::Error(WatchFailure {
+            code: Some(403),
+            message: "secrets is forbidden: User \"viewer\" cannot list resource \"secrets\""
+                .into(),
+        }),
+    }));
+    app.update(Msg::Namespaces(Ok(vec!["default".into(), "shop".into()])));
+    snap!("view_forbidden", text(&app));
+
+    let mut loading = connected_app(dir.path());
+    loading.update(Msg::Tick);
+    snap!("view_loading", text(&loading));
+
+    let mut failed = app_with(dir.path(), "default", Options::default());
+    failed.start();
+    failed.update(Msg::Connected {
+        context: "kdeck-sim".into(),
+        result: Err(
+            "dial tcp 127.0.0.1:6443: connect: connection refused (timed out after 3s)".into(),
+        ),
+    });
+    snap!("startup_unreachable", text(&failed));
+}
+
+#[test]
+fn readonly_and_guarded_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = app_with(
+        dir.path(),
+        "default",
+        Options {
+            readonly: true,
+            context: Some("prod-eu-1".into()),
+            ..Default::default()
+        },
+    );
+    app.start();
+    app.update(Msg::Connected {
+        context: "prod-eu-1".into(),
+        result: Ok(super::app::ServerInfo {
+            git_version: "v1.31.4".into(),
+            ..Default::default()
+        }),
+    });
+    open(&mut app, "deploy", deployment_rows());
+    keys(&mut app, "s");
+    assert!(app.flash.as_ref().unwrap().text.contains("read-only"));
+    snap!("header_readonly_guarded", text(&app));
+}
+
+#[test]
+fn every_theme() {
+    for (name, _) in super::theme::SHIPPED {
+        let theme = super::theme::Theme::shipped(name).unwrap();
+        snap!(format!("theme_{name}"), theme.describe());
+    }
+}

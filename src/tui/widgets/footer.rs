@@ -1,0 +1,43 @@
+//! The footer: the flash message when there is one, else key hints from the active keymap.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+use crate::tui::action::Action;
+use crate::tui::app::App;
+
+const HINTS: &[(Action, &str)] = &[
+    (Action::Command, "cmd"),
+    (Action::Filter, "filter"),
+    (Action::Enter, "open"),
+    (Action::Back, "back"),
+    (Action::Help, "help"),
+    (Action::Quit, "quit"),
+];
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let f = &app.theme.footer;
+    let line = match &app.flash {
+        Some(flash) => Line::from(Span::styled(
+            format!(" {}", flash.text),
+            if flash.error {
+                f.flash_error
+            } else {
+                f.flash_info
+            },
+        )),
+        None => {
+            let mut spans = vec![Span::raw(" ")];
+            for (action, label) in HINTS {
+                if let Some(k) = app.keymap.hint(*action) {
+                    spans.push(Span::styled(format!("<{k}>"), f.key));
+                    spans.push(Span::styled(format!(" {label}  "), f.text));
+                }
+            }
+            Line::from(spans)
+        }
+    };
+    Paragraph::new(line).render(area, buf);
+}

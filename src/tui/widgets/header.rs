@@ -1,0 +1,88 @@
+//! The header: context, cluster, user, namespace, server version, badges and connection state.
+//! Guarded contexts paint the whole header red.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Widget};
+
+use crate::tui::app::{App, Connection};
+
+pub const HEIGHT: u16 = 4;
+
+fn pair<'a>(app: &App, label: &'a str, value: String, width: usize) -> Vec<Span<'a>> {
+    let h = &app.theme.header;
+    let value = format!("{value:<width$}");
+    vec![Span::styled(label, h.label), Span::styled(value, h.value)]
+}
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let h = &app.theme.header;
+    let s = &app.session;
+    let none = || "n/a".to_string();
+    let ctx = s.context.clone().unwrap_or_else(none);
+    let ns = s.namespace.clone().unwrap_or_else(|| "all".to_string());
+    let (conn_text, conn_style) = match &app.connection {
+        Connection::Idle => ("not connected".to_string(), h.label),
+        Connection::Connecting(c) => (format!("connecting to {c}…"), h.label),
+        Connection::Connected => ("● connected".to_string(), h.connected),
+        Connection::Lost(_) => ("○ reconnecting".to_string(), h.disconnected),
+        Connection::Failed(_) => ("✕ unreachable".to_string(), h.disconnected),
+    };
+    let mut l1 = vec![
+        Span::styled(" Context:   ", h.label),
+        Span::styled(format!("{ctx:<24}"), h.context),
+    ];
+    l1.extend(pair(
+        app,
+        " Server: ",
+        s.server_version.clone().unwrap_or_else(none),
+        14,
+    ));
+    if let Some(k) = &s.kubectl {
+        l1.push(Span::styled(" kubectl: ", h.label));
+        l1.push(Span::styled(k.version.clone(), h.value));
+        if k.skew_warning.is_some() {
+            l1.push(Span::raw(" "));
+            l1.push(Span::styled(" SKEW ", h.readonly));
+        }
+    }
+    if s.readonly {
+        l1.push(Span::raw(" "));
+        l1.push(Span::styled(" READ-ONLY ", h.readonly));
+    }
+    if s.guarded {
+        l1.push(Span::raw(" "));
+        l1.push(Span::styled(" GUARDED ", h.guarded));
+    }
+    let mut l2 = vec![Span::styled(" Cluster:   ", h.label)];
+    l2.push(Span::styled(
+        format!("{:<24}", s.cluster.clone().unwrap_or_else(none)),
+        h.value,
+    ));
+    l2.push(Span::styled(" Status: ", h.label));
+    l2.push(Span::styled(conn_text, conn_style));
+    let mut l3 = vec![Span::styled(" User:      ", h.label)];
+    l3.push(Span::styled(
+        format!("{:<24}", s.user.clone().unwrap_or_else(none)),
+        h.value,
+    ));
+    l3.push(Span::styled(" ", h.label));
+    l3.push(Span::styled("<0> all", h.favourites));
+    for (i, f) in app.favourites.iter().enumerate() {
+        l3.push(Span::styled(format!("  <{}> {f}", i + 1), h.favourites));
+    }
+    let l4 = vec![
+        Span::styled(" Namespace: ", h.label),
+        Span::styled(ns, h.value),
+    ];
+    let style = if s.guarded { h.guarded } else { h.text };
+    Paragraph::new(vec![
+        Line::from(l1),
+        Line::from(l2),
+        Line::from(l3),
+        Line::from(l4),
+    ])
+    .block(Block::default().style(style))
+    .render(area, buf);
+}

@@ -1,0 +1,85 @@
+//! The help overlay, generated from the active keymap and filtered to what applies in this view.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
+
+use crate::tui::action::{Action, Scope};
+use crate::tui::app::App;
+
+const GROUPS: &[(&str, &[Scope])] = &[
+    ("General", &[Scope::Global]),
+    ("Navigation", &[Scope::Table]),
+    (
+        "Resource",
+        &[Scope::Resource, Scope::Pods, Scope::Workload, Scope::Secret],
+    ),
+];
+
+pub fn lines(app: &App) -> Vec<Line<'static>> {
+    let d = &app.theme.dialog;
+    let mut out = Vec::new();
+    for (title, scopes) in GROUPS {
+        let actions: Vec<Action> = Action::ALL
+            .iter()
+            .copied()
+            .filter(|a| scopes.contains(&a.scope()) && app.applies(*a))
+            .filter(|a| !app.keymap.keys_for(*a).is_empty())
+            // Slots 1-9 are listed on the line of slot 0.
+            .filter(|a| a.favourite_slot().is_none_or(|s| s == 0))
+            .collect();
+        if actions.is_empty() {
+            continue;
+        }
+        out.push(Line::styled(title.to_string(), d.title));
+        for a in actions {
+            let mut keys: Vec<String> = app
+                .keymap
+                .keys_for(a)
+                .iter()
+                .map(|k| k.to_string())
+                .collect();
+            let mut help = a.help().to_string();
+            if a.favourite_slot() == Some(0) {
+                keys.push("… 9".to_string());
+                help =
+                    "Namespace: 0 = all, 1–9 = recent favourites (shown in the header)".to_string();
+            }
+            if a.is_mutating() && app.session.readonly {
+                help.push_str(" (blocked: read-only)");
+            }
+            out.push(Line::from(vec![
+                Span::styled(format!("  {:<16}", keys.join(" ")), d.key),
+                Span::styled(help, d.text),
+            ]));
+        }
+        out.push(Line::raw(""));
+    }
+    out
+}
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let d = &app.theme.dialog;
+    let body = lines(app);
+    let w = area.width.min(72);
+    let h = (body.len() as u16 + 2).min(area.height);
+    let popup = Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    };
+    Clear.render(popup, buf);
+    Paragraph::new(body)
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(d.border)
+                .title(Span::styled(
+                    format!(" help — keymap {} ", app.keymap.name),
+                    d.title,
+                )),
+        )
+        .render(popup, buf);
+}
