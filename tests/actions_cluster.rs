@@ -127,6 +127,51 @@ async fn log_follow_survives_a_cut_connection_without_loss_or_duplicates_and_sav
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_without_follow_returns_the_tail_then_finishes() {
+    let sim = TestSim::start(scenario(
+        "tail",
+        vec![workload("quiet", 1, &[80], false)],
+        20.0,
+    ))
+    .await;
+    let admin = sim.admin().await;
+    let pod = first_ready_pod(&admin, "tail", "quiet").await;
+    // Let the container write more than the tail.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let opts = LogOptions {
+        follow: false,
+        tail_lines: Some(5),
+        timestamps: true,
+        ..LogOptions::default()
+    };
+    let source = LogSource::Pod {
+        namespace: "tail".into(),
+        pod,
+        container: None,
+    };
+    let (_session, mut rx) = logs::start(admin, source, opts, 64).unwrap();
+    let mut lines = Vec::new();
+    loop {
+        match tokio::time::timeout(WAIT, rx.recv()).await.unwrap() {
+            Some(LogEvent::Line(l)) => lines.push(l),
+            Some(LogEvent::Finished) => break,
+            None => panic!("channel closed before Finished"),
+        }
+    }
+    assert_eq!(lines.len(), 5, "{lines:?}");
+    let seqs: Vec<u64> = lines.iter().map(|l| seq_of(&l.text).unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{seqs:?}");
+    // Timestamps were requested from the server and kept apart from the text.
+    for l in &lines {
+        let ts = l.timestamp.as_deref().expect("server timestamp");
+        assert!(ts.parse::<jiff::Timestamp>().is_ok(), "{ts}");
+        assert!(l.render(false, true).starts_with(ts));
+        assert!(!l.render(false, false).starts_with(ts));
+    }
+    sim.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn workload_logs_merge_pods_and_follow_joins_and_departures() {
     let sim = TestSim::start(scenario("wl", vec![workload("api", 2, &[80], false)], 5.0)).await;
     let admin = sim.admin().await;
