@@ -419,3 +419,41 @@ async fn expired_tokens_get_401() {
     }
     c.stop().await;
 }
+
+/// A selector watch sees an object that leaves its selector as DELETED and one that enters it as ADDED,
+/// as the apiserver's watch cache reports them.
+#[tokio::test]
+async fn selector_watch_reports_objects_leaving_and_entering() {
+    let cluster = Cluster::start(Scenario::with_pods(0)).await;
+    let cms: Api<ConfigMap> = Api::namespaced(cluster.client(), "default");
+    let mut cm: ConfigMap = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "tracked", "labels": {"team": "a"}},
+        "data": {"k": "v"}
+    }))
+    .unwrap();
+    cm = cms.create(&PostParams::default(), &cm).await.unwrap();
+    let rv = cm.metadata.resource_version.clone().unwrap();
+    let mut events = cms
+        .watch(&WatchParams::default().labels("team=a"), &rv)
+        .await
+        .unwrap()
+        .boxed();
+    let patch = |team: &str| {
+        kube::api::Patch::Merge(serde_json::json!({"metadata": {"labels": {"team": team}}}))
+    };
+    let pp = kube::api::PatchParams::default();
+    cms.patch("tracked", &pp, &patch("b")).await.unwrap();
+    cms.patch("tracked", &pp, &patch("a")).await.unwrap();
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        match tokio::time::timeout(Duration::from_secs(10), events.try_next()).await {
+            Ok(Ok(Some(WatchEvent::Deleted(o)))) => seen.push(("DELETED", o.metadata.name)),
+            Ok(Ok(Some(WatchEvent::Added(o)))) => seen.push(("ADDED", o.metadata.name)),
+            Ok(Ok(Some(WatchEvent::Bookmark(_)))) => {}
+            other => panic!("unexpected watch result: {other:?}"),
+        }
+    }
+    let tracked = Some("tracked".to_string());
+    assert_eq!(seen, [("DELETED", tracked.clone()), ("ADDED", tracked)]);
+    cluster.stop().await;
+}

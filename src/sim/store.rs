@@ -51,12 +51,22 @@ pub struct WatchEvent {
     pub frame: Bytes,
     /// The object's JSON, a slice of `frame`.
     pub raw: Bytes,
+    /// For MODIFIED: the stored JSON before the change, so a selector watch can tell an object that
+    /// entered or left its selector (the apiserver's cacher turns those into ADDED and DELETED).
+    pub prev_raw: Option<Bytes>,
 }
 
 impl WatchEvent {
     /// The object, parsed.
     pub fn object(&self) -> Value {
         serde_json::from_slice(&self.raw).unwrap_or(Value::Null)
+    }
+
+    /// The object before a MODIFIED change, parsed.
+    pub fn previous(&self) -> Option<Value> {
+        self.prev_raw
+            .as_ref()
+            .and_then(|raw| serde_json::from_slice(raw).ok())
     }
 }
 
@@ -309,7 +319,15 @@ impl Store {
         )
     }
 
-    fn emit(&self, st: &mut State, res: usize, kind: EventType, raw: &[u8], namespace: String) {
+    fn emit(
+        &self,
+        st: &mut State,
+        res: usize,
+        kind: EventType,
+        raw: &[u8],
+        namespace: String,
+        prev_raw: Option<Bytes>,
+    ) {
         let (frame, raw) = frame(kind, raw);
         let ev = Arc::new(WatchEvent {
             res,
@@ -318,6 +336,7 @@ impl Store {
             namespace,
             frame,
             raw,
+            prev_raw,
         });
         st.history.push_back(ev.clone());
         while st.history.len() > self.history_cap {
@@ -338,7 +357,11 @@ impl Store {
     /// Stores `obj` under `key` and tells watchers.
     fn put(&self, st: &mut State, res: usize, key: Key, obj: Value, kind: EventType) -> Obj {
         let entry = Entry::new(&obj);
-        self.emit(st, res, kind, &entry.raw, key.0.clone());
+        let prev_raw = match kind {
+            EventType::Modified => st.tables[res].get(&key).map(|e| e.raw.clone()),
+            _ => None,
+        };
+        self.emit(st, res, kind, &entry.raw, key.0.clone(), prev_raw);
         st.tables[res].insert(key, entry);
         Arc::new(obj)
     }
@@ -492,7 +515,7 @@ impl Store {
         let mut gone = (*entry.parse()).clone();
         Self::bump(st, &mut gone);
         let raw = serde_json::to_vec(&gone).unwrap_or_default();
-        self.emit(st, res, EventType::Deleted, &raw, key.0.clone());
+        self.emit(st, res, EventType::Deleted, &raw, key.0.clone(), None);
         Arc::new(gone)
     }
 

@@ -231,10 +231,23 @@ async fn forward(filter: &Filter, tx: &mpsc::Sender<Bytes>, ev: &Arc<WatchEvent>
     }
     let frame = if filter.needs_object() {
         let obj = ev.object();
-        if !filter.matches(&obj) {
-            return true;
+        let now = filter.matches(&obj);
+        let before = match (ev.kind, ev.previous()) {
+            (EventType::Modified, Some(prev)) => filter.matches(&prev).then_some(prev),
+            _ => now.then(|| obj.clone()),
+        };
+        match (before, now) {
+            (None, false) => return true,
+            // Entered the selector: the watcher has never seen it.
+            (None, true) => filter.frame(EventType::Added, &obj),
+            // Left the selector: the watcher must drop it. Like the apiserver, send the last state it
+            // matched in, at the new resourceVersion.
+            (Some(mut prev), false) => {
+                prev["metadata"]["resourceVersion"] = serde_json::json!(ev.rv.to_string());
+                filter.frame(EventType::Deleted, &prev)
+            }
+            (Some(_), true) => filter.frame(ev.kind, &obj),
         }
-        filter.frame(ev.kind, &obj)
     } else {
         ev.frame.clone()
     };
