@@ -19,6 +19,7 @@ pub mod cli;
 pub mod cluster;
 pub mod config;
 pub mod describe;
+pub mod duration;
 pub mod kubeconfig;
 pub mod kubectl;
 pub mod paths;
