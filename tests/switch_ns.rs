@@ -279,3 +279,71 @@ fn completion_names_come_from_the_cluster_or_from_what_kdeck_knows() {
     );
     assert_eq!(out.stderr, "", "completion stays quiet");
 }
+
+/// The same face against the simulated cluster, with kubectl as the independent referee: the list
+/// matches what kubectl lists, a switch is what kubectl then sees, and a missing namespace is refused.
+#[test]
+fn against_the_simulated_cluster_kubectl_agrees() {
+    let Some(kubectl) = common::kubectl() else {
+        eprintln!("skipped: kubectl not found");
+        return;
+    };
+    let sb = Sandbox::new();
+    let cfg = sb.path("sim.kubeconfig");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sim = rt
+        .block_on(kdeck::sim::start(kdeck::sim::SimOptions {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            kubeconfig_out: Some(cfg.clone()),
+            scenario: kdeck::sim::Scenario::with_pods(30),
+        }))
+        .unwrap();
+    let kubectl_out = |args: &[&str]| {
+        let out = std::process::Command::new(&kubectl)
+            .args(args)
+            .env("KUBECONFIG", &cfg)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "kubectl {args:?}: {out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+
+    let listed = sb.ns(&[&cfg], &[]);
+    assert!(listed.ok(), "{listed:?}");
+    let mut ours: Vec<&str> = listed.stdout.lines().collect();
+    ours.sort_unstable();
+    let theirs = kubectl_out(&["get", "ns", "-o", "name"]);
+    let mut theirs: Vec<&str> = theirs
+        .lines()
+        .map(|l| l.trim_start_matches("namespace/"))
+        .collect();
+    theirs.sort_unstable();
+    assert_eq!(ours, theirs);
+
+    let target = theirs
+        .iter()
+        .find(|n| n.starts_with("team-"))
+        .expect("the seeded cluster has team namespaces")
+        .to_string();
+    let switched = sb.ns(&[&cfg], &[&target]);
+    assert!(switched.ok(), "{switched:?}");
+    let seen = kubectl_out(&["config", "view", "--minify", "-o", "jsonpath={..namespace}"]);
+    assert_eq!(seen, target);
+    // kubectl now works in that namespace without -n.
+    assert!(
+        !kubectl_out(&["get", "pods", "-o", "name"])
+            .trim()
+            .is_empty()
+    );
+
+    let before = std::fs::read(&cfg).unwrap();
+    let missing = sb.ns(&[&cfg], &["no-such-namespace"]);
+    assert!(!missing.ok(), "{missing:?}");
+    assert!(missing.stderr.contains("no-such-namespace"), "{missing:?}");
+    assert_eq!(
+        std::fs::read(&cfg).unwrap(),
+        before,
+        "a refused switch writes nothing"
+    );
+    rt.block_on(sim.shutdown());
+}
