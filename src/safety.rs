@@ -3,13 +3,14 @@
 //! Owns the read-only decision (`--readonly`, `readonly_contexts` globs in kdeck's config.yaml,
 //! `readonly: true` in the nearest `.kdeck.yaml`, `KDECK_READONLY=1` from the shell hook) and the guarded
 //! decision (`guarded_contexts` globs, default `*prod*`: deleting needs the resource name typed in).
+//! The keys are parsed and validated by [`crate::config::Config`], the one model of config.yaml.
 //! Pure: the caller gathers the inputs ([`SafetySources::from_env`] is the one helper that reads the
 //! environment) and this module only decides. It never performs an action and never draws anything.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use crate::config::Config;
 
 /// The actions the policy rules on. Everything here mutates the cluster or exposes something a read-only
 /// session must not see (secret values) or open (a port into the cluster).
@@ -33,120 +34,6 @@ impl Action {
             Action::SecretReveal => "reveal secret values",
             Action::Edit => "edit",
         }
-    }
-}
-
-/// The default guarded-context pattern when config.yaml does not set `guarded_contexts`.
-pub const DEFAULT_GUARDED: &str = "*prod*";
-
-/// The safety keys of kdeck's `config.yaml`. Other keys belong to other modules and are ignored here.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SafetyConfig {
-    pub readonly_contexts: Vec<String>,
-    pub guarded_contexts: Vec<String>,
-    /// Whether `guarded_contexts` was set by the file rather than defaulted.
-    pub guarded_from_file: bool,
-    /// The file the keys came from, for refusal messages (`None`: built-in defaults).
-    pub source: Option<PathBuf>,
-}
-
-impl Default for SafetyConfig {
-    fn default() -> Self {
-        SafetyConfig {
-            readonly_contexts: Vec::new(),
-            guarded_contexts: vec![DEFAULT_GUARDED.to_string()],
-            guarded_from_file: false,
-            source: None,
-        }
-    }
-}
-
-#[derive(Debug, Deserialize)]
-struct RawSafetyKeys {
-    #[serde(default)]
-    readonly_contexts: Vec<String>,
-    guarded_contexts: Option<Vec<String>>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum SafetyError {
-    #[error("cannot read {}: {source}", path.display())]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{}: {source} (fix the file or move it aside)", path.display())]
-    Parse {
-        path: PathBuf,
-        source: crate::yaml::YamlError,
-    },
-    #[error("{}: invalid glob '{pattern}' in {key}: {message}", path.display())]
-    Pattern {
-        path: PathBuf,
-        key: &'static str,
-        pattern: String,
-        message: String,
-    },
-}
-
-impl SafetyConfig {
-    /// Loads the safety keys from `${XDG_CONFIG_HOME:-~/.config}/kdeck/config.yaml`; a missing file means
-    /// the defaults.
-    pub fn load() -> Result<Self, SafetyError> {
-        Self::load_from(&crate::paths::config_dir().join("config.yaml"))
-    }
-
-    pub fn load_from(path: &Path) -> Result<Self, SafetyError> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => Self::parse(&text, path),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
-            Err(source) => Err(SafetyError::Read {
-                path: path.to_path_buf(),
-                source,
-            }),
-        }
-    }
-
-    /// Parses config.yaml text. An absent `guarded_contexts` keeps the default `*prod*`; an explicit empty
-    /// list turns guarding off, because that is what the user wrote.
-    pub fn parse(text: &str, path: &Path) -> Result<Self, SafetyError> {
-        let value = crate::yaml::parse_value(text).map_err(|source| SafetyError::Parse {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let raw: RawSafetyKeys = if value.is_null() {
-            RawSafetyKeys {
-                readonly_contexts: Vec::new(),
-                guarded_contexts: None,
-            }
-        } else {
-            crate::yaml::from_value(value).map_err(|source| SafetyError::Parse {
-                path: path.to_path_buf(),
-                source,
-            })?
-        };
-        let config = SafetyConfig {
-            readonly_contexts: raw.readonly_contexts,
-            guarded_from_file: raw.guarded_contexts.is_some(),
-            guarded_contexts: raw
-                .guarded_contexts
-                .unwrap_or_else(|| vec![DEFAULT_GUARDED.to_string()]),
-            source: Some(path.to_path_buf()),
-        };
-        for (key, list) in [
-            ("readonly_contexts", &config.readonly_contexts),
-            ("guarded_contexts", &config.guarded_contexts),
-        ] {
-            for pattern in list {
-                glob::Pattern::new(pattern).map_err(|e| SafetyError::Pattern {
-                    path: path.to_path_buf(),
-                    key,
-                    pattern: pattern.clone(),
-                    message: e.msg.to_string(),
-                })?;
-            }
-        }
-        Ok(config)
     }
 }
 
@@ -275,17 +162,12 @@ pub struct SafetyPolicy {
 }
 
 impl SafetyPolicy {
-    pub fn resolve(context: &str, config: &SafetyConfig, sources: &SafetySources) -> Self {
-        let pattern_match = |list: &[String]| {
-            list.iter()
-                .find(|p| glob::Pattern::new(p).is_ok_and(|g| g.matches(context)))
-                .cloned()
-        };
+    pub fn resolve(context: &str, config: &Config, sources: &SafetySources) -> Self {
         let readonly = if sources.readonly_flag {
             Some(ReadOnlyReason::Flag)
-        } else if let Some(pattern) = pattern_match(&config.readonly_contexts) {
+        } else if let Some(pattern) = config.readonly_match(context) {
             Some(ReadOnlyReason::ContextPattern {
-                pattern,
+                pattern: pattern.to_string(),
                 file: config.source.clone(),
             })
         } else if let Some(file) = &sources.readonly_dirconfig {
@@ -296,8 +178,8 @@ impl SafetyPolicy {
             None
         };
         // Defaults carry no file: say "(default)" rather than blaming a config.yaml that did not set them.
-        let guarded = pattern_match(&config.guarded_contexts).map(|pattern| GuardReason {
-            pattern,
+        let guarded = config.guarded_match(context).map(|pattern| GuardReason {
+            pattern: pattern.to_string(),
             file: config.source.clone().filter(|_| config.guarded_from_file),
         });
         SafetyPolicy {
@@ -376,8 +258,8 @@ fn tilde(path: &Path) -> String {
 mod tests {
     use super::*;
 
-    fn cfg(text: &str) -> SafetyConfig {
-        SafetyConfig::parse(text, Path::new("/etc/kdeck/config.yaml")).unwrap()
+    fn cfg(text: &str) -> Config {
+        Config::parse(Path::new("/etc/kdeck/config.yaml"), text).unwrap()
     }
 
     const ALL: [Action; 6] = [
@@ -391,7 +273,7 @@ mod tests {
 
     #[test]
     fn nothing_set_allows_everything() {
-        let p = SafetyPolicy::resolve("dev", &SafetyConfig::default(), &SafetySources::default());
+        let p = SafetyPolicy::resolve("dev", &Config::default(), &SafetySources::default());
         for a in ALL {
             assert_eq!(p.check(a), Decision::Allowed, "{a:?}");
         }
@@ -404,7 +286,7 @@ mod tests {
             readonly_flag: true,
             ..Default::default()
         };
-        let p = SafetyPolicy::resolve("dev", &SafetyConfig::default(), &sources);
+        let p = SafetyPolicy::resolve("dev", &Config::default(), &sources);
         for a in ALL {
             let Decision::Denied(r) = p.check(a) else {
                 panic!("{a:?} allowed")
@@ -437,7 +319,7 @@ mod tests {
             env_readonly: true,
             ..Default::default()
         };
-        let p = SafetyPolicy::resolve("dev", &SafetyConfig::default(), &sources);
+        let p = SafetyPolicy::resolve("dev", &Config::default(), &sources);
         assert_eq!(
             p.readonly.as_ref().unwrap().to_string(),
             "read-only: readonly: true in /srv/app/.kdeck.yaml"
@@ -446,17 +328,13 @@ mod tests {
             env_readonly: true,
             ..Default::default()
         };
-        let p = SafetyPolicy::resolve("dev", &SafetyConfig::default(), &sources);
+        let p = SafetyPolicy::resolve("dev", &Config::default(), &sources);
         assert!(p.readonly.unwrap().to_string().contains("KDECK_READONLY=1"));
     }
 
     #[test]
     fn default_guard_is_prod_and_needs_typed_name_for_delete_only() {
-        let p = SafetyPolicy::resolve(
-            "gke-prod-1",
-            &SafetyConfig::default(),
-            &SafetySources::default(),
-        );
+        let p = SafetyPolicy::resolve("gke-prod-1", &Config::default(), &SafetySources::default());
         assert!(p.is_guarded());
         assert_eq!(p.check(Action::Scale), Decision::Allowed);
         let Decision::NeedsTypedName(g) = p.check(Action::Delete) else {
@@ -495,21 +373,6 @@ mod tests {
         let c = cfg("readonly_contexts: ['*prod*']\n");
         let p = SafetyPolicy::resolve("prod", &c, &SafetySources::default());
         assert!(matches!(p.check(Action::Delete), Decision::Denied(_)));
-    }
-
-    #[test]
-    fn bad_config_is_a_located_error() {
-        let err = SafetyConfig::parse("readonly_contexts: [", Path::new("/c.yaml")).unwrap_err();
-        assert!(err.to_string().starts_with("/c.yaml: line"), "{err}");
-        let err =
-            SafetyConfig::parse("guarded_contexts: ['[']\n", Path::new("/c.yaml")).unwrap_err();
-        assert!(err.to_string().contains("invalid glob '['"), "{err}");
-        assert!(
-            SafetyConfig::load_from(Path::new("/nonexistent/kdeck/config.yaml"))
-                .unwrap()
-                .source
-                .is_none()
-        );
     }
 
     #[test]

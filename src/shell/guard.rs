@@ -1,41 +1,29 @@
-//! Guarded-context patterns (`guarded_contexts` in `${XDG_CONFIG_HOME:-~/.config}/kdeck/config.yaml`,
-//! default `*prod*`), read with a tiny reader that looks at that one key only, so the prompt does not
-//! depend on (or pay for) the full config model.
+//! Guarded-context patterns for the prompt: `guarded_contexts` of kdeck's config.yaml (default `*prod*`),
+//! read through the shared [`crate::config::Config`] model so the prompt and the TUI agree on what the
+//! file says. The prompt runs on every command, so this only reads and parses the one file.
 
-use std::path::PathBuf;
+use std::path::Path;
 
-use crate::yaml::Value;
+use crate::config::Config;
 
-pub const DEFAULT_PATTERNS: &[&str] = &["*prod*"];
-
-pub fn config_file() -> PathBuf {
-    crate::paths::config_dir().join("config.yaml")
-}
-
-/// The guard patterns from config text. A missing key, or a file that does not parse, gives the default:
-/// a broken config must not make production look like any other context.
+/// The guard patterns from config text (`None`: no file). A file that does not parse gives the default
+/// `*prod*`: a broken config must not make production look like any other context.
 pub fn patterns_from(text: Option<&str>) -> Vec<glob::Pattern> {
-    let listed: Option<Vec<String>> = text
-        .and_then(|t| crate::yaml::parse_value(t).ok())
-        .and_then(|v| match v.get("guarded_contexts") {
-            Some(Value::Sequence(items)) => Some(
-                items
-                    .iter()
-                    .filter_map(|i| i.as_str().map(str::to_string))
-                    .collect(),
-            ),
-            Some(Value::String(one)) => Some(vec![one.clone()]),
-            _ => None,
-        });
-    let raw = listed.unwrap_or_else(|| DEFAULT_PATTERNS.iter().map(|s| s.to_string()).collect());
-    raw.iter()
+    // The error (and so the path in it) is dropped here; the TUI is where a broken file gets reported.
+    let config = text
+        .and_then(|t| Config::parse(Path::new("config.yaml"), t).ok())
+        .unwrap_or_default();
+    // Config::parse has already rejected invalid globs, so nothing is dropped here.
+    config
+        .guarded_contexts
+        .iter()
         .filter_map(|p| glob::Pattern::new(p).ok())
         .collect()
 }
 
 /// The patterns from the user's config file.
 pub fn load() -> Vec<glob::Pattern> {
-    let text = std::fs::read_to_string(config_file()).ok();
+    let text = std::fs::read_to_string(Config::path()).ok();
     patterns_from(text.as_deref())
 }
 
@@ -47,25 +35,37 @@ pub fn is_guarded(patterns: &[glob::Pattern], context: &str) -> bool {
 mod tests {
     use super::*;
 
+    fn from(text: Option<&str>) -> Vec<glob::Pattern> {
+        patterns_from(text)
+    }
+
     #[test]
     fn default_guards_prod() {
-        let p = patterns_from(None);
+        let p = from(None);
         assert!(is_guarded(&p, "eu-prod-1"));
         assert!(!is_guarded(&p, "staging"));
+        assert!(is_guarded(&from(Some("theme: x\n")), "prod"));
     }
 
     #[test]
     fn configured_patterns_replace_default() {
-        let p = patterns_from(Some(
+        let p = from(Some(
             "theme: x\nguarded_contexts:\n  - 'live-*'\n  - critical\n",
         ));
         assert!(is_guarded(&p, "live-eu"));
         assert!(is_guarded(&p, "critical"));
         assert!(!is_guarded(&p, "prod"));
-        assert!(is_guarded(
-            &patterns_from(Some("guarded_contexts: [")),
-            "prod"
-        ));
-        assert!(patterns_from(Some("guarded_contexts: []")).is_empty());
+        assert!(from(Some("guarded_contexts: []")).is_empty());
+    }
+
+    #[test]
+    fn broken_config_still_guards_prod() {
+        for broken in [
+            "guarded_contexts: [",
+            "guarded: ['live-*']\n",
+            "guarded_contexts: ['[']\n",
+        ] {
+            assert!(is_guarded(&from(Some(broken)), "prod"), "{broken}");
+        }
     }
 }

@@ -21,7 +21,7 @@ use super::emit::{Emitter, Part};
 use super::prompt::{self, Piece};
 use super::state::ShellState;
 use super::trust::TrustStore;
-use super::{dirconfig, guard, overlay, ps1_env, segment};
+use super::{dirconfig, overlay, ps1_env, segment};
 
 /// Everything one update needs, gathered from the process and the hook's arguments.
 pub struct UpdateInput {
@@ -191,7 +191,7 @@ fn watch_list(kubeconfig: &Resolution, pwd: &Path, store: &TrustStore) -> Vec<Pa
     w.push(store.allow_dir());
     w.push(store.deny_dir());
     w.push(ps1_env::global_off_file());
-    w.push(guard::config_file());
+    w.push(crate::config::Config::path());
     w
 }
 
