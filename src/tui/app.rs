@@ -137,6 +137,8 @@ pub struct Session {
     /// The local kubectl and its skew against the server (from `crate::kubectl`).
     pub kubectl: Option<crate::cluster::session::KubectlNote>,
     pub readonly: bool,
+    /// Why the session is read-only, as shown when an action is refused.
+    pub readonly_reason: Option<String>,
     pub guarded: bool,
 }
 
@@ -146,7 +148,8 @@ pub struct Options {
     pub context: Option<String>,
     pub namespace: Option<String>,
     pub all_namespaces: bool,
-    pub readonly: bool,
+    /// Where read-only can come from besides config.yaml (`--readonly`, `.kdeck.yaml`, the hook's env).
+    pub safety: crate::safety::SafetySources,
     pub command: Option<String>,
 }
 
@@ -189,7 +192,7 @@ impl App {
         keymap: Keymap,
         options: Options,
     ) -> App {
-        let readonly = options.readonly;
+        let readonly = options.safety.readonly_flag;
         let mut app = App {
             theme,
             keymap,

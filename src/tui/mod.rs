@@ -33,6 +33,8 @@ use anyhow::Context as _;
 use crate::cli::{DemoArgs, GlobalArgs, TuiArgs};
 use crate::config::Config;
 use crate::kubeconfig::KubeconfigSet;
+use crate::safety::SafetySources;
+use crate::shell::dirconfig::DirConfigError;
 use app::{App, Options};
 use keymap::Keymap;
 use theme::Theme;
@@ -51,13 +53,26 @@ pub fn run(global: &GlobalArgs, args: &TuiArgs) -> anyhow::Result<()> {
     result
 }
 
-/// `readonly: true` in the nearest `.kdeck.yaml`. Honoured without trust: it can only restrict.
-fn dir_readonly() -> bool {
-    std::env::current_dir()
-        .ok()
-        .and_then(|d| crate::shell::dirconfig::find_nearest(&d).ok().flatten())
-        .and_then(|f| f.parse().ok())
-        .is_some_and(|c| c.readonly)
+/// Read-only inputs besides config.yaml. A `.kdeck.yaml` that cannot be read or parsed makes the session
+/// read-only (and says why): a typo must never lift a protection the file meant to add.
+fn safety_sources(readonly_flag: bool, problems: &mut Vec<String>) -> SafetySources {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    match SafetySources::from_env(readonly_flag, &cwd) {
+        Ok(sources) => sources,
+        Err(e) => {
+            problems.push(format!("{e}; opening read-only"));
+            let file = match &e {
+                DirConfigError::Read { path, .. } | DirConfigError::Parse { path, .. } => {
+                    path.clone()
+                }
+            };
+            SafetySources {
+                readonly_flag,
+                env_readonly: false,
+                readonly_dirconfig: Some(file),
+            }
+        }
+    }
 }
 
 /// Opens the TUI on `set`. Must run inside a tokio runtime. The first connection (and with it any exec
@@ -71,7 +86,7 @@ pub async fn open(
     let (theme, theme_err) = Theme::load_or_default(args.theme.as_deref().unwrap_or(&config.theme));
     let (keymap, keymap_err) =
         Keymap::load_or_default(args.keymap.as_deref().unwrap_or(&config.keymap));
-    let problems: Vec<String> = [
+    let mut problems: Vec<String> = [
         config_err.map(|e| format!("config: {e}; using defaults")),
         theme_err.map(|e| format!("{e}; using the default theme")),
         keymap_err.map(|e| format!("{e}; using the default keymap")),
@@ -79,6 +94,7 @@ pub async fn open(
     .into_iter()
     .flatten()
     .collect();
+    let safety = safety_sources(args.readonly, &mut problems);
     for p in &problems {
         eprintln!("kdeck: {p}");
     }
@@ -97,7 +113,7 @@ pub async fn open(
         context: args.context.clone(),
         namespace: args.namespace.clone(),
         all_namespaces: args.all_namespaces,
-        readonly: args.readonly || dir_readonly(),
+        safety,
         command: args.command.clone(),
     };
     let mut app = App::new(set, config, theme, keymap, options);

@@ -204,7 +204,10 @@ fn readonly_and_guarded_header() {
         dir.path(),
         "default",
         Options {
-            readonly: true,
+            safety: crate::safety::SafetySources {
+                readonly_flag: true,
+                ..Default::default()
+            },
             context: Some("prod-eu-1".into()),
             ..Default::default()
         },

@@ -267,13 +267,12 @@ impl App {
             return vec![];
         }
         if action.is_mutating() && self.session.readonly {
-            self.set_flash(
-                format!(
-                    "read-only: {} is blocked (started with --readonly or a read-only context)",
-                    action.name()
-                ),
-                true,
-            );
+            let reason = self
+                .session
+                .readonly_reason
+                .clone()
+                .unwrap_or_else(|| "read-only: --readonly flag".to_string());
+            self.set_flash(format!("cannot {}: {reason}", action.name()), true);
             return vec![];
         }
         self.set_flash(
@@ -432,8 +431,11 @@ impl App {
         self.session.context = Some(context.clone());
         self.session.cluster = info.as_ref().and_then(|i| i.cluster.clone());
         self.session.user = info.as_ref().and_then(|i| i.user.clone());
-        self.session.guarded = self.config.is_guarded_context(&context);
-        self.session.readonly = self.options.readonly || self.config.is_readonly_context(&context);
+        let policy =
+            crate::safety::SafetyPolicy::resolve(&context, &self.config, &self.options.safety);
+        self.session.guarded = policy.is_guarded();
+        self.session.readonly = policy.is_readonly();
+        self.session.readonly_reason = policy.readonly.as_ref().map(ToString::to_string);
         match result {
             Err(e) => {
                 self.connection = Connection::Failed(format!("{context}: {e}"));
