@@ -430,19 +430,8 @@ async fn scale_restart_delete_reveal_and_readonly_token() {
         .unwrap_err();
     assert!(err.to_string().contains("cannot scale a Pod"), "{err}");
 
-    let now: jiff::Timestamp = "2030-01-02T03:04:05Z".parse().unwrap();
-    actions::restart(&admin, &deploy, now).await.unwrap();
-    let d: Deployment = Api::namespaced(admin.clone(), "act")
-        .get("web")
-        .await
-        .unwrap();
-    let d = serde_json::to_value(&d).unwrap();
-    let ann = &d["spec"]["template"]["metadata"]["annotations"];
-    assert_eq!(
-        ann.get(actions::RESTARTED_AT).and_then(|v| v.as_str()),
-        Some("2030-01-02T03:04:05Z")
-    );
-
+    // Delete before the restart: a rollout replaces the pods, and the one picked here could be gone
+    // by the time the delete reaches the server.
     let pod = first_ready_pod(&admin, "act", "web").await;
     let outcome = actions::delete(
         &admin,
@@ -457,6 +446,19 @@ async fn scale_restart_delete_reveal_and_readonly_token() {
     assert_eq!(outcome, actions::DeleteOutcome::Deleted);
     let pods: Api<Pod> = Api::namespaced(admin.clone(), "act");
     assert!(pods.get_opt(&pod).await.unwrap().is_none());
+
+    let now: jiff::Timestamp = "2030-01-02T03:04:05Z".parse().unwrap();
+    actions::restart(&admin, &deploy, now).await.unwrap();
+    let d: Deployment = Api::namespaced(admin.clone(), "act")
+        .get("web")
+        .await
+        .unwrap();
+    let d = serde_json::to_value(&d).unwrap();
+    let ann = &d["spec"]["template"]["metadata"]["annotations"];
+    assert_eq!(
+        ann.get(actions::RESTARTED_AT).and_then(|v| v.as_str()),
+        Some("2030-01-02T03:04:05Z")
+    );
 
     let secrets: Api<Secret> = Api::namespaced(admin.clone(), "act");
     let secret = secrets
