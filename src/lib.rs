@@ -22,6 +22,7 @@ pub mod describe;
 pub mod duration;
 pub mod kubeconfig;
 pub mod kubectl;
+pub mod labels;
 pub mod paths;
 pub mod safety;
 pub mod shell;

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use super::Sim;
 use super::auth::{Role, is_read_verb};
 use super::resources::{RESOURCES, ResourceType};
-use super::selectors::{FieldSelector, LabelSelector};
+use super::selectors::{FieldSelector, LabelSelector, LabelSelectorExt};
 use super::server::{Body, Query, ResourceRoute, bytes_response, json_response, parse_query};
 use super::status::ApiError;
 use super::store::{Key, meta_str};
@@ -161,7 +161,7 @@ fn decode_continue(token: &str) -> Result<(u64, Key), ApiError> {
 }
 
 pub fn selectors(q: &Query) -> Result<(LabelSelector, FieldSelector), ApiError> {
-    let ls = LabelSelector::parse(q.get("labelSelector").map_or("", String::as_str))?;
+    let ls = LabelSelector::parse_query(q.get("labelSelector").map_or("", String::as_str))?;
     let fs = FieldSelector::parse(q.get("fieldSelector").map_or("", String::as_str))?;
     Ok((ls, fs))
 }
@@ -194,7 +194,7 @@ fn list(sim: &Sim, r: &ResourceRoute, q: &Query, table: bool) -> Result<Response
     for (key, raw) in entries {
         let parsed = if needs_parse {
             let v: Value = serde_json::from_slice(&raw).unwrap_or(Value::Null);
-            if !(ls.matches(&v) && fs.matches(&v)) {
+            if !(ls.matches_object(&v) && fs.matches(&v)) {
                 continue;
             }
             Some(v)
@@ -462,7 +462,7 @@ fn delete(sim: &Sim, r: &ResourceRoute, q: &Query) -> Result<Response<Body>, Api
 }
 
 fn scale_of(obj: &Value) -> Value {
-    let selector = LabelSelector::from_spec(&obj["spec"]["selector"]).to_query();
+    let selector = LabelSelector::from_spec(&obj["spec"]["selector"]).to_string();
     json!({
         "kind": "Scale",
         "apiVersion": "autoscaling/v1",

@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 
 use super::resources::{RESOURCES, idx};
-use super::selectors::LabelSelector;
+use super::selectors::{LabelSelector, LabelSelectorExt};
 use super::status::ApiError;
 
 fn is_dns_label(s: &str) -> bool {

@@ -15,7 +15,7 @@ use tokio::sync::{broadcast, mpsc};
 
 use super::Sim;
 use super::resources::RESOURCES;
-use super::selectors::{FieldSelector, LabelSelector};
+use super::selectors::{FieldSelector, LabelSelector, LabelSelectorExt};
 use super::server::{Body, Query, ResourceRoute, channel_body};
 use super::status::ApiError;
 use super::store::{EventType, WatchEvent, meta_str};
@@ -39,7 +39,7 @@ impl Filter {
     }
 
     fn matches(&self, obj: &Value) -> bool {
-        self.labels.matches(obj) && self.fields.matches(obj)
+        self.labels.matches_object(obj) && self.fields.matches(obj)
     }
 
     fn frame(&self, kind: EventType, obj: &Value) -> Bytes {

@@ -3,107 +3,25 @@
 //! scorer runs only for the rows on screen, to find the characters to highlight.
 
 use std::any::Any;
-use std::collections::BTreeMap;
 
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
 
 use crate::cluster::rows::Row;
 use crate::cluster::store::RowMatcher;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Requirement {
-    Equals(String, String),
-    NotEquals(String, String),
-    Exists(String),
-    NotExists(String),
-    In(String, Vec<String>),
-    NotIn(String, Vec<String>),
-}
+use crate::labels::{LabelSelector, LabelSelectorError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Filter {
     Fuzzy(String),
     Inverse(String),
-    Labels(Vec<Requirement>),
+    Labels(LabelSelector),
 }
 
+/// A `/-l` selector that does not parse; says what the grammar is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("bad label selector \"{0}\" (use k=v, k!=v, k, !k, k in (a,b))")]
-pub struct SelectorError(pub String);
-
-/// Splits a selector on commas that are not inside parentheses.
-fn split_top(s: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let (mut depth, mut start) = (0, 0);
-    for (i, c) in s.char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            ',' if depth == 0 => {
-                out.push(&s[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    out.push(&s[start..]);
-    out
-}
-
-fn set_values(s: &str) -> Option<Vec<String>> {
-    let inner = s.trim().strip_prefix('(')?.strip_suffix(')')?;
-    Some(inner.split(',').map(|v| v.trim().to_string()).collect())
-}
-
-/// Parses a Kubernetes label selector (the subset kubectl's `-l` accepts).
-pub fn parse_selector(s: &str) -> Result<Vec<Requirement>, SelectorError> {
-    let bad = || SelectorError(s.to_string());
-    let mut reqs = Vec::new();
-    for part in split_top(s) {
-        let p = part.trim();
-        if p.is_empty() {
-            return Err(bad());
-        }
-        let r = if let Some((k, v)) = p.split_once("!=") {
-            Requirement::NotEquals(k.trim().into(), v.trim().into())
-        } else if let Some((k, v)) = p.split_once("==").or_else(|| p.split_once('=')) {
-            Requirement::Equals(k.trim().into(), v.trim().into())
-        } else if let Some((k, v)) = p.split_once(" notin ") {
-            Requirement::NotIn(k.trim().into(), set_values(v).ok_or_else(bad)?)
-        } else if let Some((k, v)) = p.split_once(" in ") {
-            Requirement::In(k.trim().into(), set_values(v).ok_or_else(bad)?)
-        } else if let Some(k) = p.strip_prefix('!') {
-            Requirement::NotExists(k.trim().into())
-        } else {
-            Requirement::Exists(p.into())
-        };
-        let key = match &r {
-            Requirement::Equals(k, _)
-            | Requirement::NotEquals(k, _)
-            | Requirement::Exists(k)
-            | Requirement::NotExists(k)
-            | Requirement::In(k, _)
-            | Requirement::NotIn(k, _) => k,
-        };
-        if key.is_empty() || key.contains(char::is_whitespace) {
-            return Err(bad());
-        }
-        reqs.push(r);
-    }
-    Ok(reqs)
-}
-
-pub fn labels_match(reqs: &[Requirement], labels: &BTreeMap<String, String>) -> bool {
-    reqs.iter().all(|r| match r {
-        Requirement::Equals(k, v) => labels.get(k) == Some(v),
-        Requirement::NotEquals(k, v) => labels.get(k) != Some(v),
-        Requirement::Exists(k) => labels.contains_key(k),
-        Requirement::NotExists(k) => !labels.contains_key(k),
-        Requirement::In(k, vs) => labels.get(k).is_some_and(|l| vs.contains(l)),
-        Requirement::NotIn(k, vs) => labels.get(k).is_none_or(|l| !vs.contains(l)),
-    })
-}
+#[error("bad label selector: {0} (use k=v, k!=v, k, !k, k in (a,b))")]
+pub struct SelectorError(#[from] LabelSelectorError);
 
 impl Filter {
     /// Parses what was typed after `/`. Empty text means no filter.
@@ -117,7 +35,7 @@ impl Filter {
             if sel.is_empty() {
                 return Ok(None);
             }
-            return Ok(Some(Filter::Labels(parse_selector(sel)?)));
+            return Ok(Some(Filter::Labels(LabelSelector::parse(sel)?)));
         }
         if let Some(x) = t.strip_prefix('!') {
             return Ok((!x.is_empty()).then(|| Filter::Inverse(x.to_lowercase())));
@@ -149,7 +67,7 @@ impl RowMatcher for Filter {
         match self {
             Filter::Fuzzy(p) => is_subsequence(p, row.filter_text()),
             Filter::Inverse(x) => !row.filter_text().to_lowercase().contains(x.as_str()),
-            Filter::Labels(reqs) => labels_match(reqs, &row.labels),
+            Filter::Labels(sel) => sel.matches(|k| row.labels.get(k).map(String::as_str)),
         }
     }
 

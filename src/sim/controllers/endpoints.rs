@@ -11,13 +11,13 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::sim::Sim;
 use crate::sim::objects;
 use crate::sim::resources::idx;
-use crate::sim::selectors::LabelSelector;
+use crate::sim::selectors::{LabelSelector, LabelSelectorExt};
 use crate::sim::store::{EventType, meta_str, now_rfc3339};
 
 fn selects(svc: &Value, pod: &Value) -> bool {
     let sel = &svc["spec"]["selector"];
     sel.as_object().is_some_and(|m| !m.is_empty())
-        && LabelSelector::from_spec(&serde_json::json!({"matchLabels": sel})).matches(pod)
+        && LabelSelector::from_spec(&serde_json::json!({"matchLabels": sel})).matches_object(pod)
 }
 
 pub async fn run(sim: Arc<Sim>) {
