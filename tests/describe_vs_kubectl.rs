@@ -53,10 +53,25 @@ fn normalise(text: &str, sort_data: bool) -> Vec<String> {
         })
         .collect();
     if sort_data && let Some(start) = lines.iter().position(|l| l == "====") {
-        let end = lines[start + 1..]
+        let mut end = lines[start + 1..]
             .iter()
             .position(|l| l == "BinaryData")
             .map_or(lines.len(), |e| start + 1 + e);
+        // Blank lines in the data section cannot be attributed to an entry (a value's own trailing newline
+        // and the section's closing line look alike), so with kubectl's random key order they are compared
+        // as a count, and the entries without them.
+        let blanks = lines[start + 1..end]
+            .iter()
+            .filter(|l| l.is_empty())
+            .count();
+        let kept: Vec<String> = lines[start + 1..end]
+            .iter()
+            .filter(|l| !l.is_empty())
+            .cloned()
+            .collect();
+        lines.splice(start + 1..end, kept.iter().cloned());
+        end = start + 1 + kept.len();
+        lines.insert(end, format!("<{blanks} blank lines>"));
         // One entry per key: a ConfigMap key starts a "key:" line followed by "----"; a Secret key is
         // one "key: N bytes" line.
         let mut entries: Vec<Vec<String>> = Vec::new();
