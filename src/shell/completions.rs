@@ -65,34 +65,8 @@ mod tests {
 
     #[test]
     fn scripts_parse_in_real_shells() {
-        for (sh, shell, check) in [
-            ("bash", Shell::Bash, "-n"),
-            ("zsh", Shell::Zsh, "-n"),
-            ("fish", Shell::Fish, "--no-execute"),
-        ] {
-            let dir = tempfile::tempdir().unwrap();
-            let file = dir.path().join("complete");
-            std::fs::write(&file, script(shell, &mut crate::cli::Cli::command())).unwrap();
-            match std::process::Command::new(sh)
-                .arg(check)
-                .arg(&file)
-                .output()
-            {
-                Ok(out) => assert!(
-                    out.status.success(),
-                    "{sh}: {}",
-                    String::from_utf8_lossy(&out.stderr)
-                ),
-                Err(_) => eprintln!("skipping {sh}: not installed"),
-            }
-        }
-    }
-
-    #[test]
-    fn bash_and_fish_call_internal_lists() {
-        for shell in [Shell::Bash, Shell::Fish] {
-            let s = script(shell, &mut crate::cli::Cli::command());
-            assert!(s.contains("__internal contexts") || s.contains("__internal \"$list\""));
-        }
+        crate::shell::test_support::assert_scripts_parse(|shell| {
+            script(shell, &mut crate::cli::Cli::command())
+        });
     }
 }

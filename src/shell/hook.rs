@@ -60,26 +60,6 @@ mod tests {
 
     #[test]
     fn scripts_parse() {
-        for (sh, shell, check) in [
-            ("bash", Shell::Bash, "-n"),
-            ("zsh", Shell::Zsh, "-n"),
-            ("fish", Shell::Fish, "--no-execute"),
-        ] {
-            let dir = tempfile::tempdir().unwrap();
-            let file = dir.path().join("hook");
-            std::fs::write(&file, script(shell, "/bin/kdeck")).unwrap();
-            match std::process::Command::new(sh)
-                .arg(check)
-                .arg(&file)
-                .output()
-            {
-                Ok(out) => assert!(
-                    out.status.success(),
-                    "{sh}: {}",
-                    String::from_utf8_lossy(&out.stderr)
-                ),
-                Err(_) => eprintln!("skipping {sh}: not installed"),
-            }
-        }
+        crate::shell::test_support::assert_scripts_parse(|shell| script(shell, "/bin/kdeck"));
     }
 }

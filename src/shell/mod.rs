@@ -23,6 +23,8 @@ pub mod ps1_env;
 pub mod segment;
 pub mod state;
 pub mod suggest;
+#[cfg(test)]
+mod test_support;
 pub mod trust;
 pub mod update;
 pub mod use_cmd;
