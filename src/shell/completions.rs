@@ -69,4 +69,12 @@ mod tests {
             script(shell, &mut crate::cli::Cli::command())
         });
     }
+
+    #[test]
+    fn bash_and_fish_call_internal_lists() {
+        for shell in [Shell::Bash, Shell::Fish] {
+            let s = script(shell, &mut crate::cli::Cli::command());
+            assert!(s.contains("__internal contexts") || s.contains("__internal \"$list\""));
+        }
+    }
 }
