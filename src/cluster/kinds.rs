@@ -60,6 +60,17 @@ impl KindSpec {
         }
     }
 
+    /// The kube-rs coordinates of this kind, for dynamic API calls.
+    pub fn api_resource(&self) -> kube::api::ApiResource {
+        kube::api::ApiResource {
+            group: self.group.clone(),
+            version: self.version.clone(),
+            api_version: self.api_version(),
+            kind: self.kind.clone(),
+            plural: self.plural.clone(),
+        }
+    }
+
     /// Columns for a generic kind watched as metadata only.
     pub fn columns(&self) -> Vec<Column> {
         match self.builtin {

@@ -87,7 +87,7 @@ fn to_values<T: serde::Serialize>(items: Vec<T>) -> Vec<Value> {
 
 /// kubectl's `searchEvents`: events whose involvedObject is this object (name, namespace, kind, uid).
 /// Errors leave the table empty, as kubectl ignores them too.
-async fn fetch_events(
+pub async fn fetch_events(
     client: &kube::Client,
     kind: &str,
     obj: &Value,
@@ -117,7 +117,7 @@ async fn fetch_events(
         .unwrap_or_default()
 }
 
-async fn fetch_related(
+pub async fn fetch_related(
     client: &kube::Client,
     kind: &str,
     obj: &Value,

@@ -22,7 +22,7 @@ mod writer;
 
 use serde_json::Value;
 
-pub use cli::run_cli;
+pub use cli::{fetch_events, fetch_related, run_cli};
 pub use style::{LineStyle, StyledLine, style_lines};
 pub use writer::{human_duration, tabwrite};
 

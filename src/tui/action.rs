@@ -1,13 +1,29 @@
 //! Every user action the keymap can bind. Keys map to actions (in [`super::keymap`]); actions are
-//! handled by [`super::app::App::update`]. The resource actions (describe, logs, scale …) are named
-//! here so keymaps and help cover them; their handlers belong to the views that implement them.
+//! handled by [`super::app::App::update`]: table actions in [`super::update`], page actions in
+//! [`super::pages`].
+
+/// Where the user is: a table, or one of the full-screen pages opened over it. A key may be bound to
+/// several actions as long as no place has two of them (`f` can follow logs and mean nothing in a table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Place {
+    Table,
+    /// Describe or YAML of one object.
+    Text,
+    Logs,
+    /// The `:pf` list of port-forwards.
+    Forwards,
+}
+
+impl Place {
+    pub const ALL: &'static [Place] = &[Place::Table, Place::Text, Place::Logs, Place::Forwards];
+}
 
 /// Where an action makes sense; help shows only what applies to the current view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
     /// Anywhere.
     Global,
-    /// Any table.
+    /// Moving: any table or page.
     Table,
     /// A table of Kubernetes objects.
     Resource,
@@ -15,8 +31,36 @@ pub enum Scope {
     Pods,
     /// Scalable workloads.
     Workload,
-    /// Secrets only.
+    /// Secrets only (their table, and their describe/YAML page).
     Secret,
+    /// Pages that show text: describe, YAML and logs (search, scrolling sideways).
+    Pager,
+    /// The describe/YAML page.
+    Text,
+    /// The logs page.
+    Logs,
+    /// The port-forwards page.
+    Forwards,
+}
+
+impl Scope {
+    /// The places an action of this scope can apply in (the app narrows it further by kind).
+    pub fn places(self) -> &'static [Place] {
+        match self {
+            Scope::Global | Scope::Table => Place::ALL,
+            Scope::Resource | Scope::Pods | Scope::Workload => &[Place::Table],
+            Scope::Secret => &[Place::Table, Place::Text],
+            Scope::Pager => &[Place::Text, Place::Logs],
+            Scope::Text => &[Place::Text],
+            Scope::Logs => &[Place::Logs],
+            Scope::Forwards => &[Place::Forwards],
+        }
+    }
+
+    /// Whether two scopes can apply in the same place (then they may not share a key).
+    pub fn overlaps(self, other: Scope) -> bool {
+        self.places().iter().any(|p| other.places().contains(p))
+    }
 }
 
 macro_rules! actions {
@@ -89,6 +133,11 @@ actions! {
     Delete => "delete", Resource, true, "Delete (asks first)";
     RevealSecret => "reveal_secret", Secret, true, "Reveal secret values";
     CopyName => "copy_name", Resource, false, "Copy the name";
+    SearchNext => "search_next", Pager, false, "Next match";
+    SearchPrev => "search_prev", Pager, false, "Previous match";
+    ScrollLeft => "scroll_left", Pager, false, "Scroll left";
+    ScrollRight => "scroll_right", Pager, false, "Scroll right";
+    ToggleManagedFields => "toggle_managed_fields", Text, false, "Show or hide managedFields (YAML)";
 }
 
 impl Action {

@@ -37,6 +37,11 @@ pub enum Msg {
     Discovered(Vec<KindSpec>),
     Namespaces(Result<Vec<String>, String>),
     KubeconfigReloaded(Result<KubeconfigSet, String>),
+    /// An object fetched for a describe/YAML page.
+    Fetched {
+        page: u64,
+        result: Result<super::pages::text::Fetched, String>,
+    },
     /// Advances the loading spinner; sent only while a view is loading.
     Tick,
 }
@@ -63,6 +68,14 @@ pub enum Effect {
     StopWatch,
     Discover,
     ListNamespaces,
+    /// GET one object for a describe/YAML page; `with_related` adds its events and related objects.
+    FetchObject {
+        page: u64,
+        target: super::pages::ObjectRef,
+        with_related: bool,
+    },
+    /// Put text on the clipboard (OSC 52, which tmux and most terminals honour).
+    Copy(String),
     Quit,
 }
 
@@ -162,6 +175,8 @@ pub struct App {
     pub connection: Connection,
     pub kinds: KindRegistry,
     pub view: View,
+    /// A full-screen page over the view (describe, YAML, …); `esc` closes it.
+    pub page: Option<super::pages::Page>,
     pub nav: NavStack,
     pub mode: Mode,
     pub history: History,
@@ -182,6 +197,11 @@ pub struct App {
 /// Rows the table body shows for a terminal of `height` lines (header, title, borders, footer).
 pub fn body_rows(height: u16) -> usize {
     usize::from(height.saturating_sub(super::render::CHROME_ROWS))
+}
+
+/// Text rows a page shows for a terminal of `height` lines (header, page borders, footer).
+pub fn page_rows(height: u16) -> usize {
+    usize::from(height.saturating_sub(super::widgets::header::HEIGHT + 2 + 1))
 }
 
 impl App {
@@ -214,6 +234,7 @@ impl App {
                 offset: 0,
                 filter_text: String::new(),
             },
+            page: None,
             nav: NavStack::default(),
             mode: Mode::Normal,
             history: History::default(),
@@ -267,6 +288,25 @@ impl App {
         });
     }
 
+    pub(crate) fn next_view_id_bump(&mut self) -> u64 {
+        let id = self.next_view_id;
+        self.next_view_id += 1;
+        id
+    }
+
+    /// Why `action` is refused in this session (read-only), as the flash says it; None when allowed.
+    pub fn readonly_refusal(&self, action: super::action::Action) -> Option<String> {
+        if !(action.is_mutating() && self.session.readonly) {
+            return None;
+        }
+        let reason = self
+            .session
+            .readonly_reason
+            .clone()
+            .unwrap_or_else(|| "read-only: --readonly flag".to_string());
+        Some(format!("cannot {}: {reason}", action.name()))
+    }
+
     pub(crate) fn begin_connect(&mut self, context: String) -> Vec<Effect> {
         self.connection = Connection::Connecting(context.clone());
         vec![Effect::StopWatch, Effect::Connect { context }]
@@ -274,13 +314,13 @@ impl App {
 
     /// Replaces the current view with `spec` (without touching the back stack).
     pub(crate) fn show(&mut self, spec: ViewSpec) -> Vec<Effect> {
-        let id = self.next_view_id;
-        self.next_view_id += 1;
+        let id = self.next_view_id_bump();
         let columns = match &spec {
             ViewSpec::Contexts => super::views::contexts::columns(),
             ViewSpec::Resource { kind, .. } => kind.columns(),
         };
         let target = spec.watch_target();
+        let mut effects = self.close_page();
         self.view = View {
             id,
             spec,
@@ -296,12 +336,13 @@ impl App {
             filter_text: String::new(),
         };
         match target {
-            Some(target) => vec![Effect::Watch { view: id, target }],
+            Some(target) => effects.push(Effect::Watch { view: id, target }),
             None => {
                 self.refresh_contexts();
-                vec![Effect::StopWatch]
+                effects.push(Effect::StopWatch);
             }
         }
+        effects
     }
 
     /// Opens `spec`, remembering the current view for `esc`.
@@ -412,6 +453,14 @@ impl App {
                 vec![]
             }
             Msg::Namespaces(result) => self.on_namespaces(result),
+            Msg::Fetched { page, result } => {
+                if let Some(super::pages::Page::Text(p)) = self.page.as_mut()
+                    && p.id == page
+                {
+                    p.set_fetched(result);
+                }
+                vec![]
+            }
             Msg::KubeconfigReloaded(result) => {
                 match result {
                     Ok(set) => {

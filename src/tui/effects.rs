@@ -6,10 +6,13 @@ use std::collections::HashMap;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::app::{Effect, Msg, ServerInfo};
+use super::pages::ObjectRef;
+use super::pages::text::Fetched;
 use crate::cluster::discovery;
 use crate::cluster::session::{self, Connected};
 use crate::cluster::watch::{self, WatchHandle, WatchMsg};
 use crate::kubeconfig::KubeconfigSet;
+use kube::api::{Api, DynamicObject};
 
 /// A finished connection attempt, before the event loop adopts its client.
 pub struct ConnectDone {
@@ -34,6 +37,8 @@ pub enum Followup {
     Quit,
     /// Connect with the TUI suspended: an interactive exec plugin may prompt.
     ConnectInTerminal(String),
+    /// Write this to the clipboard through the terminal.
+    Copy(String),
 }
 
 impl EffectRunner {
@@ -120,6 +125,26 @@ impl EffectRunner {
                         });
                     }
                 }
+                Effect::FetchObject {
+                    page,
+                    target,
+                    with_related,
+                } => match self.client.clone() {
+                    Some(c) => {
+                        let tx = self.msgs.clone();
+                        tokio::spawn(async move {
+                            let result = fetch_object(&c, &target, with_related).await;
+                            let _ = tx.send(Msg::Fetched { page, result });
+                        });
+                    }
+                    None => {
+                        let _ = self.msgs.send(Msg::Fetched {
+                            page,
+                            result: Err("not connected".to_string()),
+                        });
+                    }
+                },
+                Effect::Copy(text) => out.push(Followup::Copy(text)),
                 Effect::ListNamespaces => {
                     if let Some(c) = self.client.clone() {
                         let tx = self.msgs.clone();
@@ -138,4 +163,46 @@ impl EffectRunner {
         let result = session::connect(&self.kubeconfig, &context).await;
         self.adopt(ConnectDone { context, result })
     }
+}
+
+/// GETs one object (and, for describe, its events and related objects) as JSON.
+async fn fetch_object(
+    client: &kube::Client,
+    target: &ObjectRef,
+    with_related: bool,
+) -> Result<Fetched, String> {
+    let resource = target.kind.api_resource();
+    let api: Api<DynamicObject> = match &target.namespace {
+        Some(ns) => Api::namespaced_with(client.clone(), ns, &resource),
+        None => Api::all_with(client.clone(), &resource),
+    };
+    let obj = api.get(&target.name).await.map_err(|e| match e {
+        kube::Error::Api(s) => format!("{} ({})", s.message, s.code),
+        other => format!("cannot get {}: {other}", target.display()),
+    })?;
+    let mut object = serde_json::to_value(&obj).map_err(|e| e.to_string())?;
+    // DynamicObject drops apiVersion/kind when the server omits them (it never does for a GET, but a
+    // describe needs them): fill them from the kind.
+    if let Some(o) = object.as_object_mut() {
+        o.entry("apiVersion")
+            .or_insert_with(|| target.kind.api_version().into());
+        o.entry("kind")
+            .or_insert_with(|| target.kind.kind.clone().into());
+    }
+    let (events, related) = if with_related {
+        let ns = target.namespace.as_deref();
+        (
+            crate::describe::fetch_events(client, &target.kind.kind, &object, ns).await,
+            crate::describe::fetch_related(client, &target.kind.kind, &object, ns).await,
+        )
+    } else {
+        (Vec::new(), Default::default())
+    };
+    Ok(Fetched {
+        object,
+        events,
+        related,
+        now: jiff::Timestamp::now(),
+        tz: jiff::tz::TimeZone::system(),
+    })
 }

@@ -67,6 +67,7 @@ pub async fn run(
         for f in std::mem::take(&mut pending) {
             match f {
                 Followup::None => {}
+                Followup::Copy(text) => copy_to_clipboard(&text),
                 Followup::Quit => return Ok(()),
                 Followup::ConnectInTerminal(ctx) => {
                     ratatui::restore();
@@ -140,4 +141,21 @@ pub async fn run(
         };
         pending = runner.run(effects);
     }
+}
+
+/// OSC 52: the terminal (or tmux, with `set-clipboard on`) puts `text` on the clipboard. Works over ssh,
+/// needs no clipboard program, and is ignored by terminals that do not support it.
+pub fn osc52(text: &str) -> String {
+    use base64::Engine as _;
+    format!(
+        "\x1b]52;c;{}\x07",
+        base64::engine::general_purpose::STANDARD.encode(text)
+    )
+}
+
+fn copy_to_clipboard(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout();
+    let _ = out.write_all(osc52(text).as_bytes());
+    let _ = out.flush();
 }

@@ -150,7 +150,8 @@ pub struct KeymapError {
 #[derive(Debug, Clone)]
 pub struct Keymap {
     pub name: String,
-    by_key: HashMap<Key, Action>,
+    /// Every action a key is bound to; their scopes never overlap (checked on load).
+    by_key: HashMap<Key, Vec<Action>>,
     by_action: BTreeMap<Action, Vec<Key>>,
 }
 
@@ -170,8 +171,19 @@ fn line_of(text: &str, action: &str) -> Option<usize> {
 }
 
 impl Keymap {
+    /// The action `key` means where `applies` says the user is.
+    pub fn lookup_where(&self, key: &Key, applies: impl Fn(Action) -> bool) -> Option<Action> {
+        self.by_key
+            .get(key)
+            .and_then(|actions| actions.iter().copied().find(|a| applies(*a)))
+    }
+
+    /// The action `key` means in a table (or anywhere, for keys bound only on pages).
     pub fn lookup(&self, key: &Key) -> Option<Action> {
-        self.by_key.get(key).copied()
+        self.lookup_where(key, |a| {
+            a.scope().places().contains(&super::action::Place::Table)
+        })
+        .or_else(|| self.by_key.get(key).and_then(|v| v.first().copied()))
     }
 
     pub fn keys_for(&self, action: Action) -> &[Key] {
@@ -260,11 +272,17 @@ impl Keymap {
                 .collect::<Result<Vec<_>, _>>()?;
             by_action.insert(action, keys);
         }
-        let mut by_key = HashMap::new();
+        let mut by_key: HashMap<Key, Vec<Action>> = HashMap::new();
         for (action, keys) in &by_action {
             for key in keys {
-                if let Some(other) = by_key.insert(*key, *action)
-                    && other != *action
+                let bound = by_key.entry(*key).or_default();
+                if bound.contains(action) {
+                    continue;
+                }
+                if let Some(other) = bound
+                    .iter()
+                    .copied()
+                    .find(|o| o.scope().overlaps(action.scope()))
                 {
                     let line = line_of(text, action.name()).or(line_of(text, other.name()));
                     return Err(err(
@@ -276,6 +294,7 @@ impl Keymap {
                         ),
                     ));
                 }
+                bound.push(*action);
             }
         }
         Ok(Keymap {

@@ -18,10 +18,12 @@ pub mod filter;
 pub mod input;
 pub mod keymap;
 pub mod nav;
+pub mod pages;
 pub mod reload;
 pub mod render;
 pub mod theme;
 pub mod update;
+pub mod verbs;
 pub mod views;
 pub mod widgets;
 

@@ -62,7 +62,10 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, now: i64) {
     if let Some(i) = input {
         Paragraph::new(i).render(inp, buf);
     }
-    views::table::render(app, body, buf, now);
+    match &app.page {
+        Some(page) => super::pages::render(app, page, body, buf, now),
+        None => views::table::render(app, body, buf, now),
+    }
     footer::render(app, foot, buf);
     if app.mode == Mode::Help {
         help::render(app, body, buf);

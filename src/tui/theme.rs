@@ -124,6 +124,7 @@ palette! {
     banner: BannerStyle { error, info }
     footer: FooterStyle { key, text, flash_info, flash_error }
     log: LogStyle { error, warn, info, debug, timestamp, search }
+    text: TextStyle { key, header, table_header, warning, value, string, number, comment, masked }
 }
 
 fn line_of(text: &str, key: &str) -> Option<usize> {

@@ -2,7 +2,7 @@
 
 use crossterm::event::KeyEvent;
 
-use super::action::{Action, Scope};
+use super::action::Action;
 use super::app::{App, Connection, Effect, Mode, ServerInfo, ViewState};
 use super::command::{self, Command, NsChoice};
 use super::input::{LineEvent, LineInput};
@@ -21,14 +21,28 @@ impl App {
             }
             Mode::Filter(mut line) => {
                 let ev = line.handle(&key);
+                let on_page = self.page.is_some();
                 match ev {
-                    LineEvent::Submit => self.mode = Mode::Normal,
+                    LineEvent::Submit => {
+                        self.mode = Mode::Normal;
+                        if on_page {
+                            self.on_page_search(&line.text, true);
+                        }
+                    }
                     LineEvent::Cancel => {
                         self.mode = Mode::Normal;
-                        self.set_filter("");
+                        if on_page {
+                            self.on_page_search("", true);
+                        } else {
+                            self.set_filter("");
+                        }
                     }
                     LineEvent::Edited => {
-                        self.set_filter(&line.text);
+                        if on_page {
+                            self.on_page_search(&line.text, false);
+                        } else {
+                            self.set_filter(&line.text);
+                        }
                         self.mode = Mode::Filter(line);
                     }
                     _ => self.mode = Mode::Filter(line),
@@ -36,7 +50,10 @@ impl App {
                 vec![]
             }
             Mode::Help | Mode::Normal => {
-                let Some(action) = self.keymap.lookup(&Key::from_event(&key)) else {
+                let Some(action) = self
+                    .keymap
+                    .lookup_where(&Key::from_event(&key), |a| self.applies(a))
+                else {
                     if self.mode == Mode::Help {
                         self.mode = Mode::Normal;
                     }
@@ -199,6 +216,14 @@ impl App {
 
     fn on_action(&mut self, action: Action) -> Vec<Effect> {
         let page = super::app::body_rows(self.size.1).max(1) as isize;
+        if self.page.is_some()
+            && !matches!(
+                action,
+                Action::Quit | Action::Command | Action::Help | Action::Filter
+            )
+        {
+            return self.on_page_action(action);
+        }
         match action {
             Action::Quit => {
                 self.quit = true;
@@ -209,7 +234,12 @@ impl App {
                 vec![]
             }
             Action::Filter => {
-                self.mode = Mode::Filter(LineInput::with_text(&self.view.filter_text));
+                let text = if self.page.is_some() {
+                    self.page_search_text()
+                } else {
+                    self.view.filter_text.clone()
+                };
+                self.mode = Mode::Filter(LineInput::with_text(&text));
                 vec![]
             }
             Action::Help => {
@@ -259,55 +289,6 @@ impl App {
     fn nudge(&mut self, delta: isize) -> Vec<Effect> {
         self.move_selection(delta);
         vec![]
-    }
-
-    /// Actions on the selected object. Read-only mode is enforced here, before any handler runs.
-    fn resource_action(&mut self, action: Action) -> Vec<Effect> {
-        if self.view.spec.kind().is_none() || !self.applies(action) {
-            return vec![];
-        }
-        if action.is_mutating() && self.session.readonly {
-            let reason = self
-                .session
-                .readonly_reason
-                .clone()
-                .unwrap_or_else(|| "read-only: --readonly flag".to_string());
-            self.set_flash(format!("cannot {}: {reason}", action.name()), true);
-            return vec![];
-        }
-        self.set_flash(
-            format!(
-                "{} is not available in this version of kdeck",
-                action.help()
-            ),
-            true,
-        );
-        vec![]
-    }
-
-    /// Whether `action` makes sense in the current view (help lists only these).
-    pub fn applies(&self, action: Action) -> bool {
-        let builtin = self.view.spec.kind().and_then(|k| k.builtin);
-        match action.scope() {
-            Scope::Global => true,
-            Scope::Table => true,
-            Scope::Resource => self.view.spec.kind().is_some(),
-            Scope::Pods => matches!(
-                builtin,
-                Some(
-                    Builtin::Pods
-                        | Builtin::Deployments
-                        | Builtin::StatefulSets
-                        | Builtin::DaemonSets
-                        | Builtin::ReplicaSets
-                )
-            ),
-            Scope::Workload => matches!(
-                builtin,
-                Some(Builtin::Deployments | Builtin::StatefulSets | Builtin::ReplicaSets)
-            ),
-            Scope::Secret => builtin == Some(Builtin::Secrets),
-        }
     }
 
     fn drill_down(&mut self) -> Vec<Effect> {

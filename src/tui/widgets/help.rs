@@ -15,6 +15,10 @@ const GROUPS: &[(&str, &[Scope])] = &[
         "Resource",
         &[Scope::Resource, Scope::Pods, Scope::Workload, Scope::Secret],
     ),
+    (
+        "Page",
+        &[Scope::Pager, Scope::Text, Scope::Logs, Scope::Forwards],
+    ),
 ];
 
 pub fn lines(app: &App) -> Vec<Line<'static>> {

@@ -1,0 +1,85 @@
+//! The verbs on the selected object (describe, YAML, logs, port-forward, scale, restart, delete, reveal,
+//! copy): where each one starts, and which of them apply where. Read-only mode is enforced here, before
+//! any of them runs; the pages and dialogs they open do the rest.
+
+use super::action::{Action, Place, Scope};
+use super::app::{App, Effect};
+use super::pages::text::{TextMode, TextPage};
+use super::pages::{ObjectRef, Page};
+use crate::cluster::kinds::Builtin;
+
+impl App {
+    /// Actions on the selected object. Read-only mode is enforced here, before any handler runs.
+    pub(crate) fn resource_action(&mut self, action: Action) -> Vec<Effect> {
+        if self.view.spec.kind().is_none() || !self.applies(action) {
+            return vec![];
+        }
+        if let Some(refusal) = self.readonly_refusal(action) {
+            self.set_flash(refusal, true);
+            return vec![];
+        }
+        let Some(target) = self.selected_object() else {
+            return vec![];
+        };
+        match action {
+            Action::Describe => self.open_text(TextMode::Describe, target),
+            Action::Yaml => self.open_text(TextMode::Yaml, target),
+            Action::RevealSecret => {
+                let effects = self.open_text(TextMode::Describe, target);
+                if let Some(Page::Text(p)) = self.page.as_mut() {
+                    p.revealed = true;
+                }
+                effects
+            }
+            Action::CopyName => {
+                self.set_flash(format!("copied {}", target.name), false);
+                vec![Effect::Copy(target.name)]
+            }
+            _ => vec![],
+        }
+    }
+
+    fn open_text(&mut self, mode: TextMode, target: ObjectRef) -> Vec<Effect> {
+        let id = self.next_page_id();
+        let page = TextPage::new(id, mode, target);
+        let effect = page.fetch_effect();
+        self.open_page(Page::Text(page));
+        vec![effect]
+    }
+
+    /// Whether `action` makes sense in the current view (help lists only these).
+    pub fn applies(&self, action: Action) -> bool {
+        let place = self.place();
+        if !action.scope().places().contains(&place) {
+            return false;
+        }
+        if place != Place::Table {
+            return match action.scope() {
+                Scope::Secret => matches!(&self.page, Some(Page::Text(p)) if p.is_secret()),
+                _ => true,
+            };
+        }
+        let builtin = self.view.spec.kind().and_then(|k| k.builtin);
+        match action.scope() {
+            Scope::Global => true,
+            Scope::Table => true,
+            Scope::Resource => self.view.spec.kind().is_some(),
+            Scope::Pods => matches!(
+                builtin,
+                Some(
+                    Builtin::Pods
+                        | Builtin::Deployments
+                        | Builtin::StatefulSets
+                        | Builtin::DaemonSets
+                        | Builtin::ReplicaSets
+                )
+            ),
+            Scope::Workload => matches!(
+                builtin,
+                Some(Builtin::Deployments | Builtin::StatefulSets | Builtin::ReplicaSets)
+            ),
+            Scope::Secret => builtin == Some(Builtin::Secrets),
+            Scope::Pager | Scope::Text | Scope::Logs | Scope::Forwards => false,
+        }
+    }
+}

@@ -1,0 +1,205 @@
+//! The harness every TUI end-to-end test shares: a `kdeck sim serve` child, a tmux session running the
+//! real binary, an isolated HOME, and an independent view of the server (kube-rs or kubectl).
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_kdeck");
+pub const WAIT: Duration = Duration::from_secs(60);
+
+pub struct Sim {
+    pub child: Child,
+    pub kubeconfig: PathBuf,
+}
+
+impl Drop for Sim {
+    pub fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn env_for(cmd: &mut Command, home: &Path) {
+    cmd.env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("XDG_CACHE_HOME", home.join(".cache"))
+        .env("XDG_DATA_HOME", home.join(".local/share"))
+        .env("XDG_RUNTIME_DIR", home.join("run"))
+        .env_remove("KUBECONFIG")
+        .env_remove("NO_COLOR");
+}
+
+pub fn start_sim(home: &Path, pods: usize) -> Sim {
+    let kubeconfig = home.join("sim.kubeconfig");
+    let mut cmd = Command::new(BIN);
+    env_for(&mut cmd, home);
+    let mut child = cmd
+        .args([
+            "sim",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--pods",
+            &pods.to_string(),
+            "--kubeconfig-out",
+        ])
+        .arg(&kubeconfig)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.starts_with("ready "), "sim said: {line:?}");
+    Sim { child, kubeconfig }
+}
+
+pub fn tmux_available() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+pub struct Tmux {
+    pub name: String,
+}
+
+impl Tmux {
+    pub fn start(name: &str, command: &str) -> Tmux {
+        let st = Command::new("tmux")
+            .args(["new", "-d", "-s", name, "-x", "160", "-y", "45", command])
+            .status()
+            .unwrap();
+        assert!(st.success());
+        Tmux {
+            name: name.to_string(),
+        }
+    }
+
+    pub fn capture(&self) -> String {
+        let o = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.name])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    pub fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            let st = Command::new("tmux")
+                .args(["send-keys", "-t", &self.name, k])
+                .status()
+                .unwrap();
+            assert!(st.success());
+        }
+    }
+
+    pub fn literal(&self, text: &str) {
+        let st = Command::new("tmux")
+            .args(["send-keys", "-t", &self.name, "-l", text])
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+
+    pub fn wait_for(&self, what: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.capture();
+            if screen.contains(what) {
+                return screen;
+            }
+            if start.elapsed() > WAIT {
+                panic!("timed out waiting for {what:?}; screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn alternate_screen_on(&self) -> bool {
+        let o = Command::new("tmux")
+            .args(["display", "-p", "-t", &self.name, "#{alternate_on}"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).trim() == "1"
+    }
+}
+
+impl Drop for Tmux {
+    pub fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.name])
+            .status();
+    }
+}
+
+/// Pods the sim serves, counted by an independent client (kube-rs) straight from the API.
+pub fn server_pod_count(kubeconfig: &Path) -> usize {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let set = kdeck::kubeconfig::KubeconfigSet::load(Some(kubeconfig)).unwrap();
+        let client = kdeck::cluster::connect(&set, Some("kdeck-sim"))
+            .await
+            .unwrap();
+        let api: kube::Api<k8s_openapi::api::core::v1::Pod> = kube::Api::all(client);
+        api.list_metadata(&Default::default())
+            .await
+            .unwrap()
+            .items
+            .len()
+    })
+}
+
+/// The shell command tmux runs: kdeck with an isolated HOME on `kubeconfig`, then the exit code, then
+/// a pause so the pane (and the restored terminal) can be inspected.
+pub fn kdeck_command(home: &Path, kubeconfig: &Path, args: &str) -> String {
+    let h = home.display();
+    format!(
+        "env -u KUBECONFIG -u NO_COLOR HOME={h} XDG_CONFIG_HOME={h}/.config XDG_CACHE_HOME={h}/.cache \
+         XDG_DATA_HOME={h}/.local/share XDG_RUNTIME_DIR={h}/run {BIN} --kubeconfig {} {args}; \
+         echo KDECK_EXIT=$?; sleep 120",
+        kubeconfig.display()
+    )
+}
+
+/// A tmux session name unique to this process and test.
+pub fn session_name(test: &str) -> String {
+    format!("kdeck-e2e-{test}-{}", std::process::id())
+}
+
+/// Runs the system kubectl against the sim and returns stdout; panics with stderr on failure.
+pub fn kubectl(kubeconfig: &Path, args: &[&str]) -> String {
+    let o = Command::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "kubectl {args:?} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Polls `check` until it returns Some, or panics after [`WAIT`] with `what`.
+pub fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = check() {
+            return v;
+        }
+        if start.elapsed() > WAIT {
+            panic!("timed out waiting for {what}");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
