@@ -40,7 +40,7 @@ pub enum Msg {
     /// An object fetched for a describe/YAML page.
     Fetched {
         page: u64,
-        result: Result<super::pages::text::Fetched, String>,
+        result: Box<Result<super::pages::text::Fetched, String>>,
     },
     /// Advances the loading spinner; sent only while a view is loading.
     Tick,
@@ -457,7 +457,7 @@ impl App {
                 if let Some(super::pages::Page::Text(p)) = self.page.as_mut()
                     && p.id == page
                 {
-                    p.set_fetched(result);
+                    p.set_fetched(*result);
                 }
                 vec![]
             }

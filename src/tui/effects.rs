@@ -134,13 +134,16 @@ impl EffectRunner {
                         let tx = self.msgs.clone();
                         tokio::spawn(async move {
                             let result = fetch_object(&c, &target, with_related).await;
-                            let _ = tx.send(Msg::Fetched { page, result });
+                            let _ = tx.send(Msg::Fetched {
+                                page,
+                                result: Box::new(result),
+                            });
                         });
                     }
                     None => {
                         let _ = self.msgs.send(Msg::Fetched {
                             page,
-                            result: Err("not connected".to_string()),
+                            result: Box::new(Err("not connected".to_string())),
                         });
                     }
                 },
