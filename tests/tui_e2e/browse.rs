@@ -1,9 +1,6 @@
 //! Browsing: open pods and check the title count against the sim's own list, switch to deployments,
 //! filter, drill down, switch namespace and context, quit, and check the terminal was restored.
 
-use std::process::Command;
-use std::time::{Duration, Instant};
-
 use super::harness::*;
 
 #[test]
