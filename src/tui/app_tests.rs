@@ -219,13 +219,24 @@ fn kubectl_skew_is_shown_and_flashed() {
             git_version: "v1.33.2".into(),
             kubectl: Some(crate::cluster::session::KubectlNote {
                 version: "1.29.4".into(),
-                skew_warning: Some("kubectl 1.29.4 is 4 minor versions older than the server".into()),
+                skew_warning: Some(
+                    "kubectl 1.29.4 is 4 minor versions older than the server".into(),
+                ),
             }),
         }),
     });
-    assert!(app.flash.as_ref().unwrap().text.contains("4 minor versions"));
+    assert!(
+        app.flash
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("4 minor versions")
+    );
     let mut buf = ratatui::buffer::Buffer::empty(ratatui::layout::Rect::new(0, 0, 120, 24));
     super::render::draw(&app, buf.area, &mut buf, NOW);
     let text = super::render::to_text(&buf);
-    assert!(text.contains("kubectl: 1.29.4") && text.contains("SKEW"), "{text}");
+    assert!(
+        text.contains("kubectl: 1.29.4") && text.contains("SKEW"),
+        "{text}"
+    );
 }

@@ -1,9 +1,6 @@
 //! Rendered frames of every view, the help, the command line, a filter, banners and each theme, on a
 //! TestBackend with seeded data and a fixed "now". Snapshots live in `snapshots/` at the crate root.
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
 use ratatui::style::Modifier;
 
 use super::app::{App, Msg, Options};
@@ -12,24 +9,6 @@ use super::test_support::*;
 use crate::cluster::kinds::KindSpec;
 use crate::cluster::rows::{Cell, Column, Row, RowKey, Tone};
 use crate::cluster::watch::{WatchFailure, WatchMsg, WatchNote};
-
-fn frame(app: &App, w: u16, h: u16) -> Buffer {
-    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| render::frame(app, f, NOW)).unwrap();
-    term.backend().buffer().clone()
-}
-
-macro_rules! snap {
-    ($name:expr, $value:expr) => {
-        insta::with_settings!({snapshot_path => "../../snapshots", prepend_module_to_snapshot => false}, {
-            insta::assert_snapshot!($name, $value);
-        });
-    };
-}
-
-fn text(app: &App) -> String {
-    render::to_text(&frame(app, 120, 24))
-}
 
 fn open(app: &mut App, cmd: &str, rows: Vec<crate::cluster::rows::Row>) {
     keys(app, &format!(":{cmd}<enter>"));

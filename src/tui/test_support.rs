@@ -264,3 +264,25 @@ pub fn namespace_rows() -> Vec<Row> {
         })
         .collect()
 }
+
+/// Draws one frame of `app` at `w`×`h` on a TestBackend, with ages measured from [`NOW`].
+pub fn frame(app: &App, w: u16, h: u16) -> ratatui::buffer::Buffer {
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    term.draw(|f| super::render::frame(app, f, NOW)).unwrap();
+    term.backend().buffer().clone()
+}
+
+/// The frame at 120×24 as plain text (trailing spaces trimmed), for snapshots.
+pub fn text(app: &App) -> String {
+    super::render::to_text(&frame(app, 120, 24))
+}
+
+/// An insta snapshot stored in `snapshots/` at the crate root, whichever module calls it.
+macro_rules! snap {
+    ($name:expr, $value:expr) => {
+        insta::with_settings!({snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"), prepend_module_to_snapshot => false}, {
+            insta::assert_snapshot!($name, $value);
+        });
+    };
+}
+pub(crate) use snap;
