@@ -54,8 +54,12 @@ impl App {
             return false;
         }
         if place != Place::Table {
-            return match action.scope() {
-                Scope::Secret => matches!(&self.page, Some(Page::Text(p)) if p.is_secret()),
+            return match (action.scope(), &self.page) {
+                (Scope::Secret, Some(Page::Text(p))) => p.is_secret(),
+                (Scope::Secret, _) => false,
+                (Scope::Text, Some(Page::Text(p))) if action == Action::ToggleManagedFields => {
+                    p.mode == TextMode::Yaml
+                }
                 _ => true,
             };
         }

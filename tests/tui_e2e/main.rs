@@ -3,4 +3,5 @@
 //! note) when tmux is not installed.
 
 mod browse;
+mod describe;
 mod harness;
