@@ -37,6 +37,8 @@ pub enum Msg {
     Discovered(Vec<KindSpec>),
     Namespaces(Result<Vec<String>, String>),
     KubeconfigReloaded(Result<KubeconfigSet, String>),
+    /// The exec plugin ran again: Ok(context) or what went wrong.
+    Reauthenticated(Result<String, String>),
     /// An object fetched for a describe/YAML page.
     Fetched {
         page: u64,
@@ -76,6 +78,8 @@ pub enum Effect {
     },
     /// Put text on the clipboard (OSC 52, which tmux and most terminals honour).
     Copy(String),
+    /// Run the context's interactive exec plugin again (the server said 401).
+    Reauthenticate,
     Quit,
 }
 
@@ -453,6 +457,18 @@ impl App {
                 vec![]
             }
             Msg::Namespaces(result) => self.on_namespaces(result),
+            Msg::Reauthenticated(result) => {
+                match result {
+                    Ok(ctx) => {
+                        self.set_flash(format!("re-authenticated to {ctx}"), false);
+                        if let Connection::Lost(_) = self.connection {
+                            self.connection = Connection::Connected;
+                        }
+                    }
+                    Err(e) => self.set_flash(format!("re-authentication failed: {e}"), true),
+                }
+                vec![]
+            }
             Msg::Fetched { page, result } => {
                 if let Some(super::pages::Page::Text(p)) = self.page.as_mut()
                     && p.id == page

@@ -23,6 +23,9 @@ pub struct ConnectDone {
 pub struct EffectRunner {
     pub kubeconfig: KubeconfigSet,
     client: Option<kube::Client>,
+    /// The interactive exec plugin kdeck runs for the connected context, if it has one.
+    auth: Option<(String, session::ManagedAuth)>,
+    last_reauth: Option<std::time::Instant>,
     watch: Option<WatchHandle>,
     /// Connections made before the terminal was taken over (the first auth, exec plugins included).
     preconnected: HashMap<String, Result<Connected, String>>,
@@ -37,6 +40,9 @@ pub enum Followup {
     Quit,
     /// Connect with the TUI suspended: an interactive exec plugin may prompt.
     ConnectInTerminal(String),
+    /// Run the context's interactive exec plugin again with the TUI suspended (its token expires, or
+    /// the server answered 401).
+    Reauthenticate,
     /// Write this to the clipboard through the terminal.
     Copy(String),
 }
@@ -51,6 +57,8 @@ impl EffectRunner {
         EffectRunner {
             kubeconfig,
             client: None,
+            auth: None,
+            last_reauth: None,
             watch: None,
             preconnected: HashMap::new(),
             msgs,
@@ -68,6 +76,7 @@ impl EffectRunner {
         let result = match done.result {
             Ok(c) => {
                 self.client = Some(c.client);
+                self.auth = c.auth.map(|a| (done.context.clone(), a));
                 Ok(ServerInfo {
                     git_version: c.git_version,
                     kubectl: c.kubectl,
@@ -75,6 +84,7 @@ impl EffectRunner {
             }
             Err(e) => {
                 self.client = None;
+                self.auth = None;
                 Err(e)
             }
         };
@@ -148,6 +158,16 @@ impl EffectRunner {
                     }
                 },
                 Effect::Copy(text) => out.push(Followup::Copy(text)),
+                Effect::Reauthenticate => {
+                    // A watch retrying with backoff reports 401 again and again: prompt at most
+                    // once a minute.
+                    let recent = self
+                        .last_reauth
+                        .is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(60));
+                    if self.auth.is_some() && !recent {
+                        out.push(Followup::Reauthenticate);
+                    }
+                }
                 Effect::ListNamespaces => {
                     if let Some(c) = self.client.clone() {
                         let tx = self.msgs.clone();
@@ -159,6 +179,43 @@ impl EffectRunner {
             }
         }
         out
+    }
+
+    /// When the running plugin's credential should be renewed.
+    pub fn reauth_at(&self) -> Option<jiff::Timestamp> {
+        self.auth.as_ref().and_then(|(_, a)| a.refresh_at)
+    }
+
+    /// Runs the plugin again in the foreground (the TUI is suspended by the caller). Every clone of the
+    /// client picks the new token up at once.
+    pub async fn reauthenticate(&mut self) -> Msg {
+        self.last_reauth = Some(std::time::Instant::now());
+        let Some((context, auth)) = self.auth.take() else {
+            return Msg::Reauthenticated(Err("no exec plugin to run".into()));
+        };
+        let mut running = auth.clone();
+        let result =
+            tokio::task::spawn_blocking(move || running.reauthenticate().map(|()| running))
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| r);
+        match result {
+            Ok(renewed) => {
+                self.auth = Some((context.clone(), renewed));
+                Msg::Reauthenticated(Ok(context))
+            }
+            Err(e) => {
+                // Keep the old credential; the next 401 (or `:ctx`) tries again.
+                self.auth = Some((
+                    context.clone(),
+                    session::ManagedAuth {
+                        refresh_at: None,
+                        ..auth
+                    },
+                ));
+                Msg::Reauthenticated(Err(format!("{context}: {e}")))
+            }
+        }
     }
 
     /// Connects in the foreground (the TUI is suspended by the caller).

@@ -387,6 +387,12 @@ impl App {
                 }
                 // 410 Gone is the watcher's cue to relist, not a connection problem.
                 Some(410) => vec![],
+                // An expired credential: a plugin kdeck runs can renew it (the runner ignores this
+                // for other kinds of auth, and the banner stays until the watch recovers).
+                Some(401) => {
+                    self.connection = Connection::Lost(format!("unauthorized: {}", f.message));
+                    vec![Effect::Reauthenticate]
+                }
                 Some(code) => {
                     self.connection =
                         Connection::Lost(format!("server error {code}: {}", f.message));
