@@ -118,7 +118,6 @@ async fn converge(
     gone: &[Pod],
 ) {
     let start = tokio::time::Instant::now();
-    let mut last_diff = String::new();
     loop {
         let tick = tokio::time::sleep(Duration::from_millis(500));
         tokio::pin!(tick);
@@ -141,10 +140,11 @@ async fn converge(
         {
             return;
         }
-        last_diff = format!("server {} rows, store {} rows", server.len(), mine.len());
         assert!(
             start.elapsed() < DEADLINE,
-            "store never matched the server: {last_diff}"
+            "store never matched the server: server {} rows, store {} rows",
+            server.len(),
+            mine.len()
         );
     }
 }
