@@ -18,8 +18,7 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential",
 
 #[test]
 fn an_interactive_plugin_runs_with_the_tui_suspended_and_watches_survive() {
-    if !tmux_available() {
-        eprintln!("tmux is not installed: skipping the TUI end-to-end test");
+    if skip_without_tmux() {
         return;
     }
     let home = tempfile::tempdir().unwrap();

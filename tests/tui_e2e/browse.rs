@@ -5,8 +5,7 @@ use super::harness::*;
 
 #[test]
 fn browse_filter_drill_down_switch_and_quit() {
-    if !tmux_available() {
-        eprintln!("tmux is not installed: skipping the TUI end-to-end test");
+    if skip_without_tmux() {
         return;
     }
     let home = tempfile::tempdir().unwrap();
@@ -85,8 +84,7 @@ fn browse_filter_drill_down_switch_and_quit() {
 
 #[test]
 fn unreachable_cluster_opens_the_contexts_view_quickly() {
-    if !tmux_available() {
-        eprintln!("tmux is not installed: skipping the TUI end-to-end test");
+    if skip_without_tmux() {
         return;
     }
     let home = tempfile::tempdir().unwrap();

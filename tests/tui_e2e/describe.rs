@@ -24,8 +24,7 @@ fn page_lines(screen: &str) -> Vec<String> {
 
 #[test]
 fn describe_yaml_and_copy_match_kubectl() {
-    if !tmux_available() {
-        eprintln!("tmux is not installed: skipping the TUI end-to-end test");
+    if skip_without_tmux() {
         return;
     }
     let home = tempfile::tempdir().unwrap();
@@ -123,8 +122,7 @@ fn describe_yaml_and_copy_match_kubectl() {
 
 #[test]
 fn secrets_stay_masked_and_read_only_refuses_reveal() {
-    if !tmux_available() {
-        eprintln!("tmux is not installed: skipping the TUI end-to-end test");
+    if skip_without_tmux() {
         return;
     }
     let home = tempfile::tempdir().unwrap();

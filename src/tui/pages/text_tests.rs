@@ -87,9 +87,8 @@ fn screen(app: &App, h: u16) -> String {
 }
 
 fn readonly_app(dir: &std::path::Path) -> App {
-    let mut app = app_with(
+    connected_with(
         dir,
-        "default",
         Options {
             safety: crate::safety::SafetySources {
                 readonly_flag: true,
@@ -97,17 +96,7 @@ fn readonly_app(dir: &std::path::Path) -> App {
             },
             ..Default::default()
         },
-    );
-    app.size = (120, 30);
-    app.start();
-    app.update(Msg::Connected {
-        context: "kdeck-sim".into(),
-        result: Ok(crate::tui::app::ServerInfo {
-            git_version: "v1.33.2".into(),
-            ..Default::default()
-        }),
-    });
-    app
+    )
 }
 
 #[test]
