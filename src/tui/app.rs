@@ -37,6 +37,8 @@ pub enum Msg {
     Discovered(Vec<KindSpec>),
     Namespaces(Result<Vec<String>, String>),
     KubeconfigReloaded(Result<KubeconfigSet, String>),
+    /// `:use` wrote kubeconfig: what to flash, or what went wrong.
+    ContextSaved(Result<String, String>),
     /// The exec plugin ran again: Ok(context) or what went wrong.
     Reauthenticated(Result<String, String>),
     /// An object fetched for a describe/YAML page.
@@ -80,6 +82,8 @@ pub enum Effect {
     Copy(String),
     /// Run the context's interactive exec plugin again (the server said 401).
     Reauthenticate,
+    /// Write kubeconfig's current-context (`:use`), as `kdeck ctx NAME` does.
+    SaveContext(String),
     Quit,
 }
 
@@ -457,6 +461,13 @@ impl App {
                 vec![]
             }
             Msg::Namespaces(result) => self.on_namespaces(result),
+            Msg::ContextSaved(result) => {
+                match result {
+                    Ok(note) => self.set_flash(note, false),
+                    Err(e) => self.set_flash(format!("cannot write kubeconfig: {e}"), true),
+                }
+                vec![]
+            }
             Msg::Reauthenticated(result) => {
                 match result {
                     Ok(ctx) => {

@@ -158,6 +158,13 @@ impl EffectRunner {
                     }
                 },
                 Effect::Copy(text) => out.push(Followup::Copy(text)),
+                Effect::SaveContext(name) => {
+                    let mut set = self.kubeconfig.clone();
+                    let tx = self.msgs.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let _ = tx.send(Msg::ContextSaved(save_context(&mut set, &name)));
+                    });
+                }
                 Effect::Reauthenticate => {
                     // A watch retrying with backoff reports 401 again and again: prompt at most
                     // once a minute.
@@ -264,5 +271,19 @@ async fn fetch_object(
         related,
         now: jiff::Timestamp::now(),
         tz: jiff::tz::TimeZone::system(),
+    })
+}
+
+/// kubeconfig's current-context := `name` (locked, atomic, in the file kubectl would write), and the
+/// previous one into kubectx's history so `kdeck ctx -` goes back.
+fn save_context(set: &mut KubeconfigSet, name: &str) -> Result<String, String> {
+    let previous = set.current_context().map(str::to_string);
+    let files = set.use_context(name).map_err(|e| e.to_string())?;
+    if let Some(prev) = previous.filter(|p| p != name) {
+        crate::switch::history::save_previous_context(&prev).map_err(|e| e.to_string())?;
+    }
+    Ok(match files.first() {
+        Some(f) => format!("current-context is now \"{name}\" in {}", f.display()),
+        None => format!("\"{name}\" already is the current-context"),
     })
 }

@@ -146,6 +146,21 @@ impl App {
             }
             Command::Contexts => self.open(ViewSpec::Contexts),
             Command::UseContext(name) => self.switch_context(name, None),
+            Command::SaveContext(name) => {
+                let Some(name) = name.or_else(|| self.session.context.clone()) else {
+                    self.set_flash("no context to save: pick one with :ctx", true);
+                    return vec![];
+                };
+                if !self.kubeconfig.has_context(&name) {
+                    self.set_flash(format!("no context exists with the name: \"{name}\""), true);
+                    return vec![];
+                }
+                let mut effects = vec![Effect::SaveContext(name.clone())];
+                if self.session.context.as_deref() != Some(name.as_str()) {
+                    effects.extend(self.switch_context(name, None));
+                }
+                effects
+            }
             Command::Namespace(choice) => self.switch_namespace(choice),
             Command::View {
                 kind,
