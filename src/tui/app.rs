@@ -172,6 +172,8 @@ pub struct Options {
     /// Where read-only can come from besides config.yaml (`--readonly`, `.kdeck.yaml`, the hook's env).
     pub safety: crate::safety::SafetySources,
     pub command: Option<String>,
+    /// Favourite namespaces per context, from the last runs.
+    pub favourites: super::favourites::Favourites,
 }
 
 pub struct App {
@@ -189,8 +191,10 @@ pub struct App {
     pub mode: Mode,
     pub history: History,
     pub flash: Option<Flash>,
-    /// Namespaces on `1`–`9` (most recently used first); `0` is all namespaces.
+    /// Namespaces on `1`–`9` (most recently used first) for the connected context; `0` is all.
     pub favourites: Vec<String>,
+    /// Every context's favourites, as loaded at startup and saved on exit.
+    pub saved_favourites: super::favourites::Favourites,
     /// Namespaces the server listed (for completion and 403 offers).
     pub known_namespaces: Vec<String>,
     pub options: Options,
@@ -248,6 +252,7 @@ impl App {
             history: History::default(),
             flash: None,
             favourites: Vec::new(),
+            saved_favourites: options.favourites.clone(),
             known_namespaces: Vec::new(),
             pending_command: options.command.clone(),
             options,
@@ -437,9 +442,11 @@ impl App {
     }
 
     pub(crate) fn remember_namespace(&mut self, ns: &str) {
-        self.favourites.retain(|n| n != ns);
-        self.favourites.insert(0, ns.to_string());
-        self.favourites.truncate(9);
+        super::favourites::remember(&mut self.favourites, ns);
+        if let Some(ctx) = &self.session.context {
+            self.saved_favourites
+                .insert(ctx.clone(), self.favourites.clone());
+        }
     }
 
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {

@@ -240,3 +240,31 @@ fn kubectl_skew_is_shown_and_flashed() {
         "{text}"
     );
 }
+
+#[test]
+fn favourites_are_per_context_and_start_from_the_saved_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut saved = crate::tui::favourites::Favourites::new();
+    saved.insert("kdeck-sim".into(), vec!["team-1".into(), "shop".into()]);
+    saved.insert("prod-eu-1".into(), vec!["payments".into()]);
+    let mut app = connected_with(
+        dir.path(),
+        super::app::Options {
+            favourites: saved,
+            ..Default::default()
+        },
+    );
+    // Connecting to kdeck-sim (namespace shop) brings shop to the front of its saved list.
+    assert_eq!(app.favourites, ["shop", "team-1"]);
+    keys(&mut app, ":ns web<enter>");
+    assert_eq!(app.saved_favourites["kdeck-sim"], ["web", "shop", "team-1"]);
+    keys(&mut app, ":ctx prod-eu-1<enter>");
+    app.update(Msg::Connected {
+        context: "prod-eu-1".into(),
+        result: Ok(ServerInfo::default()),
+    });
+    assert_eq!(app.favourites[1..], ["payments"]);
+    keys(&mut app, "2");
+    assert_eq!(app.session.namespace.as_deref(), Some("payments"));
+    assert_eq!(app.saved_favourites["kdeck-sim"], ["web", "shop", "team-1"]);
+}

@@ -35,8 +35,19 @@ fn now_secs() -> i64 {
     jiff::Timestamp::now().as_second()
 }
 
+/// Runs until the user quits (or the terminal goes away); gives the app back for what outlives the
+/// session (favourite namespaces).
 pub async fn run(
     mut app: App,
+    terminal: DefaultTerminal,
+    setup: LoopSetup,
+) -> (anyhow::Result<()>, App) {
+    let result = run_loop(&mut app, terminal, setup).await;
+    (result, app)
+}
+
+async fn run_loop(
+    app: &mut App,
     mut terminal: DefaultTerminal,
     setup: LoopSetup,
 ) -> anyhow::Result<()> {
@@ -114,7 +125,7 @@ pub async fn run(
         let effects = tokio::select! {
             biased;
             _ = tokio::time::sleep_until(deadline), if dirty => {
-                terminal.draw(|f| render::frame(&app, f, now_secs()))?;
+                terminal.draw(|f| render::frame(app, f, now_secs()))?;
                 last_draw = Instant::now();
                 dirty = false;
                 Vec::new()

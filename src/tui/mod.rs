@@ -14,6 +14,7 @@ pub mod app;
 pub mod command;
 pub mod effects;
 pub mod event_loop;
+pub mod favourites;
 pub mod filter;
 pub mod input;
 pub mod keymap;
@@ -97,6 +98,16 @@ pub async fn open(
     .flatten()
     .collect();
     let safety = safety_sources(args.readonly, &mut problems);
+    let favourites_path = favourites::path();
+    let (saved, keep_favourites) = match favourites::load(&favourites_path) {
+        Ok(f) => (f, true),
+        Err(e) => {
+            problems.push(format!(
+                "favourite namespaces not loaded ({e}); the file is left as it is"
+            ));
+            (Default::default(), false)
+        }
+    };
     for p in &problems {
         eprintln!("kdeck: {p}");
     }
@@ -117,6 +128,7 @@ pub async fn open(
         all_namespaces: args.all_namespaces,
         safety,
         command: args.command.clone(),
+        favourites: saved,
     };
     let mut app = App::new(set, config, theme, keymap, options);
     if let Some(p) = problems.last() {
@@ -127,8 +139,14 @@ pub async fn open(
         explicit_kubeconfig: explicit,
         preconnected,
     };
-    let result = event_loop::run(app, terminal, setup).await;
+    let (result, app) = event_loop::run(app, terminal, setup).await;
     ratatui::restore();
+    if keep_favourites
+        && app.saved_favourites != app.options.favourites
+        && let Err(e) = favourites::save(&favourites_path, &app.saved_favourites)
+    {
+        eprintln!("kdeck: cannot save favourite namespaces: {e}");
+    }
     result
 }
 

@@ -430,6 +430,13 @@ impl App {
             return vec![];
         }
         let info = self.kubeconfig.context(&context);
+        if self.session.context.as_deref() != Some(context.as_str()) {
+            self.favourites = self
+                .saved_favourites
+                .get(&context)
+                .cloned()
+                .unwrap_or_default();
+        }
         self.session.context = Some(context.clone());
         self.session.cluster = info.as_ref().and_then(|i| i.cluster.clone());
         self.session.user = info.as_ref().and_then(|i| i.user.clone());

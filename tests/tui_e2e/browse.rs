@@ -80,6 +80,15 @@ fn browse_filter_drill_down_switch_and_quit() {
             || kc.contains("\"current-context\": \"kdeck-sim\""),
         "{kc}"
     );
+    // Favourite namespaces are kept per context for the next run.
+    let fav =
+        std::fs::read_to_string(home.path().join(".local/share/kdeck/favourites.yaml")).unwrap();
+    assert!(fav.contains("kdeck-sim:\n- default\n- team-00"), "{fav}");
+    let t = Tmux::start(
+        &session_name("browse-again"),
+        &kdeck_command(home.path(), &sim.kubeconfig, ""),
+    );
+    t.wait_for("<1> default  <2> team-00");
 }
 
 #[test]
