@@ -18,6 +18,8 @@ pub enum Command {
     UseContext(String),
     /// `:ns NAME` — switch namespace, keeping the current kind.
     Namespace(NsChoice),
+    /// `:pf` — the running port-forwards.
+    Forwards,
     /// `:KIND [NS|all] [@CTX]`.
     View {
         kind: KindSpec,
@@ -26,7 +28,7 @@ pub enum Command {
     },
 }
 
-const BUILTIN_WORDS: &[&str] = &["ctx", "context", "contexts", "q", "quit"];
+const BUILTIN_WORDS: &[&str] = &["ctx", "context", "contexts", "pf", "q", "quit"];
 
 pub fn parse(text: &str, kinds: &KindRegistry) -> Result<Command, String> {
     let text = text.trim().trim_start_matches(':');
@@ -43,6 +45,9 @@ pub fn parse(text: &str, kinds: &KindRegistry) -> Result<Command, String> {
                 Some(name) => Command::UseContext(name.to_string()),
                 None => Command::Contexts,
             });
+        }
+        "pf" | "portforward" | "portforwards" | "port-forwards" if rest.is_empty() => {
+            return Ok(Command::Forwards);
         }
         "ns" | "namespace" | "namespaces" if !rest.is_empty() => {
             return Ok(Command::Namespace(ns_choice(rest[0])));

@@ -14,6 +14,9 @@ use crate::cluster::watch::{WatchMsg, WatchNote};
 
 impl App {
     pub(crate) fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if self.dialog.is_some() {
+            return self.on_dialog_key(&key);
+        }
         match self.mode.clone() {
             Mode::Command(mut line) => {
                 let ev = line.handle(&key);
@@ -145,6 +148,7 @@ impl App {
                 vec![Effect::Quit]
             }
             Command::Contexts => self.open(ViewSpec::Contexts),
+            Command::Forwards => self.open_forwards(),
             Command::UseContext(name) => self.switch_context(name, None),
             Command::Namespace(choice) => self.switch_namespace(choice),
             Command::View {
@@ -408,6 +412,8 @@ impl App {
         if self.connection != Connection::Connecting(context.clone()) {
             return vec![];
         }
+        // A dialog was aimed at an object of the previous context.
+        self.dialog = None;
         let info = self.kubeconfig.context(&context);
         self.session.context = Some(context.clone());
         self.session.cluster = info.as_ref().and_then(|i| i.cluster.clone());
