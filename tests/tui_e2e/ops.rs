@@ -305,3 +305,51 @@ fn readonly_refuses_every_verb_and_nothing_changes() {
     assert_eq!(replicas(kc, "doomed"), "1");
     assert_eq!(running_pods(kc, "web").len(), 2);
 }
+
+#[test]
+fn forwards_end_with_the_context_and_a_403_shows_the_servers_message() {
+    let Some(o) = open("forward-switch", ":deploy", "") else {
+        return;
+    };
+    let kc = &o.sim.kubeconfig;
+    eventually("2 running web pods", || {
+        (running_pods(kc, "web").len() == 2).then_some(())
+    });
+    o.t.wait_for("deployments(ops)[3]");
+    select(&o.t, "deployments", "web");
+    o.t.literal("F");
+    o.t.wait_for("container ports:");
+    o.t.keys(&["Tab", "C-u"]);
+    o.t.literal("0");
+    o.t.keys(&["Enter"]);
+    let screen = o.t.wait_for("forwarding 127.0.0.1:");
+    assert!(
+        screen.contains("deployment/web -n ops port 8080"),
+        "{screen}"
+    );
+    let port = forwarded_port(&screen);
+    let body = curl(port).expect("curl through the deployment forward");
+    assert!(running_pods(kc, "web").contains(&body), "{body}");
+
+    // Switching context ends the forwards made in the previous one.
+    o.t.literal(":ctx kdeck-sim-viewer");
+    o.t.keys(&["Enter"]);
+    o.t.wait_for("Context:   kdeck-sim-viewer");
+    eventually("the listener to close", || {
+        curl(port).is_none().then_some(())
+    });
+
+    // The viewer's token may read but not write: the server's refusal is shown as it said it.
+    o.t.literal(":deploy ops");
+    o.t.keys(&["Enter"]);
+    o.t.wait_for("deployments(ops)[3]");
+    select(&o.t, "deployments", "web");
+    o.t.keys(&["s"]);
+    o.t.wait_for("current replicas  2");
+    o.t.keys(&["BSpace"]);
+    o.t.literal("3");
+    o.t.keys(&["Enter"]);
+    let screen = o.t.wait_for("is forbidden: User");
+    assert!(screen.contains("403 Forbidden"), "{screen}");
+    assert_eq!(replicas(kc, "web"), "2");
+}
