@@ -397,4 +397,6 @@ pub fn render(app: &App, dialog: &Dialog, area: Rect, buf: &mut Buffer) {
 }
 
 #[cfg(test)]
+mod forward_tests;
+#[cfg(test)]
 mod tests;
