@@ -72,6 +72,8 @@ impl App {
         if place != Place::Table {
             return match action.scope() {
                 Scope::Secret => matches!(&self.page, Some(Page::Text(p)) if p.is_secret()),
+                // The `:pf` list is short and has nothing to search.
+                _ if action == Action::Filter => place != Place::Forwards,
                 _ => true,
             };
         }

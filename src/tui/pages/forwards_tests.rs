@@ -105,7 +105,9 @@ fn pf_lists_refreshes_while_open_and_stops_the_selected_forward() {
             .text
             .contains("stopped forward 127.0.0.1:18080 → deployment/shop/cart")
     );
-    // Delete is not reachable here: ctrl-d means stop on this page only.
+    // `/` has nothing to filter here.
+    keys(&mut app, "/");
+    assert_eq!(app.mode, crate::tui::app::Mode::Normal);
     keys(&mut app, "<esc>");
     assert!(!app.forwards_page_open());
     assert!(app.update(Msg::RefreshForwards).is_empty());
