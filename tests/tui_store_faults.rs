@@ -1,6 +1,7 @@
-//! The watch → store path under the sim's fault scenarios (watch drops, 410 Gone, 5xx, latency): while
-//! the faults fire and the cluster changes underneath, the view's store must end up equal to the
-//! server's own list. Runs kdeck's watch tasks and `RowStore` directly; no terminal involved.
+//! The watch → store path under the sim's fault scenarios (watch drops, 410 Gone, 5xx, latency): the
+//! cluster changes while the faults fire; after the faults stop, the view's store must equal the
+//! server's own list, and stay live (a later change arrives too). Runs kdeck's watch tasks and
+//! `RowStore` directly; no terminal involved.
 
 use std::time::Duration;
 
@@ -90,8 +91,33 @@ async fn store_converges_under(faults: FaultSpec) {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 
+    // The faults stop; from here the store must converge and keep up.
+    sim.set_faults(FaultSpec::default());
+    converge(&api, &mut rx, &mut store, &victims).await;
+    let late: Vec<Pod> = server_rows_raw(&api).await.into_iter().take(1).collect();
+    for p in &late {
+        let nsapi: Api<Pod> =
+            Api::namespaced(client.clone(), p.metadata.namespace.as_deref().unwrap());
+        nsapi
+            .delete(
+                p.metadata.name.as_deref().unwrap(),
+                &DeleteParams::default(),
+            )
+            .await
+            .unwrap();
+    }
+    converge(&api, &mut rx, &mut store, &late).await;
+    sim.shutdown().await;
+}
+
+/// Applies watch notes until the store equals the server's list (and none of `gone` is in it).
+async fn converge(
+    api: &Api<Pod>,
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<kdeck::cluster::watch::WatchMsg>,
+    store: &mut RowStore,
+    gone: &[Pod],
+) {
     let start = tokio::time::Instant::now();
-    let mut last_diff = String::new();
     loop {
         let tick = tokio::time::sleep(Duration::from_millis(500));
         tokio::pin!(tick);
@@ -106,24 +132,21 @@ async fn store_converges_under(faults: FaultSpec) {
                 _ = &mut tick => break,
             }
         }
-        let server = server_rows(&api).await;
-        let mine = store_rows(&store);
-        if server == mine && !server.is_empty() {
-            assert!(
-                victims
-                    .iter()
-                    .all(|v| store.get(&pods::row(v).key).is_none())
-            );
-            break;
+        let server = server_rows(api).await;
+        let mine = store_rows(store);
+        if server == mine
+            && !server.is_empty()
+            && gone.iter().all(|v| store.get(&pods::row(v).key).is_none())
+        {
+            return;
         }
-        last_diff = format!("server {} rows, store {} rows", server.len(), mine.len());
         assert!(
             start.elapsed() < DEADLINE,
-            "store never matched the server: {last_diff}"
+            "store never matched the server: server {} rows, store {} rows",
+            server.len(),
+            mine.len()
         );
     }
-    let _ = last_diff;
-    sim.shutdown().await;
 }
 
 async fn server_rows_raw(api: &Api<Pod>) -> Vec<Pod> {

@@ -1,7 +1,9 @@
-//! The kinds a view can show: the built-in table (with kubectl's short names) and whatever discovery
-//! adds (CRDs included). Resolving what the user typed in command mode happens here, without I/O.
+//! The kinds a view can show: the built-in views (their coordinates and short names come from the one
+//! table in [`super::known_kinds`]) and whatever discovery adds (CRDs included). Resolving what the user
+//! typed in command mode happens here, without I/O.
 
 use super::columns::{core, pods, workloads};
+use super::known_kinds::{KNOWN_KINDS, KnownKind};
 use super::rows::Column;
 
 /// Built-in kinds, each with its own typed watcher and kubectl-like columns.
@@ -88,62 +90,61 @@ impl KindSpec {
     }
 }
 
-fn spec(
-    plural: &str,
-    kind: &str,
-    group: &str,
-    namespaced: bool,
-    short: &[&str],
-    builtin: Builtin,
-) -> KindSpec {
-    KindSpec {
-        plural: plural.into(),
-        kind: kind.into(),
-        group: group.into(),
-        version: "v1".into(),
-        namespaced,
-        short_names: short.iter().map(|s| s.to_string()).collect(),
-        builtin: Some(builtin),
+impl Builtin {
+    pub const ALL: &'static [Builtin] = &[
+        Builtin::Pods,
+        Builtin::Deployments,
+        Builtin::StatefulSets,
+        Builtin::DaemonSets,
+        Builtin::ReplicaSets,
+        Builtin::Services,
+        Builtin::ConfigMaps,
+        Builtin::Secrets,
+        Builtin::Events,
+        Builtin::Nodes,
+        Builtin::Namespaces,
+    ];
+
+    /// The kind's entry in the one table of API coordinates and kubectl names.
+    pub fn known(self) -> &'static KnownKind {
+        let plural = match self {
+            Builtin::Pods => "pods",
+            Builtin::Deployments => "deployments",
+            Builtin::StatefulSets => "statefulsets",
+            Builtin::DaemonSets => "daemonsets",
+            Builtin::ReplicaSets => "replicasets",
+            Builtin::Services => "services",
+            Builtin::ConfigMaps => "configmaps",
+            Builtin::Secrets => "secrets",
+            Builtin::Events => "events",
+            Builtin::Nodes => "nodes",
+            Builtin::Namespaces => "namespaces",
+        };
+        match KNOWN_KINDS.iter().find(|k| k.plural == plural) {
+            Some(k) => k,
+            None => unreachable!("every built-in view kind is in KNOWN_KINDS (checked by a test)"),
+        }
     }
 }
 
-/// The kinds kdeck knows before discovery answers (and when it cannot).
+/// The kinds kdeck knows before discovery answers (and when it cannot): the built-in views, with
+/// their coordinates and short names from [`KNOWN_KINDS`].
 pub fn builtins() -> Vec<KindSpec> {
-    use Builtin::*;
-    vec![
-        spec("pods", "Pod", "", true, &["po"], Pods),
-        spec(
-            "deployments",
-            "Deployment",
-            "apps",
-            true,
-            &["deploy"],
-            Deployments,
-        ),
-        spec(
-            "statefulsets",
-            "StatefulSet",
-            "apps",
-            true,
-            &["sts"],
-            StatefulSets,
-        ),
-        spec("daemonsets", "DaemonSet", "apps", true, &["ds"], DaemonSets),
-        spec(
-            "replicasets",
-            "ReplicaSet",
-            "apps",
-            true,
-            &["rs"],
-            ReplicaSets,
-        ),
-        spec("services", "Service", "", true, &["svc"], Services),
-        spec("configmaps", "ConfigMap", "", true, &["cm"], ConfigMaps),
-        spec("secrets", "Secret", "", true, &[], Secrets),
-        spec("events", "Event", "", true, &["ev"], Events),
-        spec("nodes", "Node", "", false, &["no"], Nodes),
-        spec("namespaces", "Namespace", "", false, &["ns"], Namespaces),
-    ]
+    Builtin::ALL
+        .iter()
+        .map(|&b| {
+            let k = b.known();
+            KindSpec {
+                plural: k.plural.into(),
+                kind: k.kind.into(),
+                group: k.group.into(),
+                version: k.version.into(),
+                namespaced: k.namespaced,
+                short_names: k.short.iter().map(|s| s.to_string()).collect(),
+                builtin: Some(b),
+            }
+        })
+        .collect()
 }
 
 /// All known kinds: built-ins first, then discovered ones that are not built in.
@@ -224,5 +225,7 @@ mod tests {
             "example.com/v1alpha1"
         );
         assert!(r.names().contains(&"sts".to_string()));
+        assert_eq!(builtins().len(), Builtin::ALL.len());
+        assert_eq!(r.resolve("ev").unwrap().kind, "Event");
     }
 }

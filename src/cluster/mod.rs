@@ -9,6 +9,7 @@ pub mod actions;
 mod client;
 pub mod columns;
 pub mod discovery;
+pub mod exec_auth;
 pub mod forward;
 pub mod kinds;
 pub mod known_kinds;

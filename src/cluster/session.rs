@@ -8,6 +8,7 @@ use k8s_openapi::api::core::v1::Namespace;
 use kube::api::{Api, ListParams, PartialObjectMeta};
 
 use super::client::client_config;
+use super::exec_auth;
 use crate::kubeconfig::KubeconfigSet;
 use crate::yaml::Value;
 
@@ -23,6 +24,32 @@ pub struct Connected {
     pub git_version: String,
     /// The kubectl that would run here and its skew against this server, when its version is known.
     pub kubectl: Option<KubectlNote>,
+    /// Set when kdeck runs this context's interactive exec plugin itself (see [`exec_auth`]).
+    pub auth: Option<ManagedAuth>,
+}
+
+/// An interactive exec plugin kdeck runs, and the token it gave, shared by every clone of the client.
+#[derive(Clone, Debug)]
+pub struct ManagedAuth {
+    pub exec: kube::config::ExecConfig,
+    pub token: exec_auth::SharedToken,
+    /// When to run the plugin again (None: the credential did not say it expires).
+    pub refresh_at: Option<jiff::Timestamp>,
+}
+
+impl ManagedAuth {
+    /// Runs the plugin again (blocking; the terminal must be free) and swaps the token in place.
+    pub fn reauthenticate(&mut self) -> Result<(), String> {
+        let cred = exec_auth::run_plugin(&self.exec).map_err(|e| e.to_string())?;
+        let token = cred.token.as_deref().ok_or(
+            "the plugin now returns a client certificate; reconnect to use it (:ctx)".to_string(),
+        )?;
+        self.token.set(token)?;
+        self.refresh_at = cred
+            .expires
+            .map(|e| exec_auth::refresh_at(jiff::Timestamp::now(), e));
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -50,7 +77,35 @@ pub async fn connect(set: &KubeconfigSet, context: &str) -> Result<Connected, St
         .await
         .map_err(|e| e.to_string())?;
     config.connect_timeout = Some(CONNECT_TIMEOUT);
-    let client = kube::Client::try_from(config).map_err(|e| e.to_string())?;
+    let (client, auth) = match exec_auth::interactive_plugin(&config).cloned() {
+        // Runs in the foreground: the caller only connects such a context with the terminal free.
+        Some(exec) => {
+            let plugin = exec.clone();
+            let cred = tokio::task::spawn_blocking(move || exec_auth::run_plugin(&plugin))
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?;
+            exec_auth::strip_plugin(&mut config, &cred);
+            let token = exec_auth::SharedToken::default();
+            if let Some(t) = &cred.token {
+                token.set(t)?;
+            }
+            let client = exec_auth::client_with_token(config, &token).map_err(|e| e.to_string())?;
+            let refresh_at = cred
+                .expires
+                .map(|e| exec_auth::refresh_at(jiff::Timestamp::now(), e));
+            let auth = ManagedAuth {
+                exec,
+                token,
+                refresh_at,
+            };
+            (client, Some(auth))
+        }
+        None => (
+            kube::Client::try_from(config).map_err(|e| e.to_string())?,
+            None,
+        ),
+    };
     let version = tokio::time::timeout(FIRST_REQUEST_TIMEOUT, client.apiserver_version())
         .await
         .map_err(|_| {
@@ -69,6 +124,7 @@ pub async fn connect(set: &KubeconfigSet, context: &str) -> Result<Connected, St
         client,
         git_version: version.git_version,
         kubectl,
+        auth,
     })
 }
 
@@ -86,7 +142,7 @@ fn describe_error(e: &kube::Error) -> String {
 }
 
 /// True when the context's user authenticates with an exec plugin that may prompt (interactiveMode
-/// Always or IfAvailable), so the TUI must be suspended while it runs.
+/// Always or IfAvailable, or unset, as kube-rs runs it), so the TUI must be suspended while it runs.
 pub fn needs_terminal(set: &KubeconfigSet, context: &str) -> bool {
     let Some(user) = set.context(context).and_then(|c| c.user) else {
         return false;
@@ -101,10 +157,7 @@ pub fn needs_terminal(set: &KubeconfigSet, context: &str) -> bool {
         .and_then(|u| u.get("exec"));
     match exec {
         None => false,
-        Some(e) => matches!(
-            e.get("interactiveMode").and_then(Value::as_str),
-            Some("Always") | Some("IfAvailable")
-        ),
+        Some(e) => e.get("interactiveMode").and_then(Value::as_str) != Some("Never"),
     }
 }
 

@@ -2,6 +2,8 @@
 //! dropped every N seconds, and watch starts answered with 410 Expired.
 //!
 //! Owns: the dice. Token expiry lives in `auth`. With the default (empty) fault spec nothing here fires.
+//! The spec can be replaced while the sim runs ([`Faults::set`]), so a test can stop the faults and
+//! check what clients converge to afterwards.
 
 use std::time::Duration;
 
@@ -9,7 +11,7 @@ use super::scenario::FaultSpec;
 use super::status::ApiError;
 
 pub struct Faults {
-    spec: FaultSpec,
+    spec: std::sync::RwLock<FaultSpec>,
     watch_starts: std::sync::atomic::AtomicU64,
 }
 
@@ -20,21 +22,32 @@ fn roll(p: f64) -> bool {
 impl Faults {
     pub fn new(spec: FaultSpec) -> Self {
         Faults {
-            spec,
+            spec: std::sync::RwLock::new(spec),
             watch_starts: Default::default(),
         }
     }
 
+    fn spec(&self) -> FaultSpec {
+        self.spec.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Replaces the faults from now on (running watches keep the drop deadline they started with).
+    pub fn set(&self, spec: FaultSpec) {
+        *self.spec.write().unwrap_or_else(|p| p.into_inner()) = spec;
+    }
+
     pub fn latency(&self) -> Option<Duration> {
-        (self.spec.latency_ms > 0).then(|| Duration::from_millis(self.spec.latency_ms))
+        let ms = self.spec().latency_ms;
+        (ms > 0).then(|| Duration::from_millis(ms))
     }
 
     /// An error to answer a resource request with, at the configured rate.
     pub fn injected_error(&self) -> Option<ApiError> {
-        if !roll(self.spec.error_rate) {
+        let spec = self.spec();
+        if !roll(spec.error_rate) {
             return None;
         }
-        let mut e = match self.spec.error_code {
+        let mut e = match spec.error_code {
             429 => ApiError::new(
                 429,
                 "TooManyRequests",
@@ -58,7 +71,7 @@ impl Faults {
     /// Whether this watch start gets a 410 Expired. Spread evenly rather than rolled, so a fraction f
     /// refuses exactly one start in every 1/f (the first start always succeeds).
     pub fn watch_gone(&self) -> bool {
-        let f = self.spec.watch_gone_fraction;
+        let f = self.spec().watch_gone_fraction;
         if f <= 0.0 {
             return false;
         }
@@ -70,8 +83,8 @@ impl Faults {
 
     /// When to cut a watch short.
     pub fn watch_drop_after(&self) -> Option<Duration> {
-        (self.spec.watch_drop_every_seconds > 0.0)
-            .then(|| Duration::from_secs_f64(self.spec.watch_drop_every_seconds))
+        let every = self.spec().watch_drop_every_seconds;
+        (every > 0.0).then(|| Duration::from_secs_f64(every))
     }
 }
 
@@ -85,6 +98,18 @@ mod tests {
         assert!(f.latency().is_none());
         assert!((0..1000).all(|_| f.injected_error().is_none() && !f.watch_gone()));
         assert!(f.watch_drop_after().is_none());
+    }
+
+    #[test]
+    fn faults_can_be_switched_off_while_running() {
+        let f = Faults::new(FaultSpec {
+            error_rate: 1.0,
+            latency_ms: 5,
+            ..FaultSpec::default()
+        });
+        assert!(f.injected_error().is_some() && f.latency().is_some());
+        f.set(FaultSpec::default());
+        assert!(f.injected_error().is_none() && f.latency().is_none());
     }
 
     #[test]

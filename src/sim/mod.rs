@@ -68,6 +68,7 @@ pub struct SimOptions {
 
 /// A sim that is serving. Dropping it without [`RunningSim::shutdown`] also stops it.
 pub struct RunningSim {
+    sim: Arc<Sim>,
     url: String,
     kubeconfig_path: PathBuf,
     remove_kubeconfig: bool,
@@ -131,6 +132,7 @@ pub async fn start(opts: SimOptions) -> anyhow::Result<RunningSim> {
     let mut tasks = vec![tokio::spawn(server::run(sim.clone(), listener, shutdown))];
     tasks.extend(controllers::spawn(&sim));
     Ok(RunningSim {
+        sim: sim.clone(),
         url,
         kubeconfig_path,
         remove_kubeconfig,
@@ -150,6 +152,11 @@ impl RunningSim {
     /// The 0600 kubeconfig with contexts `kdeck-sim` and `kdeck-sim-viewer`.
     pub fn kubeconfig_path(&self) -> &Path {
         &self.kubeconfig_path
+    }
+
+    /// Replaces the scenario's fault injection from now on (an empty spec stops every fault).
+    pub fn set_faults(&self, faults: FaultSpec) {
+        self.sim.faults.set(faults);
     }
 
     /// Pods the scenario seeded, and how long seeding took.

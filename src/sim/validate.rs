@@ -65,7 +65,13 @@ pub fn default_pod_spec(spec: &mut Value) {
     set(spec, "securityContext", json!({}));
     set(spec, "schedulerName", json!("default-scheduler"));
     for list in ["containers", "initContainers"] {
-        for c in spec[list].as_array_mut().into_iter().flatten() {
+        // `spec[list]` on a mutable object would insert `list: null`, which a real apiserver never shows.
+        for c in spec
+            .get_mut(list)
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
             let image = c["image"].as_str().unwrap_or("").to_string();
             let tag_latest = !image.contains(':') || image.ends_with(":latest");
             set(
@@ -76,7 +82,12 @@ pub fn default_pod_spec(spec: &mut Value) {
             set(c, "terminationMessagePath", json!("/dev/termination-log"));
             set(c, "terminationMessagePolicy", json!("File"));
             set(c, "resources", json!({}));
-            for p in c["ports"].as_array_mut().into_iter().flatten() {
+            for p in c
+                .get_mut("ports")
+                .and_then(Value::as_array_mut)
+                .into_iter()
+                .flatten()
+            {
                 set(p, "protocol", json!("TCP"));
             }
         }
@@ -282,6 +293,15 @@ pub fn admit(res: usize, obj: &mut Value, old: Option<&Value>) -> Result<(), Api
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn defaults_do_not_invent_null_fields() {
+        let mut spec = json!({"containers": [{"name": "app", "image": "nginx:1.27"}]});
+        default_pod_spec(&mut spec);
+        assert!(spec.get("initContainers").is_none(), "{spec}");
+        assert!(spec["containers"][0].get("ports").is_none(), "{spec}");
+        assert_eq!(spec["containers"][0]["imagePullPolicy"], "IfNotPresent");
+    }
 
     #[test]
     fn deployment_selector_must_match_template() {

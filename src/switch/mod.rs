@@ -12,7 +12,7 @@
 mod args;
 mod ctx;
 mod error;
-mod history;
+pub mod history;
 mod names;
 mod namespaces;
 mod ns;

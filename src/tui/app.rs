@@ -39,6 +39,10 @@ pub enum Msg {
     Discovered(Vec<KindSpec>),
     Namespaces(Result<Vec<String>, String>),
     KubeconfigReloaded(Result<KubeconfigSet, String>),
+    /// `:use` wrote kubeconfig: what to flash, or what went wrong.
+    ContextSaved(Result<String, String>),
+    /// The exec plugin ran again: Ok(context) or what went wrong.
+    Reauthenticated(Result<String, String>),
     /// An object fetched for a describe/YAML page.
     Fetched {
         page: u64,
@@ -135,6 +139,10 @@ pub enum Effect {
     ListForwards {
         page: u64,
     },
+    /// Run the context's interactive exec plugin again (the server said 401).
+    Reauthenticate,
+    /// Write kubeconfig's current-context (`:use`), as `kdeck ctx NAME` does.
+    SaveContext(String),
     Quit,
 }
 
@@ -515,6 +523,25 @@ impl App {
                 vec![]
             }
             Msg::Namespaces(result) => self.on_namespaces(result),
+            Msg::ContextSaved(result) => {
+                match result {
+                    Ok(note) => self.set_flash(note, false),
+                    Err(e) => self.set_flash(format!("cannot write kubeconfig: {e}"), true),
+                }
+                vec![]
+            }
+            Msg::Reauthenticated(result) => {
+                match result {
+                    Ok(ctx) => {
+                        self.set_flash(format!("re-authenticated to {ctx}"), false);
+                        if let Connection::Lost(_) = self.connection {
+                            self.connection = Connection::Connected;
+                        }
+                    }
+                    Err(e) => self.set_flash(format!("re-authentication failed: {e}"), true),
+                }
+                vec![]
+            }
             Msg::Fetched { page, result } => {
                 if self.dialog.as_ref().is_some_and(|d| d.id() == page) {
                     return self.on_dialog_fetched(*result);

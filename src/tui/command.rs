@@ -16,6 +16,9 @@ pub enum Command {
     Contexts,
     /// `:ctx NAME` — switch context inside kdeck (kubeconfig is not written).
     UseContext(String),
+    /// `:use [NAME]` — make NAME (default: the session's context) kubeconfig's current-context, as
+    /// `kdeck ctx NAME` does, and switch to it.
+    SaveContext(Option<String>),
     /// `:ns NAME` — switch namespace, keeping the current kind.
     Namespace(NsChoice),
     /// `:pf` — the running port-forwards.
@@ -28,7 +31,7 @@ pub enum Command {
     },
 }
 
-const BUILTIN_WORDS: &[&str] = &["ctx", "context", "contexts", "pf", "q", "quit"];
+const BUILTIN_WORDS: &[&str] = &["ctx", "context", "contexts", "pf", "use", "q", "quit"];
 
 pub fn parse(text: &str, kinds: &KindRegistry) -> Result<Command, String> {
     let text = text.trim().trim_start_matches(':');
@@ -48,6 +51,13 @@ pub fn parse(text: &str, kinds: &KindRegistry) -> Result<Command, String> {
         }
         "pf" | "portforward" | "portforwards" | "port-forwards" if rest.is_empty() => {
             return Ok(Command::Forwards);
+        }
+        "use" | "use-context" => {
+            return match rest.as_slice() {
+                [] => Ok(Command::SaveContext(None)),
+                [name] => Ok(Command::SaveContext(Some(name.to_string()))),
+                _ => Err("usage: :use [context] (writes kubeconfig's current-context)".into()),
+            };
         }
         "ns" | "namespace" | "namespaces" if !rest.is_empty() => {
             return Ok(Command::Namespace(ns_choice(rest[0])));
@@ -112,7 +122,10 @@ pub fn completions(
             .filter(|c| c.starts_with(p))
             .map(|c| format!("@{c}"))
             .collect();
-    } else if matches!(words.first().copied(), Some("ctx" | "context" | "contexts")) {
+    } else if matches!(
+        words.first().copied(),
+        Some("ctx" | "context" | "contexts" | "use" | "use-context")
+    ) {
         contexts.to_vec()
     } else {
         let mut v = namespaces.to_vec();
@@ -189,6 +202,21 @@ impl History {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn use_saves_the_context() {
+        let k = KindRegistry::default();
+        assert_eq!(parse(":use", &k), Ok(Command::SaveContext(None)));
+        assert_eq!(
+            parse("use prod", &k),
+            Ok(Command::SaveContext(Some("prod".into())))
+        );
+        assert!(parse("use a b", &k).is_err());
+        assert_eq!(
+            completions("use pr", &k, &[], &["prod".into(), "dev".into()]),
+            vec!["prod".to_string()]
+        );
+    }
 
     #[test]
     fn parses_kinds_namespaces_and_contexts() {

@@ -27,6 +27,9 @@ pub struct ConnectDone {
 pub struct EffectRunner {
     pub kubeconfig: KubeconfigSet,
     client: Option<kube::Client>,
+    /// The interactive exec plugin kdeck runs for the connected context, if it has one.
+    auth: Option<(String, session::ManagedAuth)>,
+    last_reauth: Option<std::time::Instant>,
     watch: Option<WatchHandle>,
     /// The port-forwards of the adopted connection; replaced (and the old ones stopped) when the
     /// context changes, stopped on quit.
@@ -44,6 +47,9 @@ pub enum Followup {
     Quit,
     /// Connect with the TUI suspended: an interactive exec plugin may prompt.
     ConnectInTerminal(String),
+    /// Run the context's interactive exec plugin again with the TUI suspended (its token expires, or
+    /// the server answered 401).
+    Reauthenticate,
     /// Write this to the clipboard through the terminal.
     Copy(String),
 }
@@ -58,6 +64,8 @@ impl EffectRunner {
         EffectRunner {
             kubeconfig,
             client: None,
+            auth: None,
+            last_reauth: None,
             watch: None,
             forwards: None,
             preconnected: HashMap::new(),
@@ -81,6 +89,7 @@ impl EffectRunner {
             Ok(c) => {
                 self.forwards = Some(Arc::new(ForwardManager::new(c.client.clone())));
                 self.client = Some(c.client);
+                self.auth = c.auth.map(|a| (done.context.clone(), a));
                 Ok(ServerInfo {
                     git_version: c.git_version,
                     kubectl: c.kubectl,
@@ -88,6 +97,7 @@ impl EffectRunner {
             }
             Err(e) => {
                 self.client = None;
+                self.auth = None;
                 Err(e)
             }
         };
@@ -227,6 +237,23 @@ impl EffectRunner {
                     let list = self.forwards.as_ref().map(|f| f.list()).unwrap_or_default();
                     let _ = self.msgs.send(Msg::Forwards { page, list });
                 }
+                Effect::SaveContext(name) => {
+                    let mut set = self.kubeconfig.clone();
+                    let tx = self.msgs.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let _ = tx.send(Msg::ContextSaved(save_context(&mut set, &name)));
+                    });
+                }
+                Effect::Reauthenticate => {
+                    // A watch retrying with backoff reports 401 again and again: prompt at most
+                    // once a minute.
+                    let recent = self
+                        .last_reauth
+                        .is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(60));
+                    if self.auth.is_some() && !recent {
+                        out.push(Followup::Reauthenticate);
+                    }
+                }
                 Effect::ListNamespaces => {
                     if let Some(c) = self.client.clone() {
                         let tx = self.msgs.clone();
@@ -238,6 +265,43 @@ impl EffectRunner {
             }
         }
         out
+    }
+
+    /// When the running plugin's credential should be renewed.
+    pub fn reauth_at(&self) -> Option<jiff::Timestamp> {
+        self.auth.as_ref().and_then(|(_, a)| a.refresh_at)
+    }
+
+    /// Runs the plugin again in the foreground (the TUI is suspended by the caller). Every clone of the
+    /// client picks the new token up at once.
+    pub async fn reauthenticate(&mut self) -> Msg {
+        self.last_reauth = Some(std::time::Instant::now());
+        let Some((context, auth)) = self.auth.take() else {
+            return Msg::Reauthenticated(Err("no exec plugin to run".into()));
+        };
+        let mut running = auth.clone();
+        let result =
+            tokio::task::spawn_blocking(move || running.reauthenticate().map(|()| running))
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| r);
+        match result {
+            Ok(renewed) => {
+                self.auth = Some((context.clone(), renewed));
+                Msg::Reauthenticated(Ok(context))
+            }
+            Err(e) => {
+                // Keep the old credential; the next 401 (or `:ctx`) tries again.
+                self.auth = Some((
+                    context.clone(),
+                    session::ManagedAuth {
+                        refresh_at: None,
+                        ..auth
+                    },
+                ));
+                Msg::Reauthenticated(Err(format!("{context}: {e}")))
+            }
+        }
     }
 
     /// Runs one mutation on a task; its result comes back as [`Msg::ActionDone`].
@@ -309,6 +373,20 @@ async fn fetch_object(
         related,
         now: jiff::Timestamp::now(),
         tz: jiff::tz::TimeZone::system(),
+    })
+}
+
+/// kubeconfig's current-context := `name` (locked, atomic, in the file kubectl would write), and the
+/// previous one into kubectx's history so `kdeck ctx -` goes back.
+fn save_context(set: &mut KubeconfigSet, name: &str) -> Result<String, String> {
+    let previous = set.current_context().map(str::to_string);
+    let files = set.use_context(name).map_err(|e| e.to_string())?;
+    if let Some(prev) = previous.filter(|p| p != name) {
+        crate::switch::history::save_previous_context(&prev).map_err(|e| e.to_string())?;
+    }
+    Ok(match files.first() {
+        Some(f) => format!("current-context is now \"{name}\" in {}", f.display()),
+        None => format!("\"{name}\" already is the current-context"),
     })
 }
 

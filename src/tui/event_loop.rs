@@ -16,6 +16,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 use super::app::{App, Msg};
 use super::effects::{EffectRunner, Followup};
 use super::render;
+use crate::cluster::exec_auth;
 use crate::cluster::session::Connected;
 
 pub const FRAME: Duration = Duration::from_millis(16);
@@ -74,10 +75,28 @@ pub async fn run(
                 Followup::Copy(text) => copy_to_clipboard(&text),
                 Followup::Quit => return Ok(()),
                 Followup::ConnectInTerminal(ctx) => {
+                    // The input reader would steal what the user types to the plugin: stop it.
+                    drop(events);
                     ratatui::restore();
                     eprintln!("kdeck: authenticating to {ctx} (the TUI resumes afterwards)…");
                     let msg = runner.connect_now(ctx).await;
                     terminal = ratatui::init();
+                    events = EventStream::new();
+                    let _ = terminal.clear();
+                    let effects = app.update(msg);
+                    later.extend(runner.run(effects));
+                    dirty = true;
+                }
+                Followup::Reauthenticate => {
+                    drop(events);
+                    ratatui::restore();
+                    eprintln!(
+                        "kdeck: the credential for {} expires; running its login plugin (the TUI resumes afterwards)…",
+                        app.session.context.as_deref().unwrap_or("this context")
+                    );
+                    let msg = runner.reauthenticate().await;
+                    terminal = ratatui::init();
+                    events = EventStream::new();
                     let _ = terminal.clear();
                     let effects = app.update(msg);
                     later.extend(runner.run(effects));
@@ -95,6 +114,8 @@ pub async fn run(
         let loading = app.loading();
         let forwards_open = app.forwards_page_open();
         let deadline = last_draw + FRAME;
+        let reauth_at = runner.reauth_at();
+        let reauth = Instant::now() + reauth_at.map_or(Duration::ZERO, exec_auth::until);
         let effects = tokio::select! {
             biased;
             _ = tokio::time::sleep_until(deadline), if dirty => {
@@ -138,6 +159,10 @@ pub async fn run(
                     }
                 }
                 effects
+            }
+            _ = tokio::time::sleep_until(reauth), if reauth_at.is_some() => {
+                pending.push(Followup::Reauthenticate);
+                continue;
             }
             _ = spinner.tick(), if loading => {
                 dirty = true;

@@ -58,7 +58,12 @@ pub fn app_with(dir: &std::path::Path, theme: &str, options: Options) -> App {
 
 /// An app connected to `kdeck-sim` and showing pods in `shop`, with no rows yet.
 pub fn connected_app(dir: &std::path::Path) -> App {
-    let mut app = app_with(dir, "default", Options::default());
+    connected_with(dir, Options::default())
+}
+
+/// The same, started with `options` (`--readonly` and the like).
+pub fn connected_with(dir: &std::path::Path, options: Options) -> App {
+    let mut app = app_with(dir, "default", options);
     app.size = (120, 30);
     let eff = app.start();
     assert!(eff.contains(&Effect::Connect {

@@ -150,6 +150,21 @@ impl App {
             Command::Contexts => self.open(ViewSpec::Contexts),
             Command::Forwards => self.open_forwards(),
             Command::UseContext(name) => self.switch_context(name, None),
+            Command::SaveContext(name) => {
+                let Some(name) = name.or_else(|| self.session.context.clone()) else {
+                    self.set_flash("no context to save: pick one with :ctx", true);
+                    return vec![];
+                };
+                if !self.kubeconfig.has_context(&name) {
+                    self.set_flash(format!("no context exists with the name: \"{name}\""), true);
+                    return vec![];
+                }
+                let mut effects = vec![Effect::SaveContext(name.clone())];
+                if self.session.context.as_deref() != Some(name.as_str()) {
+                    effects.extend(self.switch_context(name, None));
+                }
+                effects
+            }
             Command::Namespace(choice) => self.switch_namespace(choice),
             Command::View {
                 kind,
@@ -391,6 +406,12 @@ impl App {
                 }
                 // 410 Gone is the watcher's cue to relist, not a connection problem.
                 Some(410) => vec![],
+                // An expired credential: a plugin kdeck runs can renew it (the runner ignores this
+                // for other kinds of auth, and the banner stays until the watch recovers).
+                Some(401) => {
+                    self.connection = Connection::Lost(format!("unauthorized: {}", f.message));
+                    vec![Effect::Reauthenticate]
+                }
                 Some(code) => {
                     self.connection =
                         Connection::Lost(format!("server error {code}: {}", f.message));

@@ -70,8 +70,12 @@ impl App {
             return false;
         }
         if place != Place::Table {
-            return match action.scope() {
-                Scope::Secret => matches!(&self.page, Some(Page::Text(p)) if p.is_secret()),
+            return match (action.scope(), &self.page) {
+                (Scope::Secret, Some(Page::Text(p))) => p.is_secret(),
+                (Scope::Secret, _) => false,
+                (Scope::Text, Some(Page::Text(p))) if action == Action::ToggleManagedFields => {
+                    p.mode == TextMode::Yaml
+                }
                 // The `:pf` list is short and has nothing to search.
                 _ if action == Action::Filter => place != Place::Forwards,
                 _ => true,

@@ -5,8 +5,7 @@ use super::harness::*;
 
 #[test]
 fn browse_filter_drill_down_switch_and_quit() {
-    if !tmux_available() {
-        eprintln!("tmux is not installed: skipping the TUI end-to-end test");
+    if skip_without_tmux() {
         return;
     }
     let home = tempfile::tempdir().unwrap();
@@ -85,8 +84,7 @@ fn browse_filter_drill_down_switch_and_quit() {
 
 #[test]
 fn unreachable_cluster_opens_the_contexts_view_quickly() {
-    if !tmux_available() {
-        eprintln!("tmux is not installed: skipping the TUI end-to-end test");
+    if skip_without_tmux() {
         return;
     }
     let home = tempfile::tempdir().unwrap();
@@ -124,4 +122,37 @@ fn unreachable_cluster_opens_the_contexts_view_quickly() {
     t.wait_for("contexts(all)[3]");
     t.keys(&["C-c"]);
     t.wait_for("KDECK_EXIT=0");
+}
+
+#[test]
+fn use_writes_current_context_as_kubectl_sees_it_and_ctx_does_not() {
+    if skip_without_tmux() {
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let sim = start_sim(home.path(), 3);
+    let before = std::fs::read(&sim.kubeconfig).unwrap();
+    let t = Tmux::start(
+        &session_name("use"),
+        &kdeck_command(home.path(), &sim.kubeconfig, "-A"),
+    );
+    t.wait_for("pods(all)[3]");
+    t.literal(":ctx kdeck-sim-viewer");
+    t.keys(&["Enter"]);
+    t.wait_for("Context:   kdeck-sim-viewer");
+    assert_eq!(
+        std::fs::read(&sim.kubeconfig).unwrap(),
+        before,
+        ":ctx switches inside kdeck only"
+    );
+    t.literal(":use");
+    t.keys(&["Enter"]);
+    t.wait_for("current-context is now \"kdeck-sim-viewer\"");
+    assert_eq!(
+        kubectl(&sim.kubeconfig, &["config", "current-context"]).trim(),
+        "kdeck-sim-viewer"
+    );
+    // kubectx's history knows where we came from.
+    let history = std::fs::read_to_string(home.path().join(".cache/kubectx")).unwrap();
+    assert_eq!(history.trim(), "kdeck-sim");
 }

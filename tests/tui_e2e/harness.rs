@@ -208,3 +208,12 @@ pub fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+/// True (with a note on stderr) when tmux is missing and the calling test should return early.
+pub fn skip_without_tmux() -> bool {
+    if tmux_available() {
+        return false;
+    }
+    eprintln!("tmux is not installed: skipping the TUI end-to-end test");
+    true
+}

@@ -2,6 +2,8 @@
 //! client. One test binary (each one links the whole crate); one module per area. Tests skip (with a
 //! note) when tmux is not installed.
 
+mod auth;
 mod browse;
+mod describe;
 mod harness;
 mod ops;

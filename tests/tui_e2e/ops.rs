@@ -27,8 +27,7 @@ struct Ops {
 
 /// The sim and kdeck on `ops`, starting on `start` (as typed in command mode).
 fn open(test: &str, start: &str, extra: &str) -> Option<Ops> {
-    if !tmux_available() {
-        eprintln!("tmux is not installed: skipping the TUI end-to-end test");
+    if skip_without_tmux() {
         return None;
     }
     let home = tempfile::tempdir().unwrap();

@@ -317,13 +317,7 @@ fn readonly_refuses_every_verb_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
     let mut options = Options::default();
     options.safety.readonly_flag = true;
-    let mut app = app_with(dir.path(), "default", options);
-    app.size = (120, 30);
-    app.start();
-    app.update(Msg::Connected {
-        context: "kdeck-sim".into(),
-        result: Ok(ServerInfo::default()),
-    });
+    let mut app = connected_with(dir.path(), options);
     assert!(app.session.readonly);
     keys(&mut app, ":deploy<enter>");
     feed(&mut app, deployment_rows());

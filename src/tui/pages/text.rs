@@ -309,12 +309,13 @@ impl TextPage {
         self.scroll = self.scroll.min(max);
     }
 
-    fn status(&self) -> String {
+    /// `first-last/total` of the lines on screen, and the search position.
+    fn status(&self, rows: usize) -> String {
+        let total = self.lines.len();
         let mut s = format!(
-            " {}-{}/{} ",
-            (self.scroll + 1).min(self.lines.len()),
-            self.lines.len(),
-            self.lines.len()
+            " {}-{}/{total} ",
+            (self.scroll + 1).min(total),
+            (self.scroll + rows).min(total),
         );
         if !self.search_text.is_empty() {
             s = format!(
@@ -515,14 +516,14 @@ pub fn render(page: &TextPage, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if page.mode == TextMode::Yaml && page.show_managed {
         title.push(Span::styled("[managedFields] ", t.title));
     }
+    let rows = usize::from(area.height.saturating_sub(2));
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.border)
         .title(Line::from(title))
-        .title_bottom(Line::styled(page.status(), t.title).right_aligned());
+        .title_bottom(Line::styled(page.status(rows), t.title).right_aligned());
     let inner = block.inner(area);
     block.render(area, buf);
-    let rows = usize::from(inner.height);
     let body: Vec<Line> = match &page.state {
         TextState::Loading => vec![Line::styled("loading…", t.empty)],
         TextState::Failed(e) => vec![Line::styled(e.clone(), theme.status.error)],

@@ -5,17 +5,36 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
-use crate::tui::action::Action;
+use crate::tui::action::{Action, Place};
 use crate::tui::app::App;
 
-const HINTS: &[(Action, &str)] = &[
-    (Action::Command, "cmd"),
-    (Action::Filter, "filter"),
-    (Action::Enter, "open"),
-    (Action::Back, "back"),
-    (Action::Help, "help"),
-    (Action::Quit, "quit"),
-];
+/// The hints for where the user is; an action that does not apply there (e.g. `m` outside YAML) is
+/// skipped when drawn.
+fn hints(place: Place) -> &'static [(Action, &'static str)] {
+    match place {
+        Place::Table => &[
+            (Action::Command, "cmd"),
+            (Action::Filter, "filter"),
+            (Action::Enter, "open"),
+            (Action::Back, "back"),
+            (Action::Help, "help"),
+            (Action::Quit, "quit"),
+        ],
+        Place::Forwards => &[
+            (Action::StopForward, "stop"),
+            (Action::Back, "back"),
+            (Action::Help, "help"),
+        ],
+        Place::Text | Place::Logs => &[
+            (Action::Filter, "search"),
+            (Action::SearchNext, "next"),
+            (Action::ToggleManagedFields, "managedFields"),
+            (Action::RevealSecret, "reveal"),
+            (Action::Back, "back"),
+            (Action::Help, "help"),
+        ],
+    }
+}
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let f = &app.theme.footer;
@@ -30,7 +49,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         )),
         None => {
             let mut spans = vec![Span::raw(" ")];
-            for (action, label) in HINTS {
+            for (action, label) in hints(app.place()) {
+                if !app.applies(*action) {
+                    continue;
+                }
                 if let Some(k) = app.keymap.hint(*action) {
                     spans.push(Span::styled(format!("<{k}>"), f.key));
                     spans.push(Span::styled(format!(" {label}  "), f.text));
