@@ -29,8 +29,12 @@ pub enum Scope {
     Resource,
     /// Pod and workload tables (logs, port-forward).
     Pods,
-    /// Scalable workloads.
+    /// Scalable workloads (the scale subresource): deployments, statefulsets, replicasets.
     Workload,
+    /// Workloads `kubectl rollout restart` accepts: deployments, statefulsets, daemonsets.
+    Restartable,
+    /// What a port-forward can target: pods, services and workloads.
+    Forwardable,
     /// Secrets only (their table, and their describe/YAML page).
     Secret,
     /// Pages that show text: describe, YAML and logs (search, scrolling sideways).
@@ -48,7 +52,11 @@ impl Scope {
     pub fn places(self) -> &'static [Place] {
         match self {
             Scope::Global | Scope::Table => Place::ALL,
-            Scope::Resource | Scope::Pods | Scope::Workload => &[Place::Table],
+            Scope::Resource
+            | Scope::Pods
+            | Scope::Workload
+            | Scope::Restartable
+            | Scope::Forwardable => &[Place::Table],
             Scope::Secret => &[Place::Table, Place::Text],
             Scope::Pager => &[Place::Text, Place::Logs],
             Scope::Text => &[Place::Text],
@@ -127,9 +135,9 @@ actions! {
     Yaml => "yaml", Resource, false, "View YAML";
     Logs => "logs", Pods, false, "Logs";
     PreviousLogs => "previous_logs", Pods, false, "Logs of the previous container";
-    PortForward => "port_forward", Pods, true, "Port-forward";
-    Scale => "scale", Workload, true, "Scale";
-    Restart => "restart", Workload, true, "Rollout restart";
+    PortForward => "port_forward", Forwardable, true, "Port-forward (asks for ports)";
+    Scale => "scale", Workload, true, "Scale (asks for replicas)";
+    Restart => "restart", Restartable, true, "Rollout restart (asks first)";
     Delete => "delete", Resource, true, "Delete (asks first)";
     RevealSecret => "reveal_secret", Secret, true, "Reveal secret values";
     CopyName => "copy_name", Resource, false, "Copy the name";
@@ -138,6 +146,7 @@ actions! {
     ScrollLeft => "scroll_left", Pager, false, "Scroll left";
     ScrollRight => "scroll_right", Pager, false, "Scroll right";
     ToggleManagedFields => "toggle_managed_fields", Text, false, "Show or hide managedFields (YAML)";
+    StopForward => "stop_forward", Forwards, false, "Stop the selected port-forward";
 }
 
 impl Action {

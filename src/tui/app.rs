@@ -14,6 +14,8 @@ use super::input::LineInput;
 use super::keymap::Keymap;
 use super::nav::{NavEntry, NavStack, ViewSpec};
 use super::theme::Theme;
+use crate::cluster::actions::DeleteOptions;
+use crate::cluster::forward::{ForwardInfo, ForwardSpec};
 use crate::cluster::kinds::{KindRegistry, KindSpec};
 use crate::cluster::rows::Column;
 use crate::cluster::store::{RowMatcher, RowStore};
@@ -48,6 +50,29 @@ pub enum Msg {
     },
     /// Advances the loading spinner; sent only while a view is loading.
     Tick,
+    /// A scale, restart or delete finished: the message to flash (success, or the server's refusal).
+    ActionDone {
+        dialog: u64,
+        result: Result<String, String>,
+    },
+    /// A port-forward started (or could not: the error goes back into its dialog).
+    ForwardStarted {
+        dialog: u64,
+        result: Result<ForwardInfo, String>,
+    },
+    /// The local port the forward dialog should offer for `remote` (free, and not privileged).
+    LocalPortSuggested {
+        dialog: u64,
+        remote: u16,
+        local: u16,
+    },
+    /// The running port-forwards, for the `:pf` page.
+    Forwards {
+        page: u64,
+        list: Vec<ForwardInfo>,
+    },
+    /// Time to refresh the `:pf` page; sent about once a second, only while it is open.
+    RefreshForwards,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -80,6 +105,40 @@ pub enum Effect {
     },
     /// Put text on the clipboard (OSC 52, which tmux and most terminals honour).
     Copy(String),
+    /// Set the replica count through the scale subresource; answers [`Msg::ActionDone`].
+    Scale {
+        dialog: u64,
+        target: super::pages::ObjectRef,
+        replicas: i32,
+    },
+    /// `kubectl rollout restart`; answers [`Msg::ActionDone`].
+    Restart {
+        dialog: u64,
+        target: super::pages::ObjectRef,
+    },
+    /// Delete an object; answers [`Msg::ActionDone`].
+    Delete {
+        dialog: u64,
+        target: super::pages::ObjectRef,
+        options: DeleteOptions,
+    },
+    /// Start a port-forward; answers [`Msg::ForwardStarted`].
+    StartForward {
+        dialog: u64,
+        spec: ForwardSpec,
+    },
+    /// Probe which local port to offer for `port`; answers [`Msg::LocalPortSuggested`].
+    SuggestLocalPort {
+        dialog: u64,
+        addr: std::net::IpAddr,
+        port: u16,
+    },
+    /// Stop one port-forward by id.
+    StopForward(u64),
+    /// List the running port-forwards; answers [`Msg::Forwards`].
+    ListForwards {
+        page: u64,
+    },
     /// Run the context's interactive exec plugin again (the server said 401).
     Reauthenticate,
     /// Write kubeconfig's current-context (`:use`), as `kdeck ctx NAME` does.
@@ -187,6 +246,8 @@ pub struct App {
     pub view: View,
     /// A full-screen page over the view (describe, YAML, …); `esc` closes it.
     pub page: Option<super::pages::Page>,
+    /// A dialog over everything (scale, restart, delete, port-forward); it takes every key while open.
+    pub dialog: Option<super::dialogs::Dialog>,
     pub nav: NavStack,
     pub mode: Mode,
     pub history: History,
@@ -247,6 +308,7 @@ impl App {
                 filter_text: String::new(),
             },
             page: None,
+            dialog: None,
             nav: NavStack::default(),
             mode: Mode::Normal,
             history: History::default(),
@@ -488,6 +550,9 @@ impl App {
                 vec![]
             }
             Msg::Fetched { page, result } => {
+                if self.dialog.as_ref().is_some_and(|d| d.id() == page) {
+                    return self.on_dialog_fetched(*result);
+                }
                 if let Some(super::pages::Page::Text(p)) = self.page.as_mut()
                     && p.id == page
                 {
@@ -495,6 +560,18 @@ impl App {
                 }
                 vec![]
             }
+            Msg::ActionDone { dialog, result } => self.on_action_done(dialog, result),
+            Msg::ForwardStarted { dialog, result } => self.on_forward_started(dialog, result),
+            Msg::LocalPortSuggested {
+                dialog,
+                remote,
+                local,
+            } => self.on_local_port_suggested(dialog, remote, local),
+            Msg::Forwards { page, list } => {
+                self.on_forwards_listed(page, list);
+                vec![]
+            }
+            Msg::RefreshForwards => self.refresh_forwards(),
             Msg::KubeconfigReloaded(result) => {
                 match result {
                     Ok(set) => {

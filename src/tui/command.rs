@@ -21,6 +21,8 @@ pub enum Command {
     SaveContext(Option<String>),
     /// `:ns NAME` — switch namespace, keeping the current kind.
     Namespace(NsChoice),
+    /// `:pf` — the running port-forwards.
+    Forwards,
     /// `:KIND [NS|all] [@CTX]`.
     View {
         kind: KindSpec,
@@ -29,7 +31,7 @@ pub enum Command {
     },
 }
 
-const BUILTIN_WORDS: &[&str] = &["ctx", "context", "contexts", "use", "q", "quit"];
+const BUILTIN_WORDS: &[&str] = &["ctx", "context", "contexts", "pf", "use", "q", "quit"];
 
 pub fn parse(text: &str, kinds: &KindRegistry) -> Result<Command, String> {
     let text = text.trim().trim_start_matches(':');
@@ -46,6 +48,9 @@ pub fn parse(text: &str, kinds: &KindRegistry) -> Result<Command, String> {
                 Some(name) => Command::UseContext(name.to_string()),
                 None => Command::Contexts,
             });
+        }
+        "pf" | "portforward" | "portforwards" | "port-forwards" if rest.is_empty() => {
+            return Ok(Command::Forwards);
         }
         "use" | "use-context" => {
             return match rest.as_slice() {

@@ -1,8 +1,8 @@
 //! The event loop: terminal input, effect results and watch notes in; frames out.
 //!
 //! Frames are drawn only when something changed, at most once per 16 ms (60 fps), so a burst of watch
-//! events costs one frame. There is no refresh tick: the only timer is the loading spinner, and it
-//! runs only while a view is loading. Watch notes are drained in batches so the store absorbs a burst
+//! events costs one frame. There is no global refresh tick: the timers are the loading spinner, which
+//! runs only while a view is loading, and the `:pf` page's once-a-second refresh, only while it is open. Watch notes are drained in batches so the store absorbs a burst
 //! before the next frame.
 
 use std::time::Duration;
@@ -21,6 +21,8 @@ use crate::cluster::session::Connected;
 
 pub const FRAME: Duration = Duration::from_millis(16);
 const SPINNER: Duration = Duration::from_millis(100);
+/// How often the `:pf` page refreshes its counters, only while it is open.
+const FORWARDS_REFRESH: Duration = Duration::from_secs(1);
 /// Watch notes applied before the loop looks at input again.
 const WATCH_BATCH: usize = 2048;
 
@@ -71,6 +73,8 @@ async fn run_loop(
     let mut pending = runner.run(first);
     let mut spinner = tokio::time::interval(SPINNER);
     spinner.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut forwards_refresh = tokio::time::interval(FORWARDS_REFRESH);
+    forwards_refresh.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;
 
@@ -119,6 +123,7 @@ async fn run_loop(
             return Ok(());
         }
         let loading = app.loading();
+        let forwards_open = app.forwards_page_open();
         let deadline = last_draw + FRAME;
         let reauth_at = runner.reauth_at();
         let reauth = Instant::now() + reauth_at.map_or(Duration::ZERO, exec_auth::until);
@@ -174,6 +179,7 @@ async fn run_loop(
                 dirty = true;
                 app.update(Msg::Tick)
             }
+            _ = forwards_refresh.tick(), if forwards_open => app.update(Msg::RefreshForwards),
         };
         pending = runner.run(effects);
     }

@@ -70,6 +70,9 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, now: i64) {
     if app.mode == Mode::Help {
         help::render(app, body, buf);
     }
+    if let Some(d) = &app.dialog {
+        super::dialogs::render(app, d, body, buf);
+    }
 }
 
 /// A ratatui frame callback.

@@ -88,13 +88,25 @@ pub fn feed(app: &mut App, rows: Vec<Row>) {
     }));
 }
 
-/// Types text; `<esc>`, `<enter>`, `<tab>`, `<up>`, `<down>`, `<bs>` are special keys.
+/// Types text; `<esc>`, `<enter>`, `<tab>`, `<backtab>`, `<up>`, `<down>`, `<bs>` and `<ctrl-x>` are
+/// special keys.
 pub fn keys(app: &mut App, text: &str) -> Vec<Effect> {
     let mut effects = Vec::new();
     let mut rest = text;
     while !rest.is_empty() {
+        // `<ctrl-x>`: a control key.
+        if let Some(r) = rest.strip_prefix("<ctrl-")
+            && let Some(c) = r.chars().next()
+            && r[c.len_utf8()..].starts_with('>')
+        {
+            rest = &r[c.len_utf8() + 1..];
+            let k = KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
+            effects.extend(app.update(Msg::Key(k)));
+            continue;
+        }
         let (code, len) = [
             ("<esc>", KeyCode::Esc),
+            ("<backtab>", KeyCode::BackTab),
             ("<enter>", KeyCode::Enter),
             ("<tab>", KeyCode::Tab),
             ("<up>", KeyCode::Up),

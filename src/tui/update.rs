@@ -14,6 +14,9 @@ use crate::cluster::watch::{WatchMsg, WatchNote};
 
 impl App {
     pub(crate) fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if self.dialog.is_some() {
+            return self.on_dialog_key(&key);
+        }
         match self.mode.clone() {
             Mode::Command(mut line) => {
                 let ev = line.handle(&key);
@@ -145,6 +148,7 @@ impl App {
                 vec![Effect::Quit]
             }
             Command::Contexts => self.open(ViewSpec::Contexts),
+            Command::Forwards => self.open_forwards(),
             Command::UseContext(name) => self.switch_context(name, None),
             Command::SaveContext(name) => {
                 let Some(name) = name.or_else(|| self.session.context.clone()) else {
@@ -429,6 +433,8 @@ impl App {
         if self.connection != Connection::Connecting(context.clone()) {
             return vec![];
         }
+        // A dialog was aimed at an object of the previous context.
+        self.dialog = None;
         let info = self.kubeconfig.context(&context);
         if self.session.context.as_deref() != Some(context.as_str()) {
             self.favourites = self

@@ -4,6 +4,11 @@
 
 use super::action::{Action, Place, Scope};
 use super::app::{App, Effect};
+use super::dialogs::Dialog;
+use super::dialogs::delete::DeleteDialog;
+use super::dialogs::forward::ForwardDialog;
+use super::dialogs::restart::RestartDialog;
+use super::dialogs::scale::ScaleDialog;
 use super::pages::text::{TextMode, TextPage};
 use super::pages::{ObjectRef, Page};
 use crate::cluster::kinds::Builtin;
@@ -35,6 +40,17 @@ impl App {
                 self.set_flash(format!("copied {}", target.name), false);
                 vec![Effect::Copy(target.name)]
             }
+            Action::Scale => self.open_dialog(|id| Dialog::Scale(ScaleDialog::new(id, target))),
+            Action::Restart => {
+                self.open_dialog(|id| Dialog::Restart(RestartDialog::new(id, target)))
+            }
+            Action::Delete => {
+                let guarded = self.session.guarded;
+                self.open_dialog(|id| Dialog::Delete(DeleteDialog::new(id, target, guarded)))
+            }
+            Action::PortForward => {
+                self.open_dialog(|id| Dialog::Forward(ForwardDialog::new(id, target)))
+            }
             _ => vec![],
         }
     }
@@ -60,6 +76,8 @@ impl App {
                 (Scope::Text, Some(Page::Text(p))) if action == Action::ToggleManagedFields => {
                     p.mode == TextMode::Yaml
                 }
+                // The `:pf` list is short and has nothing to search.
+                _ if action == Action::Filter => place != Place::Forwards,
                 _ => true,
             };
         }
@@ -81,6 +99,21 @@ impl App {
             Scope::Workload => matches!(
                 builtin,
                 Some(Builtin::Deployments | Builtin::StatefulSets | Builtin::ReplicaSets)
+            ),
+            Scope::Restartable => matches!(
+                builtin,
+                Some(Builtin::Deployments | Builtin::StatefulSets | Builtin::DaemonSets)
+            ),
+            Scope::Forwardable => matches!(
+                builtin,
+                Some(
+                    Builtin::Pods
+                        | Builtin::Services
+                        | Builtin::Deployments
+                        | Builtin::StatefulSets
+                        | Builtin::DaemonSets
+                        | Builtin::ReplicaSets
+                )
             ),
             Scope::Secret => builtin == Some(Builtin::Secrets),
             Scope::Pager | Scope::Text | Scope::Logs | Scope::Forwards => false,

@@ -34,19 +34,24 @@ pub fn env_for(cmd: &mut Command, home: &Path) {
 }
 
 pub fn start_sim(home: &Path, pods: usize) -> Sim {
+    start_sim_with(home, &["--pods", &pods.to_string()])
+}
+
+/// A sim seeded from `scenario` (YAML, written into `home`).
+pub fn start_sim_scenario(home: &Path, scenario: &str) -> Sim {
+    let path = home.join("scenario.yaml");
+    std::fs::write(&path, scenario).unwrap();
+    start_sim_with(home, &["--scenario", path.to_str().unwrap()])
+}
+
+fn start_sim_with(home: &Path, seed: &[&str]) -> Sim {
     let kubeconfig = home.join("sim.kubeconfig");
     let mut cmd = Command::new(BIN);
     env_for(&mut cmd, home);
     let mut child = cmd
-        .args([
-            "sim",
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--pods",
-            &pods.to_string(),
-            "--kubeconfig-out",
-        ])
+        .args(["sim", "serve", "--listen", "127.0.0.1:0"])
+        .args(seed)
+        .arg("--kubeconfig-out")
         .arg(&kubeconfig)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

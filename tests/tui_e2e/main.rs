@@ -6,3 +6,4 @@ mod auth;
 mod browse;
 mod describe;
 mod harness;
+mod ops;

@@ -1,4 +1,5 @@
-//! Full-screen pages opened over a table: describe/YAML ([`text`]). A page takes the keys while it is
+//! Full-screen pages opened over a table: describe/YAML ([`text`]) and the `:pf` port-forwards list
+//! ([`forwards`]). A page takes the keys while it is
 //! open (routed here by [`Place`]); `esc` closes it and the table underneath, whose watch kept running,
 //! is back exactly as it was.
 //!
@@ -6,6 +7,7 @@
 //! returns and feeds back the messages addressed to it (by page id, so a late answer for a page that
 //! was closed is dropped).
 
+pub mod forwards;
 pub mod text;
 
 use ratatui::buffer::Buffer;
@@ -36,21 +38,26 @@ impl ObjectRef {
 }
 
 /// The page on screen, if any.
+// One page exists at a time, so the variants' size difference costs nothing worth a Box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Page {
     Text(text::TextPage),
+    Forwards(forwards::ForwardsPage),
 }
 
 impl Page {
     pub fn place(&self) -> Place {
         match self {
             Page::Text(_) => Place::Text,
+            Page::Forwards(_) => Place::Forwards,
         }
     }
 
     pub fn id(&self) -> u64 {
         match self {
             Page::Text(p) => p.id,
+            Page::Forwards(p) => p.id,
         }
     }
 }
@@ -108,6 +115,13 @@ impl App {
                 }
                 effects
             }
+            Some(Page::Forwards(p)) => {
+                let (effects, flash) = p.on_action(action, rows);
+                if let Some((text, error)) = flash {
+                    self.set_flash(text, error);
+                }
+                effects
+            }
             None => vec![],
         }
     }
@@ -117,7 +131,7 @@ impl App {
         let rows = super::app::page_rows(self.size.1);
         let flash = match self.page.as_mut() {
             Some(Page::Text(p)) => p.search(text, submit, rows),
-            None => None,
+            Some(Page::Forwards(_)) | None => None,
         };
         if let Some(e) = flash {
             self.set_flash(e, true);
@@ -128,7 +142,7 @@ impl App {
     pub(crate) fn page_search_text(&self) -> String {
         match &self.page {
             Some(Page::Text(p)) => p.search_text().to_string(),
-            None => String::new(),
+            Some(Page::Forwards(_)) | None => String::new(),
         }
     }
 }
@@ -138,5 +152,6 @@ pub fn render(app: &App, page: &Page, area: Rect, buf: &mut Buffer, now: i64) {
     let _ = now;
     match page {
         Page::Text(p) => text::render(p, &app.theme, area, buf),
+        Page::Forwards(p) => forwards::render(app, p, area, buf),
     }
 }

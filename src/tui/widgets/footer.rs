@@ -20,7 +20,12 @@ fn hints(place: Place) -> &'static [(Action, &'static str)] {
             (Action::Help, "help"),
             (Action::Quit, "quit"),
         ],
-        Place::Text | Place::Logs | Place::Forwards => &[
+        Place::Forwards => &[
+            (Action::StopForward, "stop"),
+            (Action::Back, "back"),
+            (Action::Help, "help"),
+        ],
+        Place::Text | Place::Logs => &[
             (Action::Filter, "search"),
             (Action::SearchNext, "next"),
             (Action::ToggleManagedFields, "managedFields"),

@@ -13,7 +13,14 @@ const GROUPS: &[(&str, &[Scope])] = &[
     ("Navigation", &[Scope::Table]),
     (
         "Resource",
-        &[Scope::Resource, Scope::Pods, Scope::Workload, Scope::Secret],
+        &[
+            Scope::Resource,
+            Scope::Pods,
+            Scope::Workload,
+            Scope::Restartable,
+            Scope::Forwardable,
+            Scope::Secret,
+        ],
     ),
     (
         "Page",
