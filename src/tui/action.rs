@@ -150,6 +150,19 @@ actions! {
 }
 
 impl Action {
+    /// The action as the safety policy names it (for the same refusal wording everywhere).
+    pub fn safety_action(self) -> Option<crate::safety::Action> {
+        use crate::safety::Action as S;
+        match self {
+            Action::Scale => Some(S::Scale),
+            Action::Restart => Some(S::Restart),
+            Action::Delete => Some(S::Delete),
+            Action::PortForward => Some(S::PortForward),
+            Action::RevealSecret => Some(S::SecretReveal),
+            _ => None,
+        }
+    }
+
     /// The favourite-namespace slot this action selects.
     pub fn favourite_slot(self) -> Option<usize> {
         use Action::*;

@@ -379,7 +379,10 @@ impl App {
             .readonly_reason
             .clone()
             .unwrap_or_else(|| "read-only: --readonly flag".to_string());
-        Some(format!("cannot {}: {reason}", action.name()))
+        let verb = action
+            .safety_action()
+            .map_or_else(|| action.name().replace('_', " "), |a| a.verb().to_string());
+        Some(format!("cannot {verb}: {reason}"))
     }
 
     pub(crate) fn begin_connect(&mut self, context: String) -> Vec<Effect> {

@@ -160,7 +160,7 @@ fn secrets_stay_masked_and_read_only_refuses_reveal() {
             let screen = t.wait_for("password: hunter2-e2e");
             assert!(screen.contains("[revealed]"), "{screen}");
         } else {
-            let screen = t.wait_for("cannot reveal_secret: read-only");
+            let screen = t.wait_for("cannot reveal secret values: read-only");
             assert!(!screen.contains("hunter2-e2e"), "{screen}");
         }
     }

@@ -283,7 +283,7 @@ fn readonly_refuses_every_verb_and_nothing_changes() {
         (&["s"][..], "scale"),
         (&["r"][..], "restart"),
         (&["C-d"][..], "delete"),
-        (&["F"][..], "port_forward"),
+        (&["F"][..], "port-forward"),
     ] {
         o.t.keys(keys);
         o.t.wait_for(&format!("cannot {verb}: read-only: --readonly flag"));
@@ -295,7 +295,7 @@ fn readonly_refuses_every_verb_and_nothing_changes() {
     o.t.keys(&["Enter"]);
     o.t.wait_for("services(ops)[1]");
     o.t.literal("F");
-    o.t.wait_for("cannot port_forward: read-only");
+    o.t.wait_for("cannot port-forward: read-only");
     o.t.literal(":pf");
     o.t.keys(&["Enter"]);
     o.t.wait_for("no port-forwards");

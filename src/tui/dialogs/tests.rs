@@ -325,7 +325,7 @@ fn readonly_refuses_every_verb_with_the_reason() {
         ("s", "scale"),
         ("r", "restart"),
         ("<ctrl-d>", "delete"),
-        ("F", "port_forward"),
+        ("F", "port-forward"),
     ] {
         app.flash = None;
         assert!(keys(&mut app, key).is_empty(), "{verb}");
