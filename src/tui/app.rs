@@ -42,6 +42,15 @@ pub enum Msg {
         page: u64,
         result: Box<Result<super::pages::text::Fetched, String>>,
     },
+    /// A batch of lines (and notices) from the log stream `stream` of the logs page `page`; the event
+    /// loop drains the stream in batches so a flood of lines costs one message per batch, not per line.
+    Logs {
+        page: u64,
+        stream: u32,
+        events: Vec<crate::cluster::logs::LogEvent>,
+    },
+    /// A `ctrl-s` save finished: the file and the lines written, or what went wrong.
+    LogsSaved(Result<super::pages::logs::Saved, String>),
     /// Advances the loading spinner; sent only while a view is loading.
     Tick,
 }
@@ -76,6 +85,29 @@ pub enum Effect {
     },
     /// Put text on the clipboard (OSC 52, which tmux and most terminals honour).
     Copy(String),
+    /// Watch one pod for the containers view `view`, replacing any running watch.
+    WatchContainers {
+        view: u64,
+        namespace: String,
+        pod: String,
+    },
+    /// Start streaming logs for a logs page, replacing (and stopping) any running log stream. Lines
+    /// come back as [`Msg::Logs`] tagged with `page` and `stream`.
+    StartLogs {
+        page: u64,
+        stream: u32,
+        source: crate::cluster::logs::LogSource,
+        opts: crate::cluster::logs::LogOptions,
+    },
+    /// Stop the running log stream (its page closed).
+    StopLogs,
+    /// Save the whole running stream to `${XDG_DATA_HOME}/kdeck/logs/<stem>_<UTC time>.log` (0600);
+    /// the result comes back as [`Msg::LogsSaved`].
+    SaveLogs {
+        page: u64,
+        stream: u32,
+        stem: String,
+    },
     Quit,
 }
 
@@ -128,7 +160,10 @@ impl View {
 pub enum Mode {
     Normal,
     Command(LineInput),
+    /// The `/` line: filters a table, searches an open page.
     Filter(LineInput),
+    /// The line filter of an open page (logs `&`): only the lines that match are shown.
+    PageFilter(LineInput),
     Help,
 }
 
@@ -317,16 +352,21 @@ impl App {
         let id = self.next_view_id_bump();
         let columns = match &spec {
             ViewSpec::Contexts => super::views::contexts::columns(),
+            ViewSpec::Containers { .. } => crate::cluster::columns::containers::columns(),
             ViewSpec::Resource { kind, .. } => kind.columns(),
         };
         let target = spec.watch_target();
+        let pod = match &spec {
+            ViewSpec::Containers { namespace, pod } => Some((namespace.clone(), pod.clone())),
+            _ => None,
+        };
         let mut effects = self.close_page();
         self.view = View {
             id,
             spec,
             columns,
             store: RowStore::new(),
-            state: if target.is_some() {
+            state: if target.is_some() || pod.is_some() {
                 ViewState::Loading
             } else {
                 ViewState::Ready
@@ -335,9 +375,14 @@ impl App {
             offset: 0,
             filter_text: String::new(),
         };
-        match target {
-            Some(target) => effects.push(Effect::Watch { view: id, target }),
-            None => {
+        match (target, pod) {
+            (Some(target), _) => effects.push(Effect::Watch { view: id, target }),
+            (None, Some((namespace, pod))) => effects.push(Effect::WatchContainers {
+                view: id,
+                namespace,
+                pod,
+            }),
+            (None, None) => {
                 self.refresh_contexts();
                 effects.push(Effect::StopWatch);
             }
@@ -453,12 +498,24 @@ impl App {
                 vec![]
             }
             Msg::Namespaces(result) => self.on_namespaces(result),
-            Msg::Fetched { page, result } => {
-                if let Some(super::pages::Page::Text(p)) = self.page.as_mut()
-                    && p.id == page
-                {
+            Msg::Fetched { page, result } => match self.page.as_mut() {
+                Some(super::pages::Page::Text(p)) if p.id == page => {
                     p.set_fetched(*result);
+                    vec![]
                 }
+                Some(super::pages::Page::Logs(_)) => self.on_logs_fetched(page, *result),
+                _ => vec![],
+            },
+            Msg::Logs {
+                page,
+                stream,
+                events,
+            } => {
+                self.on_logs(page, stream, events);
+                vec![]
+            }
+            Msg::LogsSaved(result) => {
+                self.on_logs_saved(result);
                 vec![]
             }
             Msg::KubeconfigReloaded(result) => {

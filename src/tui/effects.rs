@@ -2,13 +2,17 @@
 //! come back as [`Msg`]s on a channel; nothing here touches the app state or widgets.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::mpsc::{self, UnboundedSender};
 
 use super::app::{Effect, Msg, ServerInfo};
 use super::pages::ObjectRef;
 use super::pages::text::Fetched;
+use super::pages::logs::Saved;
 use crate::cluster::discovery;
+use crate::cluster::logs::{self, LineKind, LogEvent, LogLine, LogSession};
 use crate::cluster::session::{self, Connected};
 use crate::cluster::watch::{self, WatchHandle, WatchMsg};
 use crate::kubeconfig::KubeconfigSet;
@@ -20,10 +24,20 @@ pub struct ConnectDone {
     pub result: Result<Connected, String>,
 }
 
+/// The one log stream running (for the logs page on screen). The session outlives the channel so a
+/// finished stream can still be saved; dropping it stops every task and removes the spool.
+struct RunningLogs {
+    page: u64,
+    stream: u32,
+    session: Arc<LogSession>,
+    rx: Option<mpsc::Receiver<LogEvent>>,
+}
+
 pub struct EffectRunner {
     pub kubeconfig: KubeconfigSet,
     client: Option<kube::Client>,
     watch: Option<WatchHandle>,
+    logs: Option<RunningLogs>,
     /// Connections made before the terminal was taken over (the first auth, exec plugins included).
     preconnected: HashMap<String, Result<Connected, String>>,
     msgs: UnboundedSender<Msg>,
@@ -52,6 +66,7 @@ impl EffectRunner {
             kubeconfig,
             client: None,
             watch: None,
+            logs: None,
             preconnected: HashMap::new(),
             msgs,
             watches,
@@ -90,6 +105,7 @@ impl EffectRunner {
             match e {
                 Effect::Quit => {
                     self.watch = None;
+                    self.logs = None;
                     out.push(Followup::Quit);
                 }
                 Effect::StopWatch => self.watch = None,
@@ -102,6 +118,7 @@ impl EffectRunner {
                 }
                 Effect::Connect { context } => {
                     self.watch = None;
+                    self.logs = None;
                     if let Some(result) = self.preconnected.remove(&context) {
                         let _ = self.connects.send(ConnectDone { context, result });
                     } else if session::needs_terminal(&self.kubeconfig, &context) {
@@ -148,6 +165,75 @@ impl EffectRunner {
                     }
                 },
                 Effect::Copy(text) => out.push(Followup::Copy(text)),
+                Effect::WatchContainers {
+                    view,
+                    namespace,
+                    pod,
+                } => {
+                    self.watch = None;
+                    if let Some(c) = &self.client {
+                        self.watch = Some(watch::spawn_containers(
+                            c.clone(),
+                            &namespace,
+                            &pod,
+                            view,
+                            self.watches.clone(),
+                        ));
+                    }
+                }
+                Effect::StartLogs {
+                    page,
+                    stream,
+                    source,
+                    opts,
+                } => {
+                    // Stop the old stream before the new one opens its requests.
+                    self.logs = None;
+                    let started = match &self.client {
+                        Some(c) => logs::start(
+                            c.clone(),
+                            source,
+                            opts,
+                            super::pages::logs::CHANNEL,
+                        )
+                        .map_err(|e| e.to_string()),
+                        None => Err("not connected".to_string()),
+                    };
+                    match started {
+                        Ok((session, rx)) => {
+                            self.logs = Some(RunningLogs {
+                                page,
+                                stream,
+                                session: Arc::new(session),
+                                rx: Some(rx),
+                            });
+                        }
+                        Err(e) => {
+                            let _ = self.msgs.send(Msg::Logs {
+                                page,
+                                stream,
+                                events: vec![failed_line(format!("cannot stream logs: {e}"))],
+                            });
+                        }
+                    }
+                }
+                Effect::StopLogs => self.logs = None,
+                Effect::SaveLogs { page, stream, stem } => match &self.logs {
+                    Some(l) if l.page == page && l.stream == stream => {
+                        let session = l.session.clone();
+                        let tx = self.msgs.clone();
+                        // Copying a big spool is blocking file I/O: keep it off the UI task.
+                        tokio::task::spawn_blocking(move || {
+                            let dir = crate::paths::data_dir().join("logs");
+                            let _ = tx.send(Msg::LogsSaved(save_logs(&session, &dir, &stem)));
+                        });
+                    }
+                    _ => {
+                        let _ = self.msgs.send(Msg::LogsSaved(Err(
+                            "this log stream is no longer running".to_string(),
+                        )));
+                    }
+                },
                 Effect::ListNamespaces => {
                     if let Some(c) = self.client.clone() {
                         let tx = self.msgs.clone();
@@ -159,6 +245,28 @@ impl EffectRunner {
             }
         }
         out
+    }
+
+    /// Whether a log stream has lines to deliver (the event loop polls [`Self::next_logs`] only then).
+    pub fn logs_open(&self) -> bool {
+        self.logs.as_ref().is_some_and(|l| l.rx.is_some())
+    }
+
+    /// The next batch of at most `limit` log events, as one message; waits for at least one. None when
+    /// the stream's channel closed (the session is kept for saving).
+    pub async fn next_logs(&mut self, limit: usize) -> Option<Msg> {
+        let l = self.logs.as_mut()?;
+        let rx = l.rx.as_mut()?;
+        let mut events = Vec::new();
+        if rx.recv_many(&mut events, limit).await == 0 {
+            l.rx = None;
+            return None;
+        }
+        Some(Msg::Logs {
+            page: l.page,
+            stream: l.stream,
+            events,
+        })
     }
 
     /// Connects in the foreground (the TUI is suspended by the caller).
@@ -207,5 +315,41 @@ async fn fetch_object(
         related,
         now: jiff::Timestamp::now(),
         tz: jiff::tz::TimeZone::system(),
+    })
+}
+
+fn failed_line(text: String) -> LogEvent {
+    LogEvent::Line(LogLine {
+        pod: "".into(),
+        container: "".into(),
+        timestamp: None,
+        text,
+        kind: LineKind::Failed,
+    })
+}
+
+/// Saves the whole stream to `<dir>/<stem>_<UTC time>.log` (0600, in a 0700 directory), never over an
+/// existing file.
+pub fn save_logs(session: &LogSession, dir: &Path, stem: &str) -> Result<Saved, String> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)))
+        .map_err(|e| {
+            format!(
+                "cannot create {}: {e} (check XDG_DATA_HOME and the disk)",
+                dir.display()
+            )
+        })?;
+    let time = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ").to_string();
+    let mut path: PathBuf = dir.join(format!("{stem}_{time}.log"));
+    let mut n = 2;
+    while path.exists() {
+        path = dir.join(format!("{stem}_{time}-{n}.log"));
+        n += 1;
+    }
+    let report = session.save_all(&path).map_err(|e| e.to_string())?;
+    Ok(Saved {
+        path,
+        lines: report.lines,
     })
 }

@@ -3,7 +3,7 @@
 //! Frames are drawn only when something changed, at most once per 16 ms (60 fps), so a burst of watch
 //! events costs one frame. There is no refresh tick: the only timer is the loading spinner, and it
 //! runs only while a view is loading. Watch notes are drained in batches so the store absorbs a burst
-//! before the next frame.
+//! before the next frame, and log lines arrive in batches of up to [`LOG_BATCH`] per message.
 
 use std::time::Duration;
 
@@ -22,6 +22,9 @@ pub const FRAME: Duration = Duration::from_millis(16);
 const SPINNER: Duration = Duration::from_millis(100);
 /// Watch notes applied before the loop looks at input again.
 const WATCH_BATCH: usize = 2048;
+/// Log lines taken per message: a flood costs one update per batch, and input is looked at between
+/// batches (the select is biased towards frames and keys).
+pub const LOG_BATCH: usize = 4096;
 
 /// What `run` needs besides the app.
 pub struct LoopSetup {
@@ -133,6 +136,10 @@ pub async fn run(
                     }
                 }
                 effects
+            }
+            Some(msg) = runner.next_logs(LOG_BATCH), if runner.logs_open() => {
+                dirty = true;
+                app.update(msg)
             }
             _ = spinner.tick(), if loading => {
                 dirty = true;

@@ -1,4 +1,4 @@
-//! Full-screen pages opened over a table: describe/YAML ([`text`]). A page takes the keys while it is
+//! Full-screen pages opened over a table: describe/YAML ([`text`]) and logs ([`logs`]). A page takes the keys while it is
 //! open (routed here by [`Place`]); `esc` closes it and the table underneath, whose watch kept running,
 //! is back exactly as it was.
 //!
@@ -6,6 +6,7 @@
 //! returns and feeds back the messages addressed to it (by page id, so a late answer for a page that
 //! was closed is dropped).
 
+pub mod logs;
 pub mod text;
 
 use ratatui::buffer::Buffer;
@@ -39,18 +40,21 @@ impl ObjectRef {
 #[derive(Debug)]
 pub enum Page {
     Text(text::TextPage),
+    Logs(Box<logs::LogsPage>),
 }
 
 impl Page {
     pub fn place(&self) -> Place {
         match self {
             Page::Text(_) => Place::Text,
+            Page::Logs(_) => Place::Logs,
         }
     }
 
     pub fn id(&self) -> u64 {
         match self {
             Page::Text(p) => p.id,
+            Page::Logs(p) => p.id,
         }
     }
 }
@@ -85,16 +89,24 @@ impl App {
 
     /// Closes the page; the effects stop whatever it had running.
     pub(crate) fn close_page(&mut self) -> Vec<Effect> {
-        self.page.take();
-        vec![]
+        match self.page.take() {
+            Some(Page::Logs(_)) => vec![Effect::StopLogs],
+            _ => vec![],
+        }
     }
 
     /// An action while a page is open. Global actions (quit, command, help) are handled by the caller.
     pub(crate) fn on_page_action(&mut self, action: Action) -> Vec<Effect> {
         if action == Action::Back {
+            if let Some(Page::Logs(p)) = self.page.as_mut()
+                && p.on_back()
+            {
+                return vec![];
+            }
             return self.close_page();
         }
         let rows = super::app::page_rows(self.size.1);
+        let width = usize::from(self.size.0.saturating_sub(2));
         let readonly = self.readonly_refusal(action);
         match self.page.as_mut() {
             Some(Page::Text(p)) => {
@@ -108,6 +120,18 @@ impl App {
                 }
                 effects
             }
+            Some(Page::Logs(p)) => {
+                if action == Action::LogFilter {
+                    let line = super::input::LineInput::with_text(p.filter_text());
+                    self.mode = super::app::Mode::PageFilter(line);
+                    return vec![];
+                }
+                let (effects, flash) = p.on_action(action, rows, width);
+                if let Some((text, error)) = flash {
+                    self.set_flash(text, error);
+                }
+                effects
+            }
             None => vec![],
         }
     }
@@ -115,8 +139,10 @@ impl App {
     /// The `/` line while a page is open: `submit` is false while typing (incremental search).
     pub(crate) fn on_page_search(&mut self, text: &str, submit: bool) {
         let rows = super::app::page_rows(self.size.1);
+        let width = usize::from(self.size.0.saturating_sub(2));
         let flash = match self.page.as_mut() {
             Some(Page::Text(p)) => p.search(text, submit, rows),
+            Some(Page::Logs(p)) => p.set_search(text, submit, rows, width),
             None => None,
         };
         if let Some(e) = flash {
@@ -128,6 +154,7 @@ impl App {
     pub(crate) fn page_search_text(&self) -> String {
         match &self.page {
             Some(Page::Text(p)) => p.search_text().to_string(),
+            Some(Page::Logs(p)) => p.search_text().to_string(),
             None => String::new(),
         }
     }
@@ -138,5 +165,6 @@ pub fn render(app: &App, page: &Page, area: Rect, buf: &mut Buffer, now: i64) {
     let _ = now;
     match page {
         Page::Text(p) => text::render(p, &app.theme, area, buf),
+        Page::Logs(p) => logs::render(app, p, area, buf),
     }
 }
