@@ -142,7 +142,7 @@ actions! {
     LogWrap => "log_wrap", Logs, false, "Wrap long lines";
     LogTimestamps => "log_timestamps", Logs, false, "Show or hide timestamps";
     LogJson => "log_json", Logs, false, "Pretty-print JSON lines";
-    LogSince => "log_since", Logs, false, "Since: cycle 1m 5m 15m 1h 6h 24h (restarts the stream)";
+    LogSince => "log_since", Logs, false, "Since: cycle 1m … 24h (restarts the stream)";
     LogTail => "log_tail", Logs, false, "Tail: cycle 100 1000 10000 all (restarts the stream)";
     LogPrevious => "log_previous", Logs, false, "Previous container on/off (restarts the stream)";
     LogContainer => "log_container", Logs, false, "Pick the container (restarts the stream)";

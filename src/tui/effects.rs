@@ -9,8 +9,8 @@ use tokio::sync::mpsc::{self, UnboundedSender};
 
 use super::app::{Effect, Msg, ServerInfo};
 use super::pages::ObjectRef;
-use super::pages::text::Fetched;
 use super::pages::logs::Saved;
+use super::pages::text::Fetched;
 use crate::cluster::discovery;
 use crate::cluster::logs::{self, LineKind, LogEvent, LogLine, LogSession};
 use crate::cluster::session::{self, Connected};
@@ -190,13 +190,10 @@ impl EffectRunner {
                     // Stop the old stream before the new one opens its requests.
                     self.logs = None;
                     let started = match &self.client {
-                        Some(c) => logs::start(
-                            c.clone(),
-                            source,
-                            opts,
-                            super::pages::logs::CHANNEL,
-                        )
-                        .map_err(|e| e.to_string()),
+                        Some(c) => {
+                            logs::start(c.clone(), source, opts, super::pages::logs::CHANNEL)
+                                .map_err(|e| e.to_string())
+                        }
                         None => Err("not connected".to_string()),
                     };
                     match started {
@@ -340,7 +337,9 @@ pub fn save_logs(session: &LogSession, dir: &Path, stem: &str) -> Result<Saved, 
                 dir.display()
             )
         })?;
-    let time = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ").to_string();
+    let time = jiff::Timestamp::now()
+        .strftime("%Y%m%dT%H%M%SZ")
+        .to_string();
     let mut path: PathBuf = dir.join(format!("{stem}_{time}.log"));
     let mut n = 2;
     while path.exists() {

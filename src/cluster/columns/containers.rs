@@ -45,9 +45,7 @@ fn info(spec: &Value, status: Option<&Value>, init: bool) -> ContainerInfo {
         .unwrap_or_default();
     let st = status.map(|s| &s["state"]);
     let ready = status.and_then(|s| s["ready"].as_bool()).unwrap_or(false);
-    let restarts = status
-        .and_then(|s| s["restartCount"].as_i64())
-        .unwrap_or(0);
+    let restarts = status.and_then(|s| s["restartCount"].as_i64()).unwrap_or(0);
     let (state, started, tone) = match st {
         Some(s) if s.get("running").is_some() => (
             "Running".to_string(),

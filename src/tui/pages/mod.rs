@@ -40,7 +40,7 @@ impl ObjectRef {
 #[derive(Debug)]
 pub enum Page {
     Text(text::TextPage),
-    Logs(Box<logs::LogsPage>),
+    Logs(logs::LogsPage),
 }
 
 impl Page {

@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
-use crate::tui::action::Action;
+use crate::tui::action::{Action, Place};
 use crate::tui::app::App;
 
 const HINTS: &[(Action, &str)] = &[
@@ -15,6 +15,18 @@ const HINTS: &[(Action, &str)] = &[
     (Action::Back, "back"),
     (Action::Help, "help"),
     (Action::Quit, "quit"),
+];
+
+/// On the logs page: its own most-used keys (`/` searches there, `&` filters).
+const LOG_HINTS: &[(Action, &str)] = &[
+    (Action::LogFollow, "follow"),
+    (Action::Filter, "search"),
+    (Action::LogFilter, "filter"),
+    (Action::LogWrap, "wrap"),
+    (Action::LogContainer, "container"),
+    (Action::LogSave, "save"),
+    (Action::Back, "back"),
+    (Action::Help, "help"),
 ];
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
@@ -30,7 +42,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         )),
         None => {
             let mut spans = vec![Span::raw(" ")];
-            for (action, label) in HINTS {
+            let hints = if app.place() == Place::Logs {
+                LOG_HINTS
+            } else {
+                HINTS
+            };
+            for (action, label) in hints {
                 if let Some(k) = app.keymap.hint(*action) {
                     spans.push(Span::styled(format!("<{k}>"), f.key));
                     spans.push(Span::styled(format!(" {label}  "), f.text));

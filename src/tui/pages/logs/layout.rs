@@ -91,7 +91,9 @@ impl LogsPage {
             Some(p) => {
                 let mut it = p.lines();
                 first.push_str(it.next().unwrap_or_default());
-                std::iter::once(first).chain(it.map(str::to_string)).collect()
+                std::iter::once(first)
+                    .chain(it.map(str::to_string))
+                    .collect()
             }
             None => {
                 first.push_str(&line.text);

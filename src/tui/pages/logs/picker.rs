@@ -75,7 +75,10 @@ pub fn pod_choices(pod: &Value) -> Vec<Choice> {
 
 /// A workload's choices: all containers, then each container of its pod template.
 pub fn workload_choices(workload: &Value) -> Vec<Choice> {
-    let template = workload.pointer("/spec/template").cloned().unwrap_or_default();
+    let template = workload
+        .pointer("/spec/template")
+        .cloned()
+        .unwrap_or_default();
     std::iter::once(Choice {
         container: None,
         detail: "merged".to_string(),

@@ -22,7 +22,13 @@ fn level_style(theme: &Theme, text: &str) -> Style {
     let head = &text[..text.floor_char_boundary(160)];
     let l = &theme.log;
     let has = |w: &[&str]| w.iter().any(|w| head.contains(w));
-    if has(&["ERROR", "FATAL", "PANIC", "\"level\":\"error\"", "level=error"]) {
+    if has(&[
+        "ERROR",
+        "FATAL",
+        "PANIC",
+        "\"level\":\"error\"",
+        "level=error",
+    ]) {
         l.error
     } else if has(&["WARN", "\"level\":\"warn", "level=warn"]) {
         l.warn
@@ -67,11 +73,20 @@ fn segments(text: &str, layers: &[(Range<usize>, Style)]) -> Vec<(Range<usize>, 
 }
 
 /// The rows of line `i` as drawn (wrapped when wrap is on).
-fn line_rows(page: &LogsPage, theme: &Theme, line: &LogLine, i: u64, width: usize) -> Vec<Line<'static>> {
+fn line_rows(
+    page: &LogsPage,
+    theme: &Theme,
+    line: &LogLine,
+    i: u64,
+    width: usize,
+) -> Vec<Line<'static>> {
     let composed = page.compose(line);
     let current = page.current_match() == Some(i);
     let hit = if current {
-        theme.log.search.add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+        theme
+            .log
+            .search
+            .add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
     } else {
         theme.log.search
     };
@@ -98,7 +113,7 @@ fn line_rows(page: &LogsPage, theme: &Theme, line: &LogLine, i: u64, width: usiz
         let cuts = if page.wrap {
             wrap_ranges(text, width)
         } else {
-            vec![0..text.len()]
+            std::iter::once(0..text.len()).collect()
         };
         for row in cuts {
             let spans: Vec<Span<'static>> = segs
@@ -121,7 +136,8 @@ fn title(page: &LogsPage, theme: &Theme) -> Line<'static> {
         Span::styled(" logs ", t.title),
         Span::styled(format!("{} ", page.target.display()), t.count),
     ];
-    let mut badge = |text: String, style: Style| spans.push(Span::styled(format!("[{text}] "), style));
+    let mut badge =
+        |text: String, style: Style| spans.push(Span::styled(format!("[{text}] "), style));
     if page.follow {
         badge("following".into(), s.ok);
     } else {
@@ -142,7 +158,12 @@ fn title(page: &LogsPage, theme: &Theme) -> Line<'static> {
     }
     if !page.filter_text().is_empty() {
         badge(
-            format!("&{}: {} of {}", page.filter_text(), page.visible_count(), page.ring.len()),
+            format!(
+                "&{}: {} of {}",
+                page.filter_text(),
+                page.visible_count(),
+                page.ring.len()
+            ),
             t.count,
         );
     }
@@ -178,13 +199,20 @@ fn status(page: &LogsPage) -> String {
 fn render_picker(page: &LogsPage, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let Some(p) = &page.picker else { return };
     let d = &theme.dialog;
-    let width = p
+    let name_w = p
         .choices
         .iter()
-        .map(|c| c.label().len() + c.detail.len() + 8)
+        .map(|c| c.label().chars().count())
         .max()
-        .unwrap_or(20)
-        .clamp(30, usize::from(area.width));
+        .unwrap_or(0);
+    let detail_w = p
+        .choices
+        .iter()
+        .map(|c| c.detail.chars().count())
+        .max()
+        .unwrap_or(0);
+    // Borders, a margin each side and two spaces between name and detail.
+    let width = (name_w + detail_w + 6).clamp(30, usize::from(area.width));
     let w = u16::try_from(width).unwrap_or(area.width).min(area.width);
     let h = (p.choices.len() as u16 + 2).min(area.height);
     let popup = Rect {
@@ -193,7 +221,6 @@ fn render_picker(page: &LogsPage, theme: &Theme, area: Rect, buf: &mut Buffer) {
         width: w,
         height: h,
     };
-    let name_w = p.choices.iter().map(|c| c.label().len()).max().unwrap_or(0);
     let lines: Vec<Line> = p
         .choices
         .iter()

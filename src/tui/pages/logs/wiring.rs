@@ -19,7 +19,7 @@ impl App {
             effects.push(page.start());
         }
         let mut effects_before = self.close_page();
-        self.open_page(Page::Logs(Box::new(page)));
+        self.open_page(Page::Logs(page));
         effects_before.append(&mut effects);
         effects_before
     }
@@ -44,7 +44,9 @@ impl App {
         result: Result<Fetched, String>,
     ) -> Vec<Effect> {
         match self.page.as_mut() {
-            Some(Page::Logs(p)) if p.id == page => p.set_fetched(result.as_ref().map(|f| &f.object).map_err(Clone::clone)),
+            Some(Page::Logs(p)) if p.id == page => {
+                p.set_fetched(result.as_ref().map(|f| &f.object).map_err(Clone::clone))
+            }
             _ => vec![],
         }
     }
