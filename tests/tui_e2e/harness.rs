@@ -60,6 +60,30 @@ pub fn start_sim(home: &Path, pods: usize) -> Sim {
     Sim { child, kubeconfig }
 }
 
+/// A sim seeded from a scenario file written into `home` (log rate, sidecars, …).
+pub fn start_sim_scenario(home: &Path, scenario_yaml: &str) -> Sim {
+    let kubeconfig = home.join("sim.kubeconfig");
+    let scenario = home.join("scenario.yaml");
+    std::fs::write(&scenario, scenario_yaml).unwrap();
+    let mut cmd = Command::new(BIN);
+    env_for(&mut cmd, home);
+    let mut child = cmd
+        .args(["sim", "serve", "--listen", "127.0.0.1:0", "--scenario"])
+        .arg(&scenario)
+        .arg("--kubeconfig-out")
+        .arg(&kubeconfig)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.starts_with("ready "), "sim said: {line:?}");
+    Sim { child, kubeconfig }
+}
+
 pub fn tmux_available() -> bool {
     Command::new("tmux")
         .arg("-V")

@@ -4,3 +4,4 @@
 
 mod browse;
 mod harness;
+mod logs;
