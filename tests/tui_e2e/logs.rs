@@ -167,7 +167,10 @@ fn workload_logs_merge_pods_and_mark_joins_and_deletions() {
         (pods.len() >= 2).then_some(pods)
     });
     let pods = pod_names(&sim.kubeconfig, "web-");
-    assert!(sources.iter().all(|p| pods.contains(p)), "{sources:?} vs {pods:?}");
+    assert!(
+        sources.iter().all(|p| pods.contains(p)),
+        "{sources:?} vs {pods:?}"
+    );
 
     // Only the markers: every pod joined; a deleted pod is marked and its replacement joins.
     t.literal("&joined");
