@@ -220,6 +220,13 @@ impl LogsPage {
         };
         if self.target.is_merged() {
             self.choices = Some(workload_choices(obj));
+            // The table row keeps matchLabels only; the object has the whole selector
+            // (matchExpressions too), so a workload that uses them streams exactly its pods.
+            let full = crate::cluster::selector::selector_query(&self.target.object.kind.kind, obj);
+            if full.is_some() && full != self.target.selector {
+                self.target.selector = full;
+                return vec![self.start()];
+            }
             return vec![];
         }
         let choices = pod_choices(obj);
@@ -227,12 +234,15 @@ impl LogsPage {
         if self.target.container.is_some() {
             return vec![];
         }
-        if choices.len() > 1 {
+        // Init containers alone do not make a choice (they stay on the container key): kubectl picks
+        // the one regular container too.
+        if choices.iter().filter(|c| !c.init).count() > 1 {
             let default = default_container(obj);
             self.picker = Some(Picker::new(choices, default.as_deref()));
             return vec![];
         }
-        self.target.container = choices.into_iter().next().and_then(|c| c.container);
+        self.target.container =
+            default_container(obj).or_else(|| choices.into_iter().next().and_then(|c| c.container));
         vec![self.start()]
     }
 }

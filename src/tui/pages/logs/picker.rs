@@ -10,6 +10,7 @@ use crate::cluster::columns::containers::containers_of;
 pub struct Choice {
     /// None: every container (workloads only).
     pub container: Option<String>,
+    pub init: bool,
     /// What the picker says next to the name: `init`, the state, readiness.
     pub detail: String,
 }
@@ -32,7 +33,7 @@ impl Picker {
         let selected = choices
             .iter()
             .position(|c| c.container.as_deref() == current && current.is_some())
-            .or_else(|| choices.iter().position(|c| !c.detail.starts_with("init")))
+            .or_else(|| choices.iter().position(|c| !c.init))
             .unwrap_or(0);
         Picker { choices, selected }
     }
@@ -67,6 +68,7 @@ pub fn pod_choices(pod: &Value) -> Vec<Choice> {
             }
             Choice {
                 container: Some(c.name),
+                init: c.init,
                 detail,
             }
         })
@@ -81,10 +83,12 @@ pub fn workload_choices(workload: &Value) -> Vec<Choice> {
         .unwrap_or_default();
     std::iter::once(Choice {
         container: None,
+        init: false,
         detail: "merged".to_string(),
     })
     .chain(containers_of(&template).into_iter().map(|c| Choice {
         container: Some(c.name),
+        init: c.init,
         detail: if c.init { "init".into() } else { String::new() },
     }))
     .collect()

@@ -1,9 +1,9 @@
 //! Rendered frames of the logs page and the containers view, with fixed lines fed through `Msg::Logs`.
 
 use ratatui::buffer::Buffer;
-use ratatui::style::Color;
+use ratatui::style::{Color, Modifier};
 
-use super::tests::*;
+use super::fixtures::*;
 use crate::cluster::logs::LineKind;
 use crate::tui::app::Msg;
 use crate::tui::render::to_text;
@@ -45,12 +45,22 @@ fn search_highlights_matches() {
     let buf = frame(&app, 120, 24);
     snap!("logs_search", to_text(&buf));
     let hits = marked(&buf, Color::Yellow);
-    assert!(
-        hits.lines()
-            .all(|l| l.chars().all(|_| true) && l.replace("cart", "").is_empty()),
-        "{hits}"
-    );
+    assert!(hits.lines().all(|l| l == "cart"), "{hits}");
     snap!("logs_search_highlights", hits);
+    // The current match (the last one, seq=39) is marked apart from the others.
+    let bold_rows: Vec<u16> = (0..buf.area.height)
+        .filter(|y| {
+            (0..buf.area.width).any(|x| {
+                let c = &buf[(x, *y)];
+                c.bg == Color::Yellow && c.modifier.contains(Modifier::BOLD)
+            })
+        })
+        .collect();
+    assert_eq!(bold_rows.len(), 1);
+    let row: String = (0..buf.area.width)
+        .map(|x| buf[(x, bold_rows[0])].symbol())
+        .collect();
+    assert!(row.contains("seq=39"), "{row}");
 }
 
 #[test]
