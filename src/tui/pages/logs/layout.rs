@@ -5,6 +5,7 @@
 //! Everything is computed from the held lines on demand and only for the lines near the screen, so a
 //! 100k-line ring costs nothing per frame beyond the rows drawn.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use unicode_width::UnicodeWidthChar;
@@ -53,11 +54,55 @@ pub fn wrap_ranges(text: &str, width: usize) -> Vec<Range<usize>> {
     out
 }
 
+/// The text as a terminal cell grid can show it: ANSI colour/cursor sequences removed (the terminal
+/// would otherwise get them raw, or ratatui would drop the escape and leave `[31m`), tabs expanded to
+/// the next multiple of 8 columns, other control characters dropped.
+pub fn sanitize(text: &str) -> Cow<'_, str> {
+    if !text.contains(|c: char| c.is_control()) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut col = 0usize;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\x1b' => {
+                // CSI: ESC [ parameters… final byte in @..~; other escapes: ESC and one character.
+                if chars.peek() == Some(&'[') {
+                    chars.next();
+                    for f in chars.by_ref() {
+                        if ('@'..='~').contains(&f) {
+                            break;
+                        }
+                    }
+                } else {
+                    chars.next();
+                }
+            }
+            '\t' => {
+                let n = 8 - col % 8;
+                out.extend(std::iter::repeat_n(' ', n));
+                col += n;
+            }
+            c if c.is_control() => {}
+            c => {
+                out.push(c);
+                col += c.width().unwrap_or(0);
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
 impl LogsPage {
     pub(super) fn compose(&self, line: &LogLine) -> Composed {
         if line.kind != LineKind::Log {
             return Composed {
-                lines: vec![format!("{}{}", notice_marker(&line.kind), line.text)],
+                lines: vec![format!(
+                    "{}{}",
+                    notice_marker(&line.kind),
+                    sanitize(&line.text)
+                )],
                 source: None,
                 timestamp: None,
             };
@@ -82,11 +127,8 @@ impl LogsPage {
             timestamp = Some(at..first.len());
             first.push(' ');
         }
-        let pretty = if self.json {
-            pretty_json(&line.text)
-        } else {
-            None
-        };
+        let text = sanitize(&line.text);
+        let pretty = if self.json { pretty_json(&text) } else { None };
         let lines = match pretty {
             Some(p) => {
                 let mut it = p.lines();
@@ -96,7 +138,7 @@ impl LogsPage {
                     .collect()
             }
             None => {
-                first.push_str(&line.text);
+                first.push_str(&text);
                 vec![first]
             }
         };
