@@ -218,6 +218,8 @@ impl LogsPage {
         self.current = None;
         self.top = Anchor::default();
         self.paused_at = 0;
+        // A new stream is read from its end, like a fresh page.
+        self.follow = true;
         Effect::StartLogs {
             page: self.id,
             stream: self.stream,

@@ -246,7 +246,10 @@ fn options_restart_the_stream_and_stale_batches_are_dropped() {
     let mut app = streaming_app(dir.path(), 10_000);
     send(&mut app, seq_lines(0, 10));
     let old = page(&app).stream;
+    keys(&mut app, "k");
+    assert!(!page(&app).follow);
     let (_, opts) = start_of(&keys(&mut app, "T")).unwrap();
+    assert!(page(&app).follow, "a restarted stream follows");
     assert_eq!((opts.tail_lines, opts.since_seconds), (Some(1000), None));
     assert_eq!(
         page(&app).ring.len(),
