@@ -197,6 +197,61 @@ where
 
 fn keep<K>(_: &mut K) {}
 
+/// Watches one pod and reports its containers as rows (the containers view). Every change of the pod
+/// resends the whole (short) list; the pod going away empties it.
+pub fn spawn_containers(
+    client: kube::Client,
+    namespace: &str,
+    pod: &str,
+    view: u64,
+    tx: UnboundedSender<WatchMsg>,
+) -> WatchHandle {
+    let api: Api<Pod> = Api::namespaced(client, namespace);
+    let cfg = watcher::Config::default().fields(&format!("metadata.name={pod}"));
+    let stream = watcher::watcher(api, cfg).default_backoff();
+    let task = tokio::spawn(async move {
+        futures::pin_mut!(stream);
+        let mut latest: Vec<Row> = Vec::new();
+        let mut failing = false;
+        let send = |note| tx.send(WatchMsg { view, note }).is_ok();
+        let rows = |p: &Pod| {
+            serde_json::to_value(p)
+                .map(|v| super::columns::containers::rows(&v))
+                .unwrap_or_default()
+        };
+        while let Some(ev) = stream.next().await {
+            let note = match ev {
+                Err(e) => {
+                    failing = true;
+                    WatchNote::Error(failure(&e))
+                }
+                Ok(ev) => {
+                    if std::mem::take(&mut failing) && !send(WatchNote::Recovered) {
+                        return;
+                    }
+                    match ev {
+                        WEvent::Init => {
+                            latest.clear();
+                            continue;
+                        }
+                        WEvent::InitApply(p) => {
+                            latest = rows(&p);
+                            continue;
+                        }
+                        WEvent::InitDone => WatchNote::Delta(Delta::Reset(latest.clone())),
+                        WEvent::Apply(p) => WatchNote::Delta(Delta::Reset(rows(&p))),
+                        WEvent::Delete(_) => WatchNote::Delta(Delta::Reset(Vec::new())),
+                    }
+                }
+            };
+            if !send(note) {
+                return;
+            }
+        }
+    });
+    WatchHandle { task }
+}
+
 /// Starts watching `target` for view `view`. Must be called inside a tokio runtime.
 pub fn spawn(
     client: kube::Client,

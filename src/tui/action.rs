@@ -147,6 +147,17 @@ actions! {
     ScrollRight => "scroll_right", Pager, false, "Scroll right";
     ToggleManagedFields => "toggle_managed_fields", Text, false, "Show or hide managedFields (YAML)";
     StopForward => "stop_forward", Forwards, false, "Stop the selected port-forward";
+    LogFollow => "log_follow", Logs, false, "Follow the end, or pause (new lines are still kept)";
+    LogWrap => "log_wrap", Logs, false, "Wrap long lines";
+    LogTimestamps => "log_timestamps", Logs, false, "Show or hide timestamps";
+    LogJson => "log_json", Logs, false, "Pretty-print JSON lines";
+    LogSince => "log_since", Logs, false, "Since: cycle 1m … 24h (restarts the stream)";
+    LogTail => "log_tail", Logs, false, "Tail: cycle 100 1000 10000 all (restarts the stream)";
+    LogPrevious => "log_previous", Logs, false, "Previous container on/off (restarts the stream)";
+    LogContainer => "log_container", Logs, false, "Pick the container (restarts the stream)";
+    LogClear => "log_clear", Logs, false, "Clear the view (saving still writes everything)";
+    LogSave => "log_save", Logs, false, "Save the whole stream to a 0600 file";
+    LogFilter => "log_filter", Logs, false, "Filter: show only lines that match";
 }
 
 impl Action {

@@ -6,145 +6,19 @@
 
 use std::sync::Arc;
 
-use crossterm::event::KeyEvent;
-
 use super::command::History;
 use super::filter::Filter;
 use super::input::LineInput;
 use super::keymap::Keymap;
 use super::nav::{NavEntry, NavStack, ViewSpec};
 use super::theme::Theme;
-use crate::cluster::actions::DeleteOptions;
-use crate::cluster::forward::{ForwardInfo, ForwardSpec};
-use crate::cluster::kinds::{KindRegistry, KindSpec};
+use crate::cluster::kinds::KindRegistry;
 use crate::cluster::rows::Column;
 use crate::cluster::store::{RowMatcher, RowStore};
-use crate::cluster::watch::{WatchMsg, WatchTarget};
 use crate::config::Config;
 use crate::kubeconfig::KubeconfigSet;
 
-/// Messages into the app: input, and results of effects.
-#[derive(Debug)]
-pub enum Msg {
-    Key(KeyEvent),
-    Resize {
-        width: u16,
-        height: u16,
-    },
-    Watch(WatchMsg),
-    Connected {
-        context: String,
-        result: Result<ServerInfo, String>,
-    },
-    Discovered(Vec<KindSpec>),
-    Namespaces(Result<Vec<String>, String>),
-    KubeconfigReloaded(Result<KubeconfigSet, String>),
-    /// `:use` wrote kubeconfig: what to flash, or what went wrong.
-    ContextSaved(Result<String, String>),
-    /// The exec plugin ran again: Ok(context) or what went wrong.
-    Reauthenticated(Result<String, String>),
-    /// An object fetched for a describe/YAML page.
-    Fetched {
-        page: u64,
-        result: Box<Result<super::pages::text::Fetched, String>>,
-    },
-    /// Advances the loading spinner; sent only while a view is loading.
-    Tick,
-    /// A scale, restart or delete finished: the message to flash (success, or the server's refusal).
-    ActionDone {
-        dialog: u64,
-        result: Result<String, String>,
-    },
-    /// A port-forward started (or could not: the error goes back into its dialog).
-    ForwardStarted {
-        dialog: u64,
-        result: Result<ForwardInfo, String>,
-    },
-    /// The local port the forward dialog should offer for `remote` (free, and not privileged).
-    LocalPortSuggested {
-        dialog: u64,
-        remote: u16,
-        local: u16,
-    },
-    /// The running port-forwards, for the `:pf` page.
-    Forwards {
-        page: u64,
-        list: Vec<ForwardInfo>,
-    },
-    /// Time to refresh the `:pf` page; sent about once a second, only while it is open.
-    RefreshForwards,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ServerInfo {
-    pub git_version: String,
-    pub kubectl: Option<crate::cluster::session::KubectlNote>,
-}
-
-/// Work for the event loop. Results come back as [`Msg`]s.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Effect {
-    /// Build a client for `context` and ask the server its version (short timeouts).
-    Connect {
-        context: String,
-    },
-    /// Start watching for view `view`, replacing any running watch.
-    Watch {
-        view: u64,
-        target: WatchTarget,
-    },
-    /// Stop the running watch (the view closed or shows local data).
-    StopWatch,
-    Discover,
-    ListNamespaces,
-    /// GET one object for a describe/YAML page; `with_related` adds its events and related objects.
-    FetchObject {
-        page: u64,
-        target: super::pages::ObjectRef,
-        with_related: bool,
-    },
-    /// Put text on the clipboard (OSC 52, which tmux and most terminals honour).
-    Copy(String),
-    /// Set the replica count through the scale subresource; answers [`Msg::ActionDone`].
-    Scale {
-        dialog: u64,
-        target: super::pages::ObjectRef,
-        replicas: i32,
-    },
-    /// `kubectl rollout restart`; answers [`Msg::ActionDone`].
-    Restart {
-        dialog: u64,
-        target: super::pages::ObjectRef,
-    },
-    /// Delete an object; answers [`Msg::ActionDone`].
-    Delete {
-        dialog: u64,
-        target: super::pages::ObjectRef,
-        options: DeleteOptions,
-    },
-    /// Start a port-forward; answers [`Msg::ForwardStarted`].
-    StartForward {
-        dialog: u64,
-        spec: ForwardSpec,
-    },
-    /// Probe which local port to offer for `port`; answers [`Msg::LocalPortSuggested`].
-    SuggestLocalPort {
-        dialog: u64,
-        addr: std::net::IpAddr,
-        port: u16,
-    },
-    /// Stop one port-forward by id.
-    StopForward(u64),
-    /// List the running port-forwards; answers [`Msg::Forwards`].
-    ListForwards {
-        page: u64,
-    },
-    /// Run the context's interactive exec plugin again (the server said 401).
-    Reauthenticate,
-    /// Write kubeconfig's current-context (`:use`), as `kdeck ctx NAME` does.
-    SaveContext(String),
-    Quit,
-}
+pub use super::msg::{Effect, Msg, ServerInfo};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Connection {
@@ -195,7 +69,10 @@ impl View {
 pub enum Mode {
     Normal,
     Command(LineInput),
+    /// The `/` line: filters a table, searches an open page.
     Filter(LineInput),
+    /// The line filter of an open page (logs `&`): only the lines that match are shown.
+    PageFilter(LineInput),
     Help,
 }
 
@@ -395,16 +272,21 @@ impl App {
         let id = self.next_view_id_bump();
         let columns = match &spec {
             ViewSpec::Contexts => super::views::contexts::columns(),
+            ViewSpec::Containers { .. } => crate::cluster::columns::containers::columns(),
             ViewSpec::Resource { kind, .. } => kind.columns(),
         };
         let target = spec.watch_target();
+        let pod = match &spec {
+            ViewSpec::Containers { namespace, pod } => Some((namespace.clone(), pod.clone())),
+            _ => None,
+        };
         let mut effects = self.close_page();
         self.view = View {
             id,
             spec,
             columns,
             store: RowStore::new(),
-            state: if target.is_some() {
+            state: if target.is_some() || pod.is_some() {
                 ViewState::Loading
             } else {
                 ViewState::Ready
@@ -413,9 +295,14 @@ impl App {
             offset: 0,
             filter_text: String::new(),
         };
-        match target {
-            Some(target) => effects.push(Effect::Watch { view: id, target }),
-            None => {
+        match (target, pod) {
+            (Some(target), _) => effects.push(Effect::Watch { view: id, target }),
+            (None, Some((namespace, pod))) => effects.push(Effect::WatchContainers {
+                view: id,
+                namespace,
+                pod,
+            }),
+            (None, None) => {
                 self.refresh_contexts();
                 effects.push(Effect::StopWatch);
             }
@@ -556,11 +443,25 @@ impl App {
                 if self.dialog.as_ref().is_some_and(|d| d.id() == page) {
                     return self.on_dialog_fetched(*result);
                 }
-                if let Some(super::pages::Page::Text(p)) = self.page.as_mut()
-                    && p.id == page
-                {
-                    p.set_fetched(*result);
+                match self.page.as_mut() {
+                    Some(super::pages::Page::Text(p)) if p.id == page => {
+                        p.set_fetched(*result);
+                        vec![]
+                    }
+                    Some(super::pages::Page::Logs(_)) => self.on_logs_fetched(page, *result),
+                    _ => vec![],
                 }
+            }
+            Msg::Logs {
+                page,
+                stream,
+                events,
+            } => {
+                self.on_logs(page, stream, events);
+                vec![]
+            }
+            Msg::LogsSaved(result) => {
+                self.on_logs_saved(result);
                 vec![]
             }
             Msg::ActionDone { dialog, result } => self.on_action_done(dialog, result),

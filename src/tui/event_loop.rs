@@ -1,9 +1,11 @@
 //! The event loop: terminal input, effect results and watch notes in; frames out.
 //!
 //! Frames are drawn only when something changed, at most once per 16 ms (60 fps), so a burst of watch
-//! events costs one frame. There is no global refresh tick: the timers are the loading spinner, which
-//! runs only while a view is loading, and the `:pf` page's once-a-second refresh, only while it is open. Watch notes are drained in batches so the store absorbs a burst
-//! before the next frame.
+//! events costs one frame. There is no global refresh tick: the timers are the loading spinner (only
+//! while a view is loading), the `:pf` page's once-a-second refresh (only while it is open) and the
+//! renewal of an interactive exec plugin's credential (only before it expires). Watch notes are drained
+//! in batches so the store absorbs a burst before the next frame, and log lines arrive in batches of up
+//! to [`LOG_BATCH`] per message.
 
 use std::time::Duration;
 
@@ -25,6 +27,9 @@ const SPINNER: Duration = Duration::from_millis(100);
 const FORWARDS_REFRESH: Duration = Duration::from_secs(1);
 /// Watch notes applied before the loop looks at input again.
 const WATCH_BATCH: usize = 2048;
+/// Log lines taken per message: a flood costs one update per batch, and input is looked at between
+/// batches (the select is biased towards frames and keys).
+pub const LOG_BATCH: usize = 4096;
 
 /// What `run` needs besides the app.
 pub struct LoopSetup {
@@ -174,6 +179,10 @@ async fn run_loop(
             _ = tokio::time::sleep_until(reauth), if reauth_at.is_some() => {
                 pending.push(Followup::Reauthenticate);
                 continue;
+            }
+            Some(msg) = runner.next_logs(LOG_BATCH), if runner.logs_open() => {
+                dirty = true;
+                app.update(msg)
             }
             _ = spinner.tick(), if loading => {
                 dirty = true;

@@ -19,6 +19,7 @@ pub mod favourites;
 pub mod filter;
 pub mod input;
 pub mod keymap;
+pub mod msg;
 pub mod nav;
 pub mod pages;
 pub mod reload;

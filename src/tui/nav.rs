@@ -18,6 +18,8 @@ pub enum ViewSpec {
         /// Where a drill-down came from, e.g. `deployment/web`, shown next to the title.
         origin: Option<String>,
     },
+    /// The containers of one pod (drill-down from a pod), live from a watch on that pod.
+    Containers { namespace: String, pod: String },
 }
 
 impl ViewSpec {
@@ -35,6 +37,15 @@ impl ViewSpec {
     pub fn kind(&self) -> Option<&KindSpec> {
         match self {
             ViewSpec::Resource { kind, .. } => Some(kind),
+            ViewSpec::Contexts | ViewSpec::Containers { .. } => None,
+        }
+    }
+
+    /// Where a drill-down came from, shown next to the title.
+    pub fn origin(&self) -> Option<String> {
+        match self {
+            ViewSpec::Resource { origin, .. } => origin.clone(),
+            ViewSpec::Containers { pod, .. } => Some(format!("pod/{pod}")),
             ViewSpec::Contexts => None,
         }
     }
@@ -43,6 +54,7 @@ impl ViewSpec {
     pub fn title_kind(&self) -> &str {
         match self {
             ViewSpec::Contexts => "contexts",
+            ViewSpec::Containers { .. } => "containers",
             ViewSpec::Resource { kind, .. } => &kind.plural,
         }
     }
@@ -54,6 +66,7 @@ impl ViewSpec {
                 namespace: Some(ns),
                 ..
             } => ns,
+            ViewSpec::Containers { namespace, .. } => namespace,
             _ => "all",
         }
     }
@@ -63,9 +76,11 @@ impl ViewSpec {
         matches!(self, ViewSpec::Resource { kind, namespace: None, .. } if kind.namespaced)
     }
 
+    /// The watch of a Kubernetes-object view; None for local views and for the containers view, which
+    /// has its own watch (see `App::show`).
     pub fn watch_target(&self) -> Option<WatchTarget> {
         match self {
-            ViewSpec::Contexts => None,
+            ViewSpec::Contexts | ViewSpec::Containers { .. } => None,
             ViewSpec::Resource {
                 kind,
                 namespace,
@@ -97,7 +112,7 @@ impl ViewSpec {
                 fields: fields.clone(),
                 origin: origin.clone(),
             },
-            ViewSpec::Contexts => ViewSpec::Contexts,
+            other => other.clone(),
         }
     }
 }

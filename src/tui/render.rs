@@ -37,6 +37,7 @@ fn input_line(app: &App) -> Option<Line<'static>> {
             Some(Line::from(spans))
         }
         Mode::Filter(l) => Some(Line::styled(format!(" /{}█", l.text), d.input)),
+        Mode::PageFilter(l) => Some(Line::styled(format!(" &{}█", l.text), d.input)),
         _ => None,
     }
 }

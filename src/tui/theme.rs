@@ -123,7 +123,7 @@ palette! {
     dialog: DialogStyle { border, title, text, key, input }
     banner: BannerStyle { error, info }
     footer: FooterStyle { key, text, flash_info, flash_error }
-    log: LogStyle { error, warn, info, debug, timestamp, search }
+    log: LogStyle { error, warn, info, debug, timestamp, search, pod_1, pod_2, pod_3, pod_4, pod_5, pod_6 }
     text: TextStyle { key, header, table_header, warning, value, string, number, comment, masked }
 }
 
@@ -138,6 +138,18 @@ fn shipped_text(name: &str) -> Option<&'static str> {
 }
 
 impl Theme {
+    /// The colour of one source (pod) in a merged log stream: stable for a name, from the theme's
+    /// `log.pod_1` … `log.pod_6` palette.
+    pub fn pod_colour(&self, pod: &str) -> Style {
+        // FNV-1a: stable across runs and platforms (std's hasher is randomly seeded).
+        let mut h: u32 = 0x811c_9dc5;
+        for b in pod.bytes() {
+            h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+        }
+        let l = &self.log;
+        [l.pod_1, l.pod_2, l.pod_3, l.pod_4, l.pod_5, l.pod_6][(h % 6) as usize]
+    }
+
     pub fn tone(&self, tone: Tone) -> Style {
         let s = &self.status;
         match tone {
@@ -315,6 +327,12 @@ impl Theme {
                     ("debug", self.log.debug),
                     ("timestamp", self.log.timestamp),
                     ("search", self.log.search),
+                    ("pod_1", self.log.pod_1),
+                    ("pod_2", self.log.pod_2),
+                    ("pod_3", self.log.pod_3),
+                    ("pod_4", self.log.pod_4),
+                    ("pod_5", self.log.pod_5),
+                    ("pod_6", self.log.pod_6),
                 ],
             ),
         ];

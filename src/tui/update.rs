@@ -52,6 +52,25 @@ impl App {
                 }
                 vec![]
             }
+            Mode::PageFilter(mut line) => {
+                let ev = line.handle(&key);
+                match ev {
+                    LineEvent::Submit => {
+                        self.mode = Mode::Normal;
+                        self.on_page_filter(&line.text);
+                    }
+                    LineEvent::Cancel => {
+                        self.mode = Mode::Normal;
+                        self.on_page_filter("");
+                    }
+                    LineEvent::Edited => {
+                        self.on_page_filter(&line.text);
+                        self.mode = Mode::PageFilter(line);
+                    }
+                    _ => self.mode = Mode::PageFilter(line),
+                }
+                vec![]
+            }
             Mode::Help | Mode::Normal => {
                 let Some(action) = self
                     .keymap
@@ -323,6 +342,14 @@ impl App {
         };
         match (&self.view.spec, builtin) {
             (ViewSpec::Contexts, _) => self.switch_context(name, None),
+            (ViewSpec::Containers { .. }, _) => self.container_logs(false),
+            (_, Some(Builtin::Pods)) => match ns {
+                Some(namespace) => self.open(ViewSpec::Containers {
+                    namespace,
+                    pod: name,
+                }),
+                None => vec![],
+            },
             (_, Some(Builtin::Namespaces)) => {
                 self.session.namespace = Some(name.clone());
                 self.remember_namespace(&name);

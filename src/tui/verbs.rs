@@ -9,6 +9,8 @@ use super::dialogs::delete::DeleteDialog;
 use super::dialogs::forward::ForwardDialog;
 use super::dialogs::restart::RestartDialog;
 use super::dialogs::scale::ScaleDialog;
+use super::nav::ViewSpec;
+use super::pages::logs::LogTarget;
 use super::pages::text::{TextMode, TextPage};
 use super::pages::{ObjectRef, Page};
 use crate::cluster::kinds::Builtin;
@@ -16,6 +18,14 @@ use crate::cluster::kinds::Builtin;
 impl App {
     /// Actions on the selected object. Read-only mode is enforced here, before any handler runs.
     pub(crate) fn resource_action(&mut self, action: Action) -> Vec<Effect> {
+        if let ViewSpec::Containers { .. } = &self.view.spec {
+            return match action {
+                Action::Logs | Action::PreviousLogs => {
+                    self.container_logs(action == Action::PreviousLogs)
+                }
+                _ => vec![],
+            };
+        }
         if self.view.spec.kind().is_none() || !self.applies(action) {
             return vec![];
         }
@@ -36,6 +46,8 @@ impl App {
                 }
                 effects
             }
+            Action::Logs => self.logs_of(target, false),
+            Action::PreviousLogs => self.logs_of(target, true),
             Action::CopyName => {
                 self.set_flash(format!("copied {}", target.name), false);
                 vec![Effect::Copy(target.name)]
@@ -53,6 +65,24 @@ impl App {
             }
             _ => vec![],
         }
+    }
+
+    /// Logs of the container under the cursor in the containers view.
+    pub(crate) fn container_logs(&mut self, previous: bool) -> Vec<Effect> {
+        let ViewSpec::Containers { namespace, pod } = self.view.spec.clone() else {
+            return vec![];
+        };
+        let (Some(row), Some(kind)) = (self.selected_row(), self.kinds.resolve("pods").cloned())
+        else {
+            return vec![];
+        };
+        let container = row.key.name.to_string();
+        let object = ObjectRef {
+            kind,
+            namespace: Some(namespace),
+            name: pod,
+        };
+        self.open_logs(LogTarget::pod(object, Some(container)), previous)
     }
 
     fn open_text(&mut self, mode: TextMode, target: ObjectRef) -> Vec<Effect> {
@@ -80,6 +110,10 @@ impl App {
                 _ if action == Action::Filter => place != Place::Forwards,
                 _ => true,
             };
+        }
+        if let ViewSpec::Containers { .. } = self.view.spec {
+            return matches!(action.scope(), Scope::Global | Scope::Table)
+                || matches!(action, Action::Logs | Action::PreviousLogs);
         }
         let builtin = self.view.spec.kind().and_then(|k| k.builtin);
         match action.scope() {

@@ -37,7 +37,7 @@ pub fn start_sim(home: &Path, pods: usize) -> Sim {
     start_sim_with(home, &["--pods", &pods.to_string()])
 }
 
-/// A sim seeded from `scenario` (YAML, written into `home`).
+/// A sim seeded from `scenario` (YAML, written into `home`: log rate, sidecars, …).
 pub fn start_sim_scenario(home: &Path, scenario: &str) -> Sim {
     let path = home.join("scenario.yaml");
     std::fs::write(&path, scenario).unwrap();

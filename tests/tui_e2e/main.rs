@@ -6,4 +6,5 @@ mod auth;
 mod browse;
 mod describe;
 mod harness;
+mod logs;
 mod ops;

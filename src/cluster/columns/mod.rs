@@ -1,5 +1,6 @@
 //! Per-kind row builders: how each built-in kind looks as a table row, matching kubectl's printers.
 
+pub mod containers;
 pub mod core;
 pub mod pods;
 pub mod workloads;

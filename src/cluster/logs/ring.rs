@@ -75,7 +75,8 @@ impl<T> LogRing<T> {
             .map(move |(i, t)| (base + i as u64, t))
     }
 
-    /// Empties the view (the count of dropped lines restarts too; the spool is unaffected).
+    /// Empties the view. The cleared lines count as dropped (`dropped` is also the base of the absolute
+    /// indices), so a view that reports overflow subtracts what it cleared. The spool is unaffected.
     pub fn clear(&mut self) {
         self.dropped += self.items.len() as u64;
         self.items.clear();

@@ -1,5 +1,5 @@
-//! Full-screen pages opened over a table: describe/YAML ([`text`]) and the `:pf` port-forwards list
-//! ([`forwards`]). A page takes the keys while it is
+//! Full-screen pages opened over a table: describe/YAML ([`text`]), logs ([`logs`]) and the `:pf`
+//! port-forwards list ([`forwards`]). A page takes the keys while it is
 //! open (routed here by [`Place`]); `esc` closes it and the table underneath, whose watch kept running,
 //! is back exactly as it was.
 //!
@@ -8,6 +8,7 @@
 //! was closed is dropped).
 
 pub mod forwards;
+pub mod logs;
 pub mod text;
 
 use ratatui::buffer::Buffer;
@@ -44,6 +45,7 @@ impl ObjectRef {
 pub enum Page {
     Text(text::TextPage),
     Forwards(forwards::ForwardsPage),
+    Logs(logs::LogsPage),
 }
 
 impl Page {
@@ -51,6 +53,7 @@ impl Page {
         match self {
             Page::Text(_) => Place::Text,
             Page::Forwards(_) => Place::Forwards,
+            Page::Logs(_) => Place::Logs,
         }
     }
 
@@ -58,6 +61,7 @@ impl Page {
         match self {
             Page::Text(p) => p.id,
             Page::Forwards(p) => p.id,
+            Page::Logs(p) => p.id,
         }
     }
 }
@@ -92,16 +96,24 @@ impl App {
 
     /// Closes the page; the effects stop whatever it had running.
     pub(crate) fn close_page(&mut self) -> Vec<Effect> {
-        self.page.take();
-        vec![]
+        match self.page.take() {
+            Some(Page::Logs(_)) => vec![Effect::StopLogs],
+            _ => vec![],
+        }
     }
 
     /// An action while a page is open. Global actions (quit, command, help) are handled by the caller.
     pub(crate) fn on_page_action(&mut self, action: Action) -> Vec<Effect> {
         if action == Action::Back {
+            if let Some(Page::Logs(p)) = self.page.as_mut()
+                && p.on_back()
+            {
+                return vec![];
+            }
             return self.close_page();
         }
         let rows = super::app::page_rows(self.size.1);
+        let width = usize::from(self.size.0.saturating_sub(2));
         let readonly = self.readonly_refusal(action);
         match self.page.as_mut() {
             Some(Page::Text(p)) => {
@@ -122,6 +134,18 @@ impl App {
                 }
                 effects
             }
+            Some(Page::Logs(p)) => {
+                if action == Action::LogFilter {
+                    let line = super::input::LineInput::with_text(p.filter_text());
+                    self.mode = super::app::Mode::PageFilter(line);
+                    return vec![];
+                }
+                let (effects, flash) = p.on_action(action, rows, width);
+                if let Some((text, error)) = flash {
+                    self.set_flash(text, error);
+                }
+                effects
+            }
             None => vec![],
         }
     }
@@ -129,8 +153,10 @@ impl App {
     /// The `/` line while a page is open: `submit` is false while typing (incremental search).
     pub(crate) fn on_page_search(&mut self, text: &str, submit: bool) {
         let rows = super::app::page_rows(self.size.1);
+        let width = usize::from(self.size.0.saturating_sub(2));
         let flash = match self.page.as_mut() {
             Some(Page::Text(p)) => p.search(text, submit, rows),
+            Some(Page::Logs(p)) => p.set_search(text, submit, rows, width),
             Some(Page::Forwards(_)) | None => None,
         };
         if let Some(e) = flash {
@@ -142,6 +168,7 @@ impl App {
     pub(crate) fn page_search_text(&self) -> String {
         match &self.page {
             Some(Page::Text(p)) => p.search_text().to_string(),
+            Some(Page::Logs(p)) => p.search_text().to_string(),
             Some(Page::Forwards(_)) | None => String::new(),
         }
     }
@@ -153,5 +180,6 @@ pub fn render(app: &App, page: &Page, area: Rect, buf: &mut Buffer, now: i64) {
     match page {
         Page::Text(p) => text::render(p, &app.theme, area, buf),
         Page::Forwards(p) => forwards::render(app, p, area, buf),
+        Page::Logs(p) => logs::render(app, p, area, buf),
     }
 }

@@ -9,7 +9,6 @@ use ratatui::widgets::{Block, Borders, Paragraph, Row as TRow, Table, Widget};
 
 use crate::cluster::rows::Row;
 use crate::tui::app::{App, ViewState};
-use crate::tui::nav::ViewSpec;
 
 const SPINNER: &[&str] = &["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 const MAX_COL: usize = 64;
@@ -36,10 +35,7 @@ fn title(app: &App) -> Line<'static> {
         ),
         Span::styled(format!("[{}]", v.store.visible_len()), t.count),
     ];
-    if let ViewSpec::Resource {
-        origin: Some(o), ..
-    } = &v.spec
-    {
+    if let Some(o) = v.spec.origin() {
         spans.push(Span::styled(format!(" <{o}>"), t.title));
     }
     if !v.filter_text.is_empty() {

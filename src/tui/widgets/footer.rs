@@ -25,7 +25,17 @@ fn hints(place: Place) -> &'static [(Action, &'static str)] {
             (Action::Back, "back"),
             (Action::Help, "help"),
         ],
-        Place::Text | Place::Logs => &[
+        Place::Logs => &[
+            (Action::LogFollow, "follow"),
+            (Action::Filter, "search"),
+            (Action::LogFilter, "filter"),
+            (Action::LogWrap, "wrap"),
+            (Action::LogContainer, "container"),
+            (Action::LogSave, "save"),
+            (Action::Back, "back"),
+            (Action::Help, "help"),
+        ],
+        Place::Text => &[
             (Action::Filter, "search"),
             (Action::SearchNext, "next"),
             (Action::ToggleManagedFields, "managedFields"),

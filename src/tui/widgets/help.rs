@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
-use crate::tui::action::{Action, Scope};
+use crate::tui::action::{Action, Place, Scope};
 use crate::tui::app::App;
 
 const GROUPS: &[(&str, &[Scope])] = &[
@@ -52,6 +52,9 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
                 .map(|k| k.to_string())
                 .collect();
             let mut help = a.help().to_string();
+            if a == Action::Filter && app.place() != Place::Table {
+                help = "Search (highlight; n / shift-n: next / previous)".to_string();
+            }
             if a.favourite_slot() == Some(0) {
                 keys.push("… 9".to_string());
                 help =

@@ -1,22 +1,25 @@
 //! Runs [`Effect`]s: the only place in the TUI that holds a client or spawns network work. Results
 //! come back as [`Msg`]s on a channel; nothing here touches the app state or widgets.
 
+mod logs;
+mod ops;
+
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
+use kube::api::{Api, DynamicObject};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::app::{Effect, Msg, ServerInfo};
 use super::pages::ObjectRef;
 use super::pages::text::Fetched;
-use crate::cluster::actions::{self, DeleteOptions, DeleteOutcome, Target};
 use crate::cluster::discovery;
 use crate::cluster::forward::ForwardManager;
 use crate::cluster::session::{self, Connected};
 use crate::cluster::watch::{self, WatchHandle, WatchMsg};
 use crate::kubeconfig::KubeconfigSet;
-use kube::api::{Api, DynamicObject};
+
+pub use ops::suggest_local_port;
 
 /// A finished connection attempt, before the event loop adopts its client.
 pub struct ConnectDone {
@@ -34,6 +37,7 @@ pub struct EffectRunner {
     /// The port-forwards of the adopted connection; replaced (and the old ones stopped) when the
     /// context changes, stopped on quit.
     forwards: Option<Arc<ForwardManager>>,
+    logs: Option<logs::RunningLogs>,
     /// Connections made before the terminal was taken over (the first auth, exec plugins included).
     preconnected: HashMap<String, Result<Connected, String>>,
     msgs: UnboundedSender<Msg>,
@@ -68,6 +72,7 @@ impl EffectRunner {
             last_reauth: None,
             watch: None,
             forwards: None,
+            logs: None,
             preconnected: HashMap::new(),
             msgs,
             watches,
@@ -116,6 +121,7 @@ impl EffectRunner {
                     if let Some(f) = &self.forwards {
                         f.stop_all();
                     }
+                    self.logs = None;
                     out.push(Followup::Quit);
                 }
                 Effect::StopWatch => self.watch = None,
@@ -128,6 +134,7 @@ impl EffectRunner {
                 }
                 Effect::Connect { context } => {
                     self.watch = None;
+                    self.logs = None;
                     if let Some(result) = self.preconnected.remove(&context) {
                         let _ = self.connects.send(ConnectDone { context, result });
                     } else if session::needs_terminal(&self.kubeconfig, &context) {
@@ -174,69 +181,13 @@ impl EffectRunner {
                     }
                 },
                 Effect::Copy(text) => out.push(Followup::Copy(text)),
-                Effect::Scale {
-                    dialog,
-                    target,
-                    replicas,
-                } => self.spawn_action(dialog, move |c| async move {
-                    let t = action_target(&target);
-                    actions::scale(&c, &t, replicas)
-                        .await
-                        .map(|n| format!("scaled {} to {n} replicas", target.display()))
-                        .map_err(|e| e.to_string())
-                }),
-                Effect::Restart { dialog, target } => {
-                    self.spawn_action(dialog, move |c| async move {
-                        let t = action_target(&target);
-                        actions::restart(&c, &t, jiff::Timestamp::now())
-                            .await
-                            .map(|()| format!("restarted {} (rolling out)", target.display()))
-                            .map_err(|e| e.to_string())
-                    })
-                }
-                Effect::Delete {
-                    dialog,
-                    target,
-                    options,
-                } => self.spawn_action(dialog, move |c| async move {
-                    let t = action_target(&target);
-                    actions::delete(&c, &t, options)
-                        .await
-                        .map(|outcome| deleted_message(&target, options, outcome))
-                        .map_err(|e| e.to_string())
-                }),
-                Effect::StartForward { dialog, spec } => match self.forwards.clone() {
-                    Some(manager) => {
-                        let tx = self.msgs.clone();
-                        tokio::spawn(async move {
-                            let result = manager.start(spec).await.map_err(|e| e.to_string());
-                            let _ = tx.send(Msg::ForwardStarted { dialog, result });
-                        });
-                    }
-                    None => {
-                        let _ = self.msgs.send(Msg::ForwardStarted {
-                            dialog,
-                            result: Err("not connected".to_string()),
-                        });
-                    }
-                },
-                Effect::SuggestLocalPort { dialog, addr, port } => {
-                    let local = suggest_local_port(addr, port);
-                    let _ = self.msgs.send(Msg::LocalPortSuggested {
-                        dialog,
-                        remote: port,
-                        local,
-                    });
-                }
-                Effect::StopForward(id) => {
-                    if let Some(f) = &self.forwards {
-                        f.stop(id);
-                    }
-                }
-                Effect::ListForwards { page } => {
-                    let list = self.forwards.as_ref().map(|f| f.list()).unwrap_or_default();
-                    let _ = self.msgs.send(Msg::Forwards { page, list });
-                }
+                e @ (Effect::Scale { .. }
+                | Effect::Restart { .. }
+                | Effect::Delete { .. }
+                | Effect::StartForward { .. }
+                | Effect::SuggestLocalPort { .. }
+                | Effect::StopForward(_)
+                | Effect::ListForwards { .. }) => self.run_op(e),
                 Effect::SaveContext(name) => {
                     let mut set = self.kubeconfig.clone();
                     let tx = self.msgs.clone();
@@ -254,6 +205,10 @@ impl EffectRunner {
                         out.push(Followup::Reauthenticate);
                     }
                 }
+                e @ (Effect::WatchContainers { .. }
+                | Effect::StartLogs { .. }
+                | Effect::StopLogs
+                | Effect::SaveLogs { .. }) => self.run_logs(e),
                 Effect::ListNamespaces => {
                     if let Some(c) = self.client.clone() {
                         let tx = self.msgs.clone();
@@ -300,29 +255,6 @@ impl EffectRunner {
                     },
                 ));
                 Msg::Reauthenticated(Err(format!("{context}: {e}")))
-            }
-        }
-    }
-
-    /// Runs one mutation on a task; its result comes back as [`Msg::ActionDone`].
-    fn spawn_action<F, Fut>(&self, dialog: u64, run: F)
-    where
-        F: FnOnce(kube::Client) -> Fut + Send + 'static,
-        Fut: std::future::Future<Output = Result<String, String>> + Send + 'static,
-    {
-        let tx = self.msgs.clone();
-        match self.client.clone() {
-            Some(c) => {
-                tokio::spawn(async move {
-                    let result = run(c).await;
-                    let _ = tx.send(Msg::ActionDone { dialog, result });
-                });
-            }
-            None => {
-                let _ = tx.send(Msg::ActionDone {
-                    dialog,
-                    result: Err("not connected".to_string()),
-                });
             }
         }
     }
@@ -388,56 +320,4 @@ fn save_context(set: &mut KubeconfigSet, name: &str) -> Result<String, String> {
         Some(f) => format!("current-context is now \"{name}\" in {}", f.display()),
         None => format!("\"{name}\" already is the current-context"),
     })
-}
-
-fn action_target(target: &ObjectRef) -> Target {
-    Target::new(
-        target.kind.api_resource(),
-        target.namespace.as_deref(),
-        &target.name,
-    )
-}
-
-fn deleted_message(target: &ObjectRef, options: DeleteOptions, outcome: DeleteOutcome) -> String {
-    let how = match (options.force, options.grace_period) {
-        (true, _) => " (forced)".to_string(),
-        (false, Some(g)) => format!(" (grace {g}s)"),
-        (false, None) => String::new(),
-    };
-    match outcome {
-        DeleteOutcome::Deleted => format!("deleted {}{how}", target.display()),
-        DeleteOutcome::Terminating => format!("{} is terminating{how}", target.display()),
-    }
-}
-
-/// The local port to offer for remote `port`: the same number when it is free and unprivileged (as
-/// kubectl does), otherwise one the OS says is free. The probe binds and closes at once; the forward binds
-/// for real when it starts, and a port taken in between is reported then.
-pub fn suggest_local_port(addr: IpAddr, port: u16) -> u16 {
-    let free = |p: u16| std::net::TcpListener::bind(SocketAddr::new(addr, p)).ok();
-    if port >= 1024 && free(port).is_some() {
-        return port;
-    }
-    free(0)
-        .and_then(|l| l.local_addr().ok())
-        .map_or(0, |a| a.port())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn local_port_is_the_same_unless_taken_or_privileged() {
-        let lo: IpAddr = "127.0.0.1".parse().unwrap();
-        let taken = std::net::TcpListener::bind((lo, 0)).unwrap();
-        let port = taken.local_addr().unwrap().port();
-        let other = suggest_local_port(lo, port);
-        assert_ne!(other, port, "a taken port is not offered");
-        assert!(other >= 1024);
-        drop(taken);
-        assert_eq!(suggest_local_port(lo, port), port);
-        let p = suggest_local_port(lo, 80);
-        assert!(p >= 1024, "privileged 80 became {p}");
-    }
 }

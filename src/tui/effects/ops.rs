@@ -1,0 +1,153 @@
+//! The mutating verbs' effects: scale, restart and delete through [`crate::cluster::actions`], and the
+//! port-forwards the runner owns (one [`ForwardManager`] per connection, stopped with it).
+
+use std::net::{IpAddr, SocketAddr};
+
+use super::EffectRunner;
+use crate::cluster::actions::{self, DeleteOptions, DeleteOutcome, Target};
+use crate::tui::app::{Effect, Msg};
+use crate::tui::pages::ObjectRef;
+
+impl EffectRunner {
+    pub(super) fn run_op(&mut self, effect: Effect) {
+        match effect {
+            Effect::Scale {
+                dialog,
+                target,
+                replicas,
+            } => self.spawn_action(dialog, move |c| async move {
+                let t = action_target(&target);
+                actions::scale(&c, &t, replicas)
+                    .await
+                    .map(|n| format!("scaled {} to {n} replicas", target.display()))
+                    .map_err(|e| e.to_string())
+            }),
+            Effect::Restart { dialog, target } => self.spawn_action(dialog, move |c| async move {
+                let t = action_target(&target);
+                actions::restart(&c, &t, jiff::Timestamp::now())
+                    .await
+                    .map(|()| format!("restarted {} (rolling out)", target.display()))
+                    .map_err(|e| e.to_string())
+            }),
+            Effect::Delete {
+                dialog,
+                target,
+                options,
+            } => self.spawn_action(dialog, move |c| async move {
+                let t = action_target(&target);
+                actions::delete(&c, &t, options)
+                    .await
+                    .map(|outcome| deleted_message(&target, options, outcome))
+                    .map_err(|e| e.to_string())
+            }),
+            Effect::StartForward { dialog, spec } => match self.forwards.clone() {
+                Some(manager) => {
+                    let tx = self.msgs.clone();
+                    tokio::spawn(async move {
+                        let result = manager.start(spec).await.map_err(|e| e.to_string());
+                        let _ = tx.send(Msg::ForwardStarted { dialog, result });
+                    });
+                }
+                None => {
+                    let _ = self.msgs.send(Msg::ForwardStarted {
+                        dialog,
+                        result: Err("not connected".to_string()),
+                    });
+                }
+            },
+            Effect::SuggestLocalPort { dialog, addr, port } => {
+                let local = suggest_local_port(addr, port);
+                let _ = self.msgs.send(Msg::LocalPortSuggested {
+                    dialog,
+                    remote: port,
+                    local,
+                });
+            }
+            Effect::StopForward(id) => {
+                if let Some(f) = &self.forwards {
+                    f.stop(id);
+                }
+            }
+            Effect::ListForwards { page } => {
+                let list = self.forwards.as_ref().map(|f| f.list()).unwrap_or_default();
+                let _ = self.msgs.send(Msg::Forwards { page, list });
+            }
+            _ => {}
+        }
+    }
+
+    /// Runs one mutation on a task; its result comes back as [`Msg::ActionDone`].
+    fn spawn_action<F, Fut>(&self, dialog: u64, run: F)
+    where
+        F: FnOnce(kube::Client) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = Result<String, String>> + Send + 'static,
+    {
+        let tx = self.msgs.clone();
+        match self.client.clone() {
+            Some(c) => {
+                tokio::spawn(async move {
+                    let result = run(c).await;
+                    let _ = tx.send(Msg::ActionDone { dialog, result });
+                });
+            }
+            None => {
+                let _ = tx.send(Msg::ActionDone {
+                    dialog,
+                    result: Err("not connected".to_string()),
+                });
+            }
+        }
+    }
+}
+
+fn action_target(target: &ObjectRef) -> Target {
+    Target::new(
+        target.kind.api_resource(),
+        target.namespace.as_deref(),
+        &target.name,
+    )
+}
+
+fn deleted_message(target: &ObjectRef, options: DeleteOptions, outcome: DeleteOutcome) -> String {
+    let how = match (options.force, options.grace_period) {
+        (true, _) => " (forced)".to_string(),
+        (false, Some(g)) => format!(" (grace {g}s)"),
+        (false, None) => String::new(),
+    };
+    match outcome {
+        DeleteOutcome::Deleted => format!("deleted {}{how}", target.display()),
+        DeleteOutcome::Terminating => format!("{} is terminating{how}", target.display()),
+    }
+}
+
+/// The local port to offer for remote `port`: the same number when it is free and unprivileged (as
+/// kubectl does), otherwise one the OS says is free. The probe binds and closes at once; the forward binds
+/// for real when it starts, and a port taken in between is reported then.
+pub fn suggest_local_port(addr: IpAddr, port: u16) -> u16 {
+    let free = |p: u16| std::net::TcpListener::bind(SocketAddr::new(addr, p)).ok();
+    if port >= 1024 && free(port).is_some() {
+        return port;
+    }
+    free(0)
+        .and_then(|l| l.local_addr().ok())
+        .map_or(0, |a| a.port())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_port_is_the_same_unless_taken_or_privileged() {
+        let lo: IpAddr = "127.0.0.1".parse().unwrap();
+        let taken = std::net::TcpListener::bind((lo, 0)).unwrap();
+        let port = taken.local_addr().unwrap().port();
+        let other = suggest_local_port(lo, port);
+        assert_ne!(other, port, "a taken port is not offered");
+        assert!(other >= 1024);
+        drop(taken);
+        assert_eq!(suggest_local_port(lo, port), port);
+        let p = suggest_local_port(lo, 80);
+        assert!(p >= 1024, "privileged 80 became {p}");
+    }
+}

@@ -1,0 +1,165 @@
+//! What flows into [`super::app::App::update`] ([`Msg`]: input and the results of effects) and what
+//! flows out of it ([`Effect`]: work for the runner in [`super::effects`]). Plain data, no behaviour.
+
+use crossterm::event::KeyEvent;
+
+use crate::cluster::actions::DeleteOptions;
+use crate::cluster::forward::{ForwardInfo, ForwardSpec};
+use crate::cluster::kinds::KindSpec;
+use crate::cluster::watch::{WatchMsg, WatchTarget};
+use crate::kubeconfig::KubeconfigSet;
+
+/// Messages into the app: input, and results of effects.
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    Watch(WatchMsg),
+    Connected {
+        context: String,
+        result: Result<ServerInfo, String>,
+    },
+    Discovered(Vec<KindSpec>),
+    Namespaces(Result<Vec<String>, String>),
+    KubeconfigReloaded(Result<KubeconfigSet, String>),
+    /// `:use` wrote kubeconfig: what to flash, or what went wrong.
+    ContextSaved(Result<String, String>),
+    /// The exec plugin ran again: Ok(context) or what went wrong.
+    Reauthenticated(Result<String, String>),
+    /// An object fetched for a describe/YAML page.
+    Fetched {
+        page: u64,
+        result: Box<Result<super::pages::text::Fetched, String>>,
+    },
+    /// A batch of lines (and notices) from the log stream `stream` of the logs page `page`; the event
+    /// loop drains the stream in batches so a flood of lines costs one message per batch, not per line.
+    Logs {
+        page: u64,
+        stream: u32,
+        events: Vec<crate::cluster::logs::LogEvent>,
+    },
+    /// A `ctrl-s` save finished: the file and the lines written, or what went wrong.
+    LogsSaved(Result<super::pages::logs::Saved, String>),
+    /// Advances the loading spinner; sent only while a view is loading.
+    Tick,
+    /// A scale, restart or delete finished: the message to flash (success, or the server's refusal).
+    ActionDone {
+        dialog: u64,
+        result: Result<String, String>,
+    },
+    /// A port-forward started (or could not: the error goes back into its dialog).
+    ForwardStarted {
+        dialog: u64,
+        result: Result<ForwardInfo, String>,
+    },
+    /// The local port the forward dialog should offer for `remote` (free, and not privileged).
+    LocalPortSuggested {
+        dialog: u64,
+        remote: u16,
+        local: u16,
+    },
+    /// The running port-forwards, for the `:pf` page.
+    Forwards {
+        page: u64,
+        list: Vec<ForwardInfo>,
+    },
+    /// Time to refresh the `:pf` page; sent about once a second, only while it is open.
+    RefreshForwards,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ServerInfo {
+    pub git_version: String,
+    pub kubectl: Option<crate::cluster::session::KubectlNote>,
+}
+
+/// Work for the event loop. Results come back as [`Msg`]s.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Build a client for `context` and ask the server its version (short timeouts).
+    Connect {
+        context: String,
+    },
+    /// Start watching for view `view`, replacing any running watch.
+    Watch {
+        view: u64,
+        target: WatchTarget,
+    },
+    /// Stop the running watch (the view closed or shows local data).
+    StopWatch,
+    Discover,
+    ListNamespaces,
+    /// GET one object for a describe/YAML page; `with_related` adds its events and related objects.
+    FetchObject {
+        page: u64,
+        target: super::pages::ObjectRef,
+        with_related: bool,
+    },
+    /// Put text on the clipboard (OSC 52, which tmux and most terminals honour).
+    Copy(String),
+    /// Set the replica count through the scale subresource; answers [`Msg::ActionDone`].
+    Scale {
+        dialog: u64,
+        target: super::pages::ObjectRef,
+        replicas: i32,
+    },
+    /// `kubectl rollout restart`; answers [`Msg::ActionDone`].
+    Restart {
+        dialog: u64,
+        target: super::pages::ObjectRef,
+    },
+    /// Delete an object; answers [`Msg::ActionDone`].
+    Delete {
+        dialog: u64,
+        target: super::pages::ObjectRef,
+        options: DeleteOptions,
+    },
+    /// Start a port-forward; answers [`Msg::ForwardStarted`].
+    StartForward {
+        dialog: u64,
+        spec: ForwardSpec,
+    },
+    /// Probe which local port to offer for `port`; answers [`Msg::LocalPortSuggested`].
+    SuggestLocalPort {
+        dialog: u64,
+        addr: std::net::IpAddr,
+        port: u16,
+    },
+    /// Stop one port-forward by id.
+    StopForward(u64),
+    /// List the running port-forwards; answers [`Msg::Forwards`].
+    ListForwards {
+        page: u64,
+    },
+    /// Run the context's interactive exec plugin again (the server said 401).
+    Reauthenticate,
+    /// Write kubeconfig's current-context (`:use`), as `kdeck ctx NAME` does.
+    SaveContext(String),
+    /// Watch one pod for the containers view `view`, replacing any running watch.
+    WatchContainers {
+        view: u64,
+        namespace: String,
+        pod: String,
+    },
+    /// Start streaming logs for a logs page, replacing (and stopping) any running log stream. Lines
+    /// come back as [`Msg::Logs`] tagged with `page` and `stream`.
+    StartLogs {
+        page: u64,
+        stream: u32,
+        source: crate::cluster::logs::LogSource,
+        opts: crate::cluster::logs::LogOptions,
+    },
+    /// Stop the running log stream (its page closed).
+    StopLogs,
+    /// Save the whole running stream to `${XDG_DATA_HOME}/kdeck/logs/<stem>_<UTC time>.log` (0600);
+    /// the result comes back as [`Msg::LogsSaved`].
+    SaveLogs {
+        page: u64,
+        stream: u32,
+        stem: String,
+    },
+    Quit,
+}
