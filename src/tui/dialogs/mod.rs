@@ -378,12 +378,7 @@ pub fn render(app: &App, dialog: &Dialog, area: Rect, buf: &mut Buffer) {
         .map(|l| l.width().max(1).div_ceil(inner_w))
         .sum();
     let h = (rows as u16 + 2).min(area.height);
-    let popup = Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    };
+    let popup = crate::tui::widgets::centered(area, w, h);
     Clear.render(popup, buf);
     Paragraph::new(body)
         .wrap(Wrap { trim: false })

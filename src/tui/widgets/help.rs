@@ -78,12 +78,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let body = lines(app);
     let w = area.width.min(72);
     let h = (body.len() as u16 + 2).min(area.height);
-    let popup = Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    };
+    let popup = crate::tui::widgets::centered(area, w, h);
     Clear.render(popup, buf);
     Paragraph::new(body)
         .block(

@@ -215,12 +215,7 @@ fn render_picker(page: &LogsPage, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let width = (name_w + detail_w + 6).clamp(30, usize::from(area.width));
     let w = u16::try_from(width).unwrap_or(area.width).min(area.width);
     let h = (p.choices.len() as u16 + 2).min(area.height);
-    let popup = Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    };
+    let popup = crate::tui::widgets::centered(area, w, h);
     let lines: Vec<Line> = p
         .choices
         .iter()
