@@ -22,6 +22,8 @@ pub enum Action {
     PortForward,
     SecretReveal,
     Edit,
+    /// A shell (or any command) in a container.
+    Exec,
 }
 
 impl Action {
@@ -33,6 +35,7 @@ impl Action {
             Action::PortForward => "port-forward",
             Action::SecretReveal => "reveal secret values",
             Action::Edit => "edit",
+            Action::Exec => "open a shell in a container",
         }
     }
 }

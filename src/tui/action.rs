@@ -2,6 +2,8 @@
 //! handled by [`super::app::App::update`]: table actions in [`super::update`], page actions in
 //! [`super::pages`].
 
+use crate::cluster::kinds::Builtin;
+
 /// Where the user is: a table, or one of the full-screen pages opened over it. A key may be bound to
 /// several actions as long as no place has two of them (`f` can follow logs and mean nothing in a table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -27,8 +29,10 @@ pub enum Scope {
     Table,
     /// A table of Kubernetes objects.
     Resource,
-    /// Pod and workload tables (logs, port-forward).
+    /// Pod and workload tables (logs).
     Pods,
+    /// Pods only (and the containers view): a shell in a container.
+    Pod,
     /// Scalable workloads (the scale subresource): deployments, statefulsets, replicasets.
     Workload,
     /// Workloads `kubectl rollout restart` accepts: deployments, statefulsets, daemonsets.
@@ -54,6 +58,7 @@ impl Scope {
             Scope::Global | Scope::Table => Place::ALL,
             Scope::Resource
             | Scope::Pods
+            | Scope::Pod
             | Scope::Workload
             | Scope::Restartable
             | Scope::Forwardable => &[Place::Table],
@@ -65,9 +70,47 @@ impl Scope {
         }
     }
 
-    /// Whether two scopes can apply in the same place (then they may not share a key).
+    /// The kinds of table an action of this scope applies to; None: any.
+    pub fn kinds(self) -> Option<&'static [Builtin]> {
+        use Builtin::*;
+        match self {
+            Scope::Pods => Some(&[Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets]),
+            Scope::Pod => Some(&[Pods]),
+            Scope::Workload => Some(&[Deployments, StatefulSets, ReplicaSets]),
+            Scope::Restartable => Some(&[Deployments, StatefulSets, DaemonSets]),
+            Scope::Forwardable => Some(&[
+                Pods,
+                Services,
+                Deployments,
+                StatefulSets,
+                DaemonSets,
+                ReplicaSets,
+            ]),
+            Scope::Secret => Some(&[Secrets]),
+            _ => None,
+        }
+    }
+
+    /// Whether two scopes can apply at the same time — in the same place and, in a table, to the same
+    /// kind. Then they may not share a key (`s` can scale a deployment and open a shell in a pod).
     pub fn overlaps(self, other: Scope) -> bool {
-        self.places().iter().any(|p| other.places().contains(p))
+        let shared: Vec<Place> = self
+            .places()
+            .iter()
+            .copied()
+            .filter(|p| other.places().contains(p))
+            .collect();
+        if shared.is_empty() {
+            return false;
+        }
+        // Kinds only narrow tables; a scope that also applies on a page overlaps there.
+        if shared != [Place::Table] {
+            return true;
+        }
+        match (self.kinds(), other.kinds()) {
+            (Some(a), Some(b)) => a.iter().any(|k| b.contains(k)),
+            _ => true,
+        }
     }
 }
 
@@ -141,6 +184,7 @@ actions! {
     Delete => "delete", Resource, true, "Delete (asks first)";
     RevealSecret => "reveal_secret", Secret, true, "Reveal secret values";
     CopyName => "copy_name", Resource, false, "Copy the name";
+    Shell => "shell", Pod, true, "Shell in the container (the TUI waits)";
     SearchNext => "search_next", Pager, false, "Next match";
     SearchPrev => "search_prev", Pager, false, "Previous match";
     ScrollLeft => "scroll_left", Pager, false, "Scroll left";
@@ -170,6 +214,7 @@ impl Action {
             Action::Delete => Some(S::Delete),
             Action::PortForward => Some(S::PortForward),
             Action::RevealSecret => Some(S::SecretReveal),
+            Action::Shell => Some(S::Exec),
             _ => None,
         }
     }

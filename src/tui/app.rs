@@ -420,6 +420,13 @@ impl App {
                 vec![]
             }
             Msg::Namespaces(result) => self.on_namespaces(result),
+            Msg::ShellEnded(result) => {
+                match result {
+                    Ok(note) => self.set_flash(note, false),
+                    Err(e) => self.set_flash(e, true),
+                }
+                vec![]
+            }
             Msg::ContextSaved(result) => {
                 match result {
                     Ok(note) => self.set_flash(note, false),

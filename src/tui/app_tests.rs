@@ -268,3 +268,70 @@ fn favourites_are_per_context_and_start_from_the_saved_ones() {
     assert_eq!(app.session.namespace.as_deref(), Some("payments"));
     assert_eq!(app.saved_favourites["kdeck-sim"], ["web", "shop", "team-1"]);
 }
+
+#[test]
+fn s_opens_a_shell_on_pods_and_scales_deployments_and_read_only_refuses_the_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = connected_app(dir.path());
+    feed(&mut app, pod_rows());
+    let pod = app.selected_row().unwrap().key.clone();
+    let effects = keys(&mut app, "s");
+    assert_eq!(
+        effects,
+        vec![Effect::Exec {
+            namespace: pod.namespace.to_string(),
+            pod: pod.name.to_string(),
+            container: None,
+        }]
+    );
+    keys(&mut app, ":deploy<enter>");
+    feed(&mut app, deployment_rows());
+    let effects = keys(&mut app, "s");
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::Exec { .. })),
+        "{effects:?}"
+    );
+    assert!(app.dialog.is_some(), "s scales a deployment");
+
+    let mut ro = connected_with(
+        dir.path(),
+        super::app::Options {
+            safety: crate::safety::SafetySources {
+                readonly_flag: true,
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    );
+    feed(&mut ro, pod_rows());
+    assert!(keys(&mut ro, "s").is_empty());
+    assert!(
+        ro.flash
+            .as_ref()
+            .unwrap()
+            .text
+            .starts_with("cannot open a shell in a container: read-only")
+    );
+}
+
+#[test]
+fn a_key_may_serve_two_scopes_only_on_disjoint_kinds() {
+    use crate::tui::action::Scope;
+    assert!(!Scope::Pod.overlaps(Scope::Workload));
+    assert!(Scope::Pod.overlaps(Scope::Pods));
+    assert!(Scope::Pod.overlaps(Scope::Resource));
+    assert!(Scope::Workload.overlaps(Scope::Restartable));
+    assert!(!Scope::Secret.overlaps(Scope::Workload));
+    assert!(
+        Scope::Secret.overlaps(Scope::Text),
+        "both apply on a secret's page"
+    );
+    let k = crate::tui::keymap::Keymap::parse(
+        "t",
+        "t.yaml",
+        "scale: [s]\nshell: [s]\nlogs: [s]\n",
+        &|_| unreachable!(),
+    );
+    let e = k.unwrap_err().to_string();
+    assert!(e.contains("bound twice") && e.contains("line"), "{e}");
+}

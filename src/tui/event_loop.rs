@@ -103,6 +103,34 @@ async fn run_loop(
                     later.extend(runner.run(effects));
                     dirty = true;
                 }
+                Followup::Shell {
+                    client,
+                    namespace,
+                    pod,
+                    container,
+                } => {
+                    drop(events);
+                    ratatui::restore();
+                    eprintln!(
+                        "kdeck: shell in {namespace}/{pod}; `exit` (or ctrl-d) returns to kdeck"
+                    );
+                    let result = match crossterm::terminal::enable_raw_mode() {
+                        Ok(()) => {
+                            let r =
+                                super::shell::run(client, &namespace, &pod, container.as_deref())
+                                    .await;
+                            let _ = crossterm::terminal::disable_raw_mode();
+                            r
+                        }
+                        Err(e) => Err(format!("cannot set the terminal to raw mode: {e}")),
+                    };
+                    terminal = ratatui::init();
+                    events = EventStream::new();
+                    let _ = terminal.clear();
+                    let effects = app.update(Msg::ShellEnded(result));
+                    later.extend(runner.run(effects));
+                    dirty = true;
+                }
                 Followup::Reauthenticate => {
                     drop(events);
                     ratatui::restore();

@@ -24,6 +24,7 @@ pub mod nav;
 pub mod pages;
 pub mod reload;
 pub mod render;
+pub mod shell;
 pub mod theme;
 pub mod update;
 pub mod verbs;

@@ -25,6 +25,8 @@ pub enum Msg {
     Discovered(Vec<KindSpec>),
     Namespaces(Result<Vec<String>, String>),
     KubeconfigReloaded(Result<KubeconfigSet, String>),
+    /// The shell in a container ended: how, for the flash.
+    ShellEnded(Result<String, String>),
     /// `:use` wrote kubeconfig: what to flash, or what went wrong.
     ContextSaved(Result<String, String>),
     /// The exec plugin ran again: Ok(context) or what went wrong.
@@ -138,6 +140,13 @@ pub enum Effect {
     Reauthenticate,
     /// Write kubeconfig's current-context (`:use`), as `kdeck ctx NAME` does.
     SaveContext(String),
+    /// A shell in a container, with the TUI suspended; answers [`Msg::ShellEnded`].
+    Exec {
+        namespace: String,
+        pod: String,
+        /// None: the pod's default container.
+        container: Option<String>,
+    },
     /// Watch one pod for the containers view `view`, replacing any running watch.
     WatchContainers {
         view: u64,

@@ -13,15 +13,18 @@ use super::nav::ViewSpec;
 use super::pages::logs::LogTarget;
 use super::pages::text::{TextMode, TextPage};
 use super::pages::{ObjectRef, Page};
-use crate::cluster::kinds::Builtin;
 
 impl App {
     /// Actions on the selected object. Read-only mode is enforced here, before any handler runs.
     pub(crate) fn resource_action(&mut self, action: Action) -> Vec<Effect> {
-        if let ViewSpec::Containers { .. } = &self.view.spec {
+        if let ViewSpec::Containers { namespace, pod } = self.view.spec.clone() {
             return match action {
                 Action::Logs | Action::PreviousLogs => {
                     self.container_logs(action == Action::PreviousLogs)
+                }
+                Action::Shell => {
+                    let container = self.selected_row().map(|r| r.key.name.to_string());
+                    self.open_shell(namespace, pod, container)
                 }
                 _ => vec![],
             };
@@ -63,8 +66,31 @@ impl App {
             Action::PortForward => {
                 self.open_dialog(|id| Dialog::Forward(ForwardDialog::new(id, target)))
             }
+            Action::Shell => match target.namespace {
+                Some(ns) => self.open_shell(ns, target.name, None),
+                None => vec![],
+            },
             _ => vec![],
         }
+    }
+
+    /// A shell in a container (the pod's default one when `container` is None): the TUI is suspended
+    /// while it runs. Read-only mode refuses it like any other mutation.
+    fn open_shell(
+        &mut self,
+        namespace: String,
+        pod: String,
+        container: Option<String>,
+    ) -> Vec<Effect> {
+        if let Some(refusal) = self.readonly_refusal(Action::Shell) {
+            self.set_flash(refusal, true);
+            return vec![];
+        }
+        vec![Effect::Exec {
+            namespace,
+            pod,
+            container,
+        }]
     }
 
     /// Logs of the container under the cursor in the containers view.
@@ -113,43 +139,19 @@ impl App {
         }
         if let ViewSpec::Containers { .. } = self.view.spec {
             return matches!(action.scope(), Scope::Global | Scope::Table)
-                || matches!(action, Action::Logs | Action::PreviousLogs);
+                || matches!(action, Action::Logs | Action::PreviousLogs | Action::Shell);
         }
         let builtin = self.view.spec.kind().and_then(|k| k.builtin);
         match action.scope() {
             Scope::Global => true,
             Scope::Table => true,
             Scope::Resource => self.view.spec.kind().is_some(),
-            Scope::Pods => matches!(
-                builtin,
-                Some(
-                    Builtin::Pods
-                        | Builtin::Deployments
-                        | Builtin::StatefulSets
-                        | Builtin::DaemonSets
-                        | Builtin::ReplicaSets
-                )
-            ),
-            Scope::Workload => matches!(
-                builtin,
-                Some(Builtin::Deployments | Builtin::StatefulSets | Builtin::ReplicaSets)
-            ),
-            Scope::Restartable => matches!(
-                builtin,
-                Some(Builtin::Deployments | Builtin::StatefulSets | Builtin::DaemonSets)
-            ),
-            Scope::Forwardable => matches!(
-                builtin,
-                Some(
-                    Builtin::Pods
-                        | Builtin::Services
-                        | Builtin::Deployments
-                        | Builtin::StatefulSets
-                        | Builtin::DaemonSets
-                        | Builtin::ReplicaSets
-                )
-            ),
-            Scope::Secret => builtin == Some(Builtin::Secrets),
+            s @ (Scope::Pods
+            | Scope::Pod
+            | Scope::Workload
+            | Scope::Restartable
+            | Scope::Forwardable
+            | Scope::Secret) => builtin.is_some_and(|b| s.kinds().is_some_and(|k| k.contains(&b))),
             Scope::Pager | Scope::Text | Scope::Logs | Scope::Forwards => false,
         }
     }

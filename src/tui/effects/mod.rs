@@ -56,6 +56,13 @@ pub enum Followup {
     Reauthenticate,
     /// Write this to the clipboard through the terminal.
     Copy(String),
+    /// Hand the terminal to a shell in a container (the TUI is suspended meanwhile).
+    Shell {
+        client: kube::Client,
+        namespace: String,
+        pod: String,
+        container: Option<String>,
+    },
 }
 
 impl EffectRunner {
@@ -181,6 +188,23 @@ impl EffectRunner {
                     }
                 },
                 Effect::Copy(text) => out.push(Followup::Copy(text)),
+                Effect::Exec {
+                    namespace,
+                    pod,
+                    container,
+                } => match self.client.clone() {
+                    Some(client) => out.push(Followup::Shell {
+                        client,
+                        namespace,
+                        pod,
+                        container,
+                    }),
+                    None => {
+                        let _ = self
+                            .msgs
+                            .send(Msg::ShellEnded(Err("not connected".to_string())));
+                    }
+                },
                 e @ (Effect::Scale { .. }
                 | Effect::Restart { .. }
                 | Effect::Delete { .. }

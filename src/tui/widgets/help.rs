@@ -16,6 +16,7 @@ const GROUPS: &[(&str, &[Scope])] = &[
         &[
             Scope::Resource,
             Scope::Pods,
+            Scope::Pod,
             Scope::Workload,
             Scope::Restartable,
             Scope::Forwardable,
