@@ -14,7 +14,9 @@ use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::{Message, protocol::Role};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
 
 use super::Sim;
 use super::fakesh::{FakeShell, Output, PodContext};
@@ -246,6 +248,12 @@ async fn run<S>(
         if let Some(code) = shell.exit_code() {
             let status = serde_json::to_vec(&exit_status(code, &argv)).unwrap_or_default();
             let _ = sink.send(framed(ERROR, &status)).await;
+            // client-go reads anything but a normal (1000) close as a failed stream.
+            let normal = CloseFrame {
+                code: CloseCode::Normal,
+                reason: "".into(),
+            };
+            let _ = sink.send(Message::Close(Some(normal))).await;
             let _ = sink.close().await;
             return;
         }

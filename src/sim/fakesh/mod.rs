@@ -182,13 +182,13 @@ impl FakeShell {
                 self.out.stdout.extend_from_slice(b"\r\n");
                 self.submit();
             }
-            0x7f | 0x08 => {
-                if !self.line.is_empty() {
-                    // Drop a whole UTF-8 character, continuation bytes first.
-                    while self.line.pop().is_some_and(|c| c & 0xc0 == 0x80) {}
-                    self.out.stdout.extend_from_slice(b"\x08 \x08");
-                }
+            0x7f | 0x08 if !self.line.is_empty() => {
+                // Drop a whole UTF-8 character, continuation bytes first.
+                while self.line.pop().is_some_and(|c| c & 0xc0 == 0x80) {}
+                self.out.stdout.extend_from_slice(b"\x08 \x08");
             }
+            // Nothing to erase: a terminal rings the bell at most.
+            0x7f | 0x08 => {}
             0x03 => {
                 self.out.stdout.extend_from_slice(b"^C\r\n");
                 self.line.clear();

@@ -102,6 +102,10 @@ fn alpine_has_no_bash_so_the_probe_falls_back_to_sh() {
 fn line_editing_backspace_ctrl_c_arrows_and_ctrl_d() {
     let mut sh = FakeShell::new(ctx("busybox"), true);
     sh.start(&argv(&["/bin/sh"]));
+    assert!(
+        sh.feed(b"\x7f").stdout.is_empty(),
+        "backspace on an empty line"
+    );
     let o = sh.feed("hostnamX\x7f\x7fé\x7fme\x1b[A\x1bOB\r".as_bytes());
     assert_eq!(
         String::from_utf8(o.stdout).unwrap(),
