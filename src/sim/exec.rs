@@ -317,6 +317,104 @@ mod tests {
         );
     }
 
+    async fn session(v5: bool, tty: bool, argv: &[&str], input: Vec<Vec<u8>>) -> Vec<Message> {
+        let (server_io, client_io) = tokio::io::duplex(1 << 16);
+        let server = WebSocketStream::from_raw_socket(server_io, Role::Server, None).await;
+        let mut client = WebSocketStream::from_raw_socket(client_io, Role::Client, None).await;
+        let (_stop, shutdown) = tokio::sync::watch::channel(false);
+        let ctx = PodContext {
+            pod: "web-0".into(),
+            ..PodContext::default()
+        };
+        let streams = Streams {
+            stdin: true,
+            stdout: true,
+            stderr: !tty,
+            tty,
+        };
+        let argv = argv.iter().map(|s| s.to_string()).collect();
+        let server = tokio::spawn(run(server, ctx, argv, streams, v5, shutdown));
+        for frame in input {
+            client.send(Message::binary(frame)).await.unwrap();
+        }
+        let mut got = Vec::new();
+        let collect = async {
+            while let Some(Ok(m)) = client.next().await {
+                got.push(m);
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(10), collect)
+            .await
+            .expect("the session never closed");
+        server.await.unwrap();
+        got
+    }
+
+    #[tokio::test]
+    async fn v4_frames_a_session_and_ends_with_status_and_a_normal_close() {
+        let got = session(
+            false,
+            false,
+            &["sh"],
+            vec![b"\0echo a\nnope\nexit 2\n".to_vec()],
+        )
+        .await;
+        let status = serde_json::to_vec(&exit_status(2, &["sh".into()])).unwrap();
+        let mut want = vec![
+            framed(STDOUT, b""),
+            framed(STDOUT, b"a\n"),
+            framed(STDERR, b"sh: nope: not found\n"),
+            framed(ERROR, &status),
+        ];
+        want.push(Message::Close(Some(CloseFrame {
+            code: CloseCode::Normal,
+            reason: "".into(),
+        })));
+        assert_eq!(got, want);
+    }
+
+    #[tokio::test]
+    async fn v5_stdin_close_ends_the_shell_and_resize_reaches_it() {
+        let got = session(
+            true,
+            true,
+            &["sh"],
+            vec![
+                [&[RESIZE][..], br#"{"Width":80,"Height":24}"#].concat(),
+                b"\0stty size\r".to_vec(),
+                vec![CLOSE, STDIN],
+            ],
+        )
+        .await;
+        let out: Vec<u8> = got
+            .iter()
+            .filter_map(|m| match m {
+                Message::Binary(b) if b[0] == STDOUT => Some(b[1..].to_vec()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        assert_eq!(out, b"/ # stty size\r\n24 80\r\n/ # ");
+        assert!(got.contains(&framed(ERROR, br#"{"metadata":{},"status":"Success"}"#)));
+    }
+
+    #[test]
+    fn pod_context_takes_the_containers_literal_env() {
+        let pod = json!({
+            "spec": {"containers": [{"name": "a", "image": "nginx:1.27", "env": [
+                {"name": "MODE", "value": "prod"},
+                {"name": "SECRET", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}
+            ]}]},
+            "status": {"podIP": "10.0.0.9"}
+        });
+        let ctx = pod_context(&pod, "shop", "web-0", "a");
+        assert_eq!(ctx.env, vec![("MODE".to_string(), "prod".to_string())]);
+        assert_eq!(
+            (ctx.image.as_str(), ctx.pod_ip.as_str()),
+            ("nginx:1.27", "10.0.0.9")
+        );
+    }
+
     #[test]
     fn default_container_rules() {
         let pod = json!({"spec": {"containers": [{"name": "a"}, {"name": "b"}]}});
