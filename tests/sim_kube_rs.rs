@@ -1,12 +1,15 @@
 //! kube-rs as the second client of the simulated apiserver: watchers and reflectors under injected
-//! faults, log streams, port-forward, and Status errors for bad input.
+//! faults, log streams, port-forward, exec into the fake shell, and Status errors for bad input.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use futures::{AsyncBufReadExt, StreamExt, TryStreamExt};
+use futures::{AsyncBufReadExt, SinkExt, StreamExt, TryStreamExt};
 use k8s_openapi::api::core::v1::{ConfigMap, Pod};
-use kube::api::{Api, DeleteParams, ListParams, LogParams, PostParams, WatchEvent, WatchParams};
+use kube::api::{
+    Api, AttachParams, DeleteParams, ListParams, LogParams, PostParams, TerminalSize, WatchEvent,
+    WatchParams,
+};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::runtime::{WatchStreamExt, reflector, watcher};
 use kube::{Client, Config};
@@ -17,6 +20,7 @@ use kdeck::sim::{FaultSpec, RunningSim, Scenario, SimOptions};
 struct Cluster {
     sim: Option<RunningSim>,
     _dir: tempfile::TempDir,
+    kubeconfig: std::path::PathBuf,
     config: Config,
 }
 
@@ -31,17 +35,18 @@ impl Cluster {
         })
         .await
         .unwrap();
-        let kc = Kubeconfig::read_from(&path).unwrap();
-        let opts = KubeConfigOptions {
-            context: Some(kdeck::sim::ADMIN_CONTEXT.into()),
-            ..Default::default()
-        };
-        let config = Config::from_custom_kubeconfig(kc, &opts).await.unwrap();
+        let config = config_for(&path, kdeck::sim::ADMIN_CONTEXT).await;
         Cluster {
             sim: Some(sim),
             _dir: dir,
+            kubeconfig: path,
             config,
         }
+    }
+
+    async fn viewer_client(&self) -> Client {
+        let config = config_for(&self.kubeconfig, kdeck::sim::VIEWER_CONTEXT).await;
+        Client::try_from(config).unwrap()
     }
 
     fn client(&self) -> Client {
@@ -53,6 +58,15 @@ impl Cluster {
             s.shutdown().await;
         }
     }
+}
+
+async fn config_for(path: &std::path::Path, context: &str) -> Config {
+    let kc = Kubeconfig::read_from(path).unwrap();
+    let opts = KubeConfigOptions {
+        context: Some(context.into()),
+        ..Default::default()
+    };
+    Config::from_custom_kubeconfig(kc, &opts).await.unwrap()
 }
 
 async fn eventually<F, Fut>(what: &str, timeout: Duration, mut f: F)
@@ -456,4 +470,159 @@ async fn selector_watch_reports_objects_leaving_and_entering() {
     let tracked = Some("tracked".to_string());
     assert_eq!(seen, [("DELETED", tracked.clone()), ("ADDED", tracked)]);
     cluster.stop().await;
+}
+
+async fn running_pod(pods: &Api<Pod>, selector: &str) -> String {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let list = pods
+            .list(&ListParams::default().labels(selector))
+            .await
+            .unwrap();
+        let running = list
+            .items
+            .into_iter()
+            .find(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running"));
+        if let Some(name) = running.and_then(|p| p.metadata.name) {
+            return name;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no running pod with {selector}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Reads `from` until what was read ends with `marker`, and returns all of it.
+async fn read_until(from: &mut (impl tokio::io::AsyncRead + Unpin), marker: &str) -> String {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !String::from_utf8_lossy(&got).ends_with(marker) {
+        let n = tokio::time::timeout(Duration::from_secs(10), from.read(&mut buf))
+            .await
+            .unwrap_or_else(|_| panic!("no {marker:?} in {:?}", String::from_utf8_lossy(&got)))
+            .unwrap();
+        assert!(
+            n > 0,
+            "stream ended before {marker:?}: {:?}",
+            String::from_utf8_lossy(&got)
+        );
+        got.extend_from_slice(&buf[..n]);
+    }
+    String::from_utf8(got).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_runs_a_command_and_an_interactive_tty_shell() {
+    let c = Cluster::start(Scenario::demo()).await;
+    let pods: Api<Pod> = Api::namespaced(c.client(), "default");
+    let name = running_pod(&pods, "app=hello").await;
+
+    let mut p = pods
+        .exec(&name, ["hostname"], &AttachParams::default())
+        .await
+        .unwrap();
+    let mut out = String::new();
+    let mut stdout = p.stdout().unwrap();
+    let status = p.take_status().unwrap();
+    tokio::time::timeout(Duration::from_secs(10), stdout.read_to_string(&mut out))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(out, format!("{name}\n"));
+    let status = status.await.unwrap();
+    assert_eq!(status.status.as_deref(), Some("Success"), "{status:?}");
+
+    // What k9s sends to get the best shell in the image.
+    let probe = "command -v bash >/dev/null && exec bash || exec sh";
+    let mut p = pods
+        .exec(&name, ["sh", "-c", probe], &AttachParams::interactive_tty())
+        .await
+        .unwrap();
+    let mut stdin = p.stdin().unwrap();
+    let mut stdout = p.stdout().unwrap();
+    let status = p.take_status().unwrap();
+    let prompt = format!("root@{name}:/# ");
+    read_until(&mut stdout, &prompt).await;
+    stdin.write_all(b"echo hello\r").await.unwrap();
+    let echoed = read_until(&mut stdout, &prompt).await;
+    assert_eq!(echoed, format!("echo hello\r\nhello\r\n{prompt}"));
+    p.terminal_size()
+        .unwrap()
+        .send(TerminalSize {
+            width: 132,
+            height: 43,
+        })
+        .await
+        .unwrap();
+    // The resize and stdin travel through separate client-side queues, so the size may land after the
+    // first `stty size`.
+    let mut sized = false;
+    for _ in 0..50 {
+        stdin.write_all(b"stty size\r").await.unwrap();
+        if read_until(&mut stdout, &prompt)
+            .await
+            .contains("\r\n43 132\r\n")
+        {
+            sized = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(sized, "stty size never reported the resize");
+    stdin.write_all(b"exit 3\r").await.unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(10), status)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.status.as_deref(), Some("Failure"));
+    assert_eq!(status.reason.as_deref(), Some("NonZeroExitCode"));
+    let cause = &status.details.unwrap().causes.unwrap()[0];
+    assert_eq!(
+        (cause.reason.as_deref(), cause.message.as_deref()),
+        (Some("ExitCode"), Some("3"))
+    );
+    c.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_errors_are_apiserver_statuses() {
+    let c = Cluster::start(Scenario::demo()).await;
+    let pods: Api<Pod> = Api::namespaced(c.client(), "default");
+    let name = running_pod(&pods, "app=hello").await;
+    let err = |r: kube::Result<kube::api::AttachedProcess>| match r {
+        Err(kube::Error::Api(s)) => (s.code, s.message.clone()),
+        Err(other) => panic!("expected a Status error, got {other:?}"),
+        Ok(_) => panic!("expected a Status error, the exec started"),
+    };
+    let ap = AttachParams::default().container("nope");
+    assert_eq!(
+        err(pods.exec(&name, ["hostname"], &ap).await),
+        (400, format!("container nope is not valid for pod {name}"))
+    );
+    assert_eq!(
+        err(pods
+            .exec("gone", ["hostname"], &AttachParams::default())
+            .await),
+        (404, "pods \"gone\" not found".to_string())
+    );
+    let empty: [&str; 0] = [];
+    assert_eq!(
+        err(pods.exec(&name, empty, &AttachParams::default()).await).0,
+        400
+    );
+    let viewer: Api<Pod> = Api::namespaced(c.viewer_client().await, "default");
+    assert_eq!(
+        err(viewer
+            .exec(&name, ["hostname"], &AttachParams::default())
+            .await),
+        (
+            403,
+            format!(
+                "pods \"{name}\" is forbidden: User \"kdeck-sim-viewer\" cannot create resource \"pods/exec\" in API group \"\" in the namespace \"default\""
+            )
+        )
+    );
+    c.stop().await;
 }

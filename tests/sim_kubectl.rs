@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 use kdeck::sim::{RunningSim, Scenario, SimOptions};
 
 const KUBECTL: &str = "/usr/bin/kubectl";
+/// kubectl speaks exec over WebSocket (v5.channel.k8s.io) from 1.31 on; the sim has no SPDY.
+const KUBECTL_1_33: &str = "/usr/lib/google-cloud-sdk/bin/kubectl.1.33";
 
 struct Cluster {
     rt: tokio::runtime::Runtime,
@@ -43,7 +45,11 @@ impl Cluster {
     }
 
     fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(KUBECTL);
+        self.command_with(KUBECTL, args)
+    }
+
+    fn command_with(&self, kubectl: &str, args: &[&str]) -> Command {
+        let mut c = Command::new(kubectl);
         c.args(args)
             .env_clear()
             .env("PATH", "/usr/bin:/bin")
@@ -481,5 +487,83 @@ fn sim_serve_prints_ready_writes_a_private_kubeconfig_and_stops_on_sigterm() {
     assert!(
         !path.exists(),
         "the default kubeconfig is removed on shutdown"
+    );
+}
+
+#[test]
+fn exec_runs_commands_in_the_fake_shell() {
+    use std::io::Write;
+    let c = Cluster::start();
+    let mut pods = Vec::new();
+    wait_for("a running hello pod", Duration::from_secs(30), || {
+        pods = running(&c, "default", "app=hello");
+        !pods.is_empty()
+    });
+    let pod = pods[0].as_str();
+    let exec = |extra: &[&str], stdin: &[u8]| {
+        let mut args = vec!["exec", "-n", "default", pod];
+        args.extend_from_slice(extra);
+        let mut child = c
+            .command_with(KUBECTL_1_33, &args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin).unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    assert_eq!(
+        exec(&["--", "hostname"], b""),
+        (Some(0), format!("{pod}\n"), String::new())
+    );
+    assert_eq!(
+        exec(&["--", "sh", "-c", "echo out; exit 3"], b""),
+        (
+            Some(3),
+            "out\n".to_string(),
+            "command terminated with exit code 3\n".to_string()
+        )
+    );
+    assert_eq!(
+        exec(&["-i", "--", "sh"], b"echo $HOSTNAME\nnope\nexit 5\n"),
+        (
+            Some(5),
+            format!("{pod}\n"),
+            "sh: nope: not found\ncommand terminated with exit code 5\n".to_string()
+        )
+    );
+    let (code, _, stderr) = exec(&["-c", "nope", "--", "hostname"], b"");
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        stderr.trim(),
+        format!("Error from server (BadRequest): container nope is not valid for pod {pod}")
+    );
+    let out = c
+        .command_with(
+            KUBECTL_1_33,
+            &[
+                "--context",
+                "kdeck-sim-viewer",
+                "exec",
+                "-n",
+                "default",
+                pod,
+                "--",
+                "hostname",
+            ],
+        )
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        format!(
+            "Error from server (Forbidden): pods \"{pod}\" is forbidden: User \"kdeck-sim-viewer\" cannot create resource \"pods/exec\" in API group \"\" in the namespace \"default\""
+        )
     );
 }

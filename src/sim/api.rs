@@ -1,6 +1,6 @@
 //! Resource handlers: get, list (paged, filtered, as objects or a Table), create, update, patch, delete,
 //! and the `status` and `scale` subresources. Watches go to `watch`, logs to `logs`, port-forward to
-//! `portforward`.
+//! `portforward`, exec to `exec`.
 //!
 //! Owns: HTTP-level semantics of the REST verbs (status codes, bodies, dryRun, retries of patches on
 //! conflict). Object rules live in `store` and `validate`.
@@ -60,7 +60,8 @@ pub async fn handle(
     let rt = &RESOURCES[r.res];
     let mut verb = verb(req.method(), &r, &q);
     // Subresources that stream are authorized as the verbs RBAC names for them.
-    if r.sub.as_deref() == Some("portforward") {
+    let streaming = matches!(r.sub.as_deref(), Some("portforward" | "exec"));
+    if streaming && matches!(*req.method(), Method::GET | Method::POST) {
         verb = "create";
     }
     if role == Role::Viewer && !is_read_verb(verb) {
@@ -85,7 +86,8 @@ pub async fn handle(
     let table = wants_table(accept);
     match (r.sub.as_deref(), verb) {
         (Some("log"), "get") => super::logs::serve(sim, &r, &q).await,
-        (Some("portforward"), _) => super::portforward::serve(sim, &r, &q, req).await,
+        (Some("portforward"), "create") => super::portforward::serve(sim, &r, &q, req).await,
+        (Some("exec"), "create") => super::exec::serve(sim, &r, req).await,
         (Some("scale"), "get") => scale_get(sim, &r),
         (Some("scale"), "update" | "patch") => scale_write(sim, &r, req).await,
         (Some("status"), "get") | (None, "get") if !table => {

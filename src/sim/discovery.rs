@@ -77,6 +77,7 @@ fn subresources(
     }
     if r.plural == "pods" {
         out.push(("log", "", "Pod", vec!["get"]));
+        out.push(("exec", "", "PodExecOptions", vec!["create", "get"]));
         out.push((
             "portforward",
             "",

@@ -4,14 +4,17 @@
 //! watch, patch, Table output, subresources), controllers that make the cluster look alive, scenarios and
 //! fault injection. It must behave as a real kube-apiserver does; it never depends on the TUI.
 //!
-//! Layout: `server` (TLS, hyper, routing) → `api` (REST verbs) / `watch` / `logs` / `portforward`, all
-//! on top of `store` (objects, resourceVersions, history, broadcast). `controllers` change the store the
-//! way kube-controller-manager and kubelets would; `seed` fills it from a `scenario`.
+//! Layout: `server` (TLS, hyper, routing) → `api` (REST verbs) / `watch` / `logs` / `portforward` /
+//! `exec` (driving the fake shell in `fakesh`), all on top of `store` (objects, resourceVersions,
+//! history, broadcast). `controllers` change the store the way kube-controller-manager and kubelets
+//! would; `seed` fills it from a `scenario`.
 
 mod api;
 mod auth;
 mod controllers;
 mod discovery;
+mod exec;
+mod fakesh;
 mod faults;
 mod kubeconfig_out;
 mod logs;

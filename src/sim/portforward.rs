@@ -100,7 +100,12 @@ pub async fn serve(
         let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None).await;
         run(ws, ports, declared, pod_name, uid, ns, shutdown).await;
     });
-    let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(&key);
+    Ok(switching_protocols(&key, PROTOCOL))
+}
+
+/// The 101 answer to a WebSocket upgrade with `protocol` chosen.
+pub fn switching_protocols(key: &[u8], protocol: &'static str) -> Response<Body> {
+    let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key);
     let mut resp = Response::new(full(Bytes::new()));
     *resp.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
     let h = resp.headers_mut();
@@ -108,15 +113,16 @@ pub async fn serve(
     h.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
     h.insert(
         header::SEC_WEBSOCKET_PROTOCOL,
-        HeaderValue::from_static(PROTOCOL),
+        HeaderValue::from_static(protocol),
     );
     if let Ok(v) = HeaderValue::from_str(&accept) {
         h.insert(header::SEC_WEBSOCKET_ACCEPT, v);
     }
-    Ok(resp)
+    resp
 }
 
-fn framed(ch: u8, payload: &[u8]) -> Message {
+/// One `v4`/`v5.channel.k8s.io` frame: the channel byte, then the payload.
+pub fn framed(ch: u8, payload: &[u8]) -> Message {
     let mut v = Vec::with_capacity(payload.len() + 1);
     v.push(ch);
     v.extend_from_slice(payload);

@@ -2,7 +2,7 @@
 //! injection and routing of paths to discovery or resource handlers.
 //!
 //! Owns: turning requests into [`Route`]s and errors into `Status` responses. Resource semantics live in
-//! `api`, watches in `watch`, streaming subresources in `logs` and `portforward`.
+//! `api`, watches in `watch`, streaming subresources in `logs`, `portforward` and `exec`.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -144,7 +144,7 @@ pub fn route(path: &str) -> Option<Route> {
         None => true,
         Some("status") => rt.status,
         Some("scale") => rt.scale,
-        Some("log" | "portforward") => res == resources::idx::PODS,
+        Some("log" | "portforward" | "exec") => res == resources::idx::PODS,
         Some(_) => false,
     };
     if !sub_ok {
