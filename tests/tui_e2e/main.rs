@@ -8,3 +8,4 @@ mod describe;
 mod harness;
 mod logs;
 mod ops;
+mod shell;
