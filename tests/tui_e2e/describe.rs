@@ -29,25 +29,7 @@ fn describe_yaml_and_copy_match_kubectl() {
     }
     let home = tempfile::tempdir().unwrap();
     let sim = start_sim(home.path(), 20);
-    let pod = kubectl(
-        &sim.kubeconfig,
-        &[
-            "get",
-            "pods",
-            "-n",
-            "team-00",
-            "-o",
-            "jsonpath={.items[0].metadata.name}",
-        ],
-    );
-    let t = Tmux::start(
-        &session_name("describe"),
-        &kdeck_command(home.path(), &sim.kubeconfig, "-n team-00"),
-    );
-    t.wait_for("pods(team-00)[20]");
-    t.literal(&format!("/{pod}"));
-    t.keys(&["Enter"]);
-    t.wait_for(&format!("pods(team-00)[1] </{pod}>"));
+    let (t, pod) = kdeck_on_first_pod(home.path(), &sim, 20, "describe");
 
     t.literal("d");
     let screen = t.wait_for("Containers:");

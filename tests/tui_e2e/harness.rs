@@ -217,3 +217,28 @@ pub fn skip_without_tmux() -> bool {
     eprintln!("tmux is not installed: skipping the TUI end-to-end test");
     true
 }
+
+/// kdeck in tmux on `team-00` of a sim with `pods` pods, filtered down to the first pod kubectl lists;
+/// returns the session and that pod's name.
+pub fn kdeck_on_first_pod(home: &Path, sim: &Sim, pods: usize, test: &str) -> (Tmux, String) {
+    let pod = kubectl(
+        &sim.kubeconfig,
+        &[
+            "get",
+            "pods",
+            "-n",
+            "team-00",
+            "-o",
+            "jsonpath={.items[0].metadata.name}",
+        ],
+    );
+    let t = Tmux::start(
+        &session_name(test),
+        &kdeck_command(home, &sim.kubeconfig, "-n team-00"),
+    );
+    t.wait_for(&format!("pods(team-00)[{pods}]"));
+    t.literal(&format!("/{pod}"));
+    t.keys(&["Enter"]);
+    t.wait_for(&format!("pods(team-00)[1] </{pod}>"));
+    (t, pod)
+}

@@ -10,25 +10,7 @@ fn a_shell_in_a_pod_suspends_the_tui_and_exit_returns_to_it() {
     }
     let home = tempfile::tempdir().unwrap();
     let sim = start_sim(home.path(), 3);
-    let pod = kubectl(
-        &sim.kubeconfig,
-        &[
-            "get",
-            "pods",
-            "-n",
-            "team-00",
-            "-o",
-            "jsonpath={.items[0].metadata.name}",
-        ],
-    );
-    let t = Tmux::start(
-        &session_name("shell"),
-        &kdeck_command(home.path(), &sim.kubeconfig, "-n team-00"),
-    );
-    t.wait_for("pods(team-00)[3]");
-    t.literal(&format!("/{pod}"));
-    t.keys(&["Enter"]);
-    t.wait_for(&format!("pods(team-00)[1] </{pod}>"));
+    let (t, pod) = kdeck_on_first_pod(home.path(), &sim, 3, "shell");
 
     t.literal("s");
     let screen = t.wait_for(&format!("root@{pod}:/#"));
