@@ -16,7 +16,7 @@ use tokio::sync::mpsc::unbounded_channel;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::app::{App, Msg};
-use super::effects::{EffectRunner, Followup};
+use super::effects::{EffectRunner, Followup, Suspended};
 use super::render;
 use crate::cluster::exec_auth;
 use crate::cluster::session::Connected;
@@ -90,60 +90,54 @@ async fn run_loop(
                 Followup::None => {}
                 Followup::Copy(text) => copy_to_clipboard(&text),
                 Followup::Quit => return Ok(()),
-                Followup::ConnectInTerminal(ctx) => {
-                    // The input reader would steal what the user types to the plugin: stop it.
+                // Each of these needs the terminal to itself: the TUI steps aside (and its input
+                // reader stops, or it would steal what the user types), then comes back as it was.
+                Followup::Suspend(work) => {
                     drop(events);
                     ratatui::restore();
-                    eprintln!("kdeck: authenticating to {ctx} (the TUI resumes afterwards)…");
-                    let msg = runner.connect_now(ctx).await;
-                    terminal = ratatui::init();
-                    events = EventStream::new();
-                    let _ = terminal.clear();
-                    let effects = app.update(msg);
-                    later.extend(runner.run(effects));
-                    dirty = true;
-                }
-                Followup::Shell {
-                    client,
-                    namespace,
-                    pod,
-                    container,
-                } => {
-                    drop(events);
-                    ratatui::restore();
-                    eprintln!(
-                        "kdeck: shell in {namespace}/{pod}; `exit` (or ctrl-d) returns to kdeck"
-                    );
-                    let result = match crossterm::terminal::enable_raw_mode() {
-                        Ok(()) => {
-                            let r =
-                                super::shell::run(client, &namespace, &pod, container.as_deref())
-                                    .await;
-                            let _ = crossterm::terminal::disable_raw_mode();
-                            r
+                    let msg = match work {
+                        Suspended::Connect(ctx) => {
+                            eprintln!(
+                                "kdeck: authenticating to {ctx} (the TUI resumes afterwards)…"
+                            );
+                            runner.connect_now(ctx).await
                         }
-                        Err(e) => Err(format!("cannot set the terminal to raw mode: {e}")),
+                        Suspended::Reauthenticate => {
+                            eprintln!(
+                                "kdeck: the credential for {} expires; running its login plugin (the TUI resumes afterwards)…",
+                                app.session.context.as_deref().unwrap_or("this context")
+                            );
+                            runner.reauthenticate().await
+                        }
+                        Suspended::Shell {
+                            client,
+                            namespace,
+                            pod,
+                            container,
+                        } => {
+                            eprintln!(
+                                "kdeck: shell in {namespace}/{pod}; `exit` (or ctrl-d) returns to kdeck"
+                            );
+                            Msg::ShellEnded(match crossterm::terminal::enable_raw_mode() {
+                                Ok(()) => {
+                                    let r = super::shell::run(
+                                        client,
+                                        &namespace,
+                                        &pod,
+                                        container.as_deref(),
+                                    )
+                                    .await;
+                                    let _ = crossterm::terminal::disable_raw_mode();
+                                    r
+                                }
+                                Err(e) => Err(format!("cannot set the terminal to raw mode: {e}")),
+                            })
+                        }
                     };
                     terminal = ratatui::init();
                     events = EventStream::new();
                     let _ = terminal.clear();
-                    let effects = app.update(Msg::ShellEnded(result));
-                    later.extend(runner.run(effects));
-                    dirty = true;
-                }
-                Followup::Reauthenticate => {
-                    drop(events);
-                    ratatui::restore();
-                    eprintln!(
-                        "kdeck: the credential for {} expires; running its login plugin (the TUI resumes afterwards)…",
-                        app.session.context.as_deref().unwrap_or("this context")
-                    );
-                    let msg = runner.reauthenticate().await;
-                    terminal = ratatui::init();
-                    events = EventStream::new();
-                    let _ = terminal.clear();
-                    let effects = app.update(msg);
-                    later.extend(runner.run(effects));
+                    later.extend(runner.run(app.update(msg)));
                     dirty = true;
                 }
             }
@@ -205,7 +199,7 @@ async fn run_loop(
                 effects
             }
             _ = tokio::time::sleep_until(reauth), if reauth_at.is_some() => {
-                pending.push(Followup::Reauthenticate);
+                pending.push(Followup::Suspend(Suspended::Reauthenticate));
                 continue;
             }
             Some(msg) = runner.next_logs(LOG_BATCH), if runner.logs_open() => {

@@ -64,7 +64,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, now: i64) {
         Paragraph::new(i).render(inp, buf);
     }
     match &app.page {
-        Some(page) => super::pages::render(app, page, body, buf, now),
+        Some(page) => super::pages::render(app, page, body, buf),
         None => views::table::render(app, body, buf, now),
     }
     footer::render(app, foot, buf);

@@ -49,14 +49,19 @@ pub struct EffectRunner {
 pub enum Followup {
     None,
     Quit,
-    /// Connect with the TUI suspended: an interactive exec plugin may prompt.
-    ConnectInTerminal(String),
-    /// Run the context's interactive exec plugin again with the TUI suspended (its token expires, or
-    /// the server answered 401).
-    Reauthenticate,
     /// Write this to the clipboard through the terminal.
     Copy(String),
-    /// Hand the terminal to a shell in a container (the TUI is suspended meanwhile).
+    /// Something that needs the terminal to itself while the TUI steps aside.
+    Suspend(Suspended),
+}
+
+/// Work that runs on the plain terminal, with the TUI suspended.
+pub enum Suspended {
+    /// Connect: an interactive exec plugin may prompt.
+    Connect(String),
+    /// Run the context's interactive exec plugin again (its token expires, or the server answered 401).
+    Reauthenticate,
+    /// Hand the terminal to a shell in a container.
     Shell {
         client: kube::Client,
         namespace: String,
@@ -145,7 +150,7 @@ impl EffectRunner {
                     if let Some(result) = self.preconnected.remove(&context) {
                         let _ = self.connects.send(ConnectDone { context, result });
                     } else if session::needs_terminal(&self.kubeconfig, &context) {
-                        out.push(Followup::ConnectInTerminal(context));
+                        out.push(Followup::Suspend(Suspended::Connect(context)));
                     } else {
                         let set = self.kubeconfig.clone();
                         let tx = self.connects.clone();
@@ -193,12 +198,12 @@ impl EffectRunner {
                     pod,
                     container,
                 } => match self.client.clone() {
-                    Some(client) => out.push(Followup::Shell {
+                    Some(client) => out.push(Followup::Suspend(Suspended::Shell {
                         client,
                         namespace,
                         pod,
                         container,
-                    }),
+                    })),
                     None => {
                         let _ = self
                             .msgs
@@ -226,7 +231,7 @@ impl EffectRunner {
                         .last_reauth
                         .is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(60));
                     if self.auth.is_some() && !recent {
-                        out.push(Followup::Reauthenticate);
+                        out.push(Followup::Suspend(Suspended::Reauthenticate));
                     }
                 }
                 e @ (Effect::WatchContainers { .. }

@@ -175,8 +175,7 @@ impl App {
 }
 
 /// Draws the open page into the body area.
-pub fn render(app: &App, page: &Page, area: Rect, buf: &mut Buffer, now: i64) {
-    let _ = now;
+pub fn render(app: &App, page: &Page, area: Rect, buf: &mut Buffer) {
     match page {
         Page::Text(p) => text::render(p, &app.theme, area, buf),
         Page::Forwards(p) => forwards::render(app, p, area, buf),

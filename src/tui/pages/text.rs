@@ -438,9 +438,7 @@ fn key_end(body: &str) -> Option<usize> {
 }
 
 fn scalar_style(value: &str) -> TextStyle {
-    if value.starts_with("<") && value.contains(HIDDEN_NOTE)
-        || value.trim_matches(['\'', '"']).starts_with('<') && value.contains(HIDDEN_NOTE)
-    {
+    if value.trim_matches(['\'', '"']).starts_with('<') && value.contains(HIDDEN_NOTE) {
         return TextStyle::Masked;
     }
     match value {

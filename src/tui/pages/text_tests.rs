@@ -218,8 +218,9 @@ fn yaml_hides_managed_fields_until_m() {
 
 #[test]
 fn yaml_syntax_colour() {
-    let lines =
-        yaml_lines("# note\nmetadata:\n  name: web\n  replicas: 3\n- name: app\n  'a:b': true\n");
+    let lines = yaml_lines(
+        "# note\nmetadata:\n  name: web\n  replicas: 3\n- name: app\n  'a:b': true\n  password: '<9 bytes, hidden: x reveals>'\n",
+    );
     let style = |i: usize, text: &str| {
         let l = &lines[i];
         let at = l.text.find(text).unwrap();
@@ -237,6 +238,7 @@ fn yaml_syntax_colour() {
     assert_eq!(style(4, "app"), Some(TextStyle::String));
     assert_eq!(style(5, "'a:b'"), Some(TextStyle::Key));
     assert_eq!(style(5, "true"), Some(TextStyle::Number));
+    assert_eq!(style(6, "9 bytes"), Some(TextStyle::Masked));
 }
 
 #[test]
