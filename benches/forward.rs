@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use kdeck::cluster::actions::{self, DeleteOptions, Target};
+use kdeck::cluster::actions::{self, DeleteOptions, ObjectRef};
 use kdeck::cluster::forward::{ForwardManager, ForwardSpec, ForwardTarget, PortRef};
 use kdeck::kubeconfig::KubeconfigSet;
 use kdeck::sim::{NamespaceSpec, Scenario, SimOptions, WorkloadSpec};
@@ -195,13 +195,11 @@ async fn main() {
 
     // Re-resolve after the serving pod is deleted.
     let serving = manager.info(http.id).unwrap().pod.unwrap();
-    let target = Target::new(
-        kdeck::cluster::known_kinds::known_kind("po")
-            .unwrap()
-            .api_resource(),
-        Some("bench"),
-        &serving,
-    );
+    let pods = kdeck::cluster::kinds::KindRegistry::default()
+        .resolve("po")
+        .unwrap()
+        .clone();
+    let target = ObjectRef::new(pods, Some("bench"), &serving);
     let t = Instant::now();
     actions::delete(
         &client,

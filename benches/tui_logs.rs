@@ -25,7 +25,7 @@ use kdeck::kubeconfig::KubeconfigSet;
 use kdeck::tui::app::{App, Effect, Msg, Options, ServerInfo};
 use kdeck::tui::event_loop::LOG_BATCH;
 use kdeck::tui::keymap::Keymap;
-use kdeck::tui::pages::text::Fetched;
+use kdeck::tui::msg::Fetched;
 use kdeck::tui::render;
 use kdeck::tui::theme::Theme;
 

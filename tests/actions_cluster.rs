@@ -10,11 +10,11 @@ use std::time::{Duration, Instant};
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Pod, Secret};
-use kdeck::cluster::actions::{self, DeleteOptions, Target};
+use kdeck::cluster::actions::{self, DeleteOptions, ObjectRef};
 use kdeck::cluster::forward::{
     ForwardError, ForwardManager, ForwardSpec, ForwardTarget, PortRef, ResolveError,
 };
-use kdeck::cluster::known_kinds::known_kind;
+use kdeck::cluster::kinds::KindRegistry;
 use kdeck::cluster::logs::{self, LineKind, LogEvent, LogOptions, LogRing, LogSource};
 use kube::Api;
 use sim_support::*;
@@ -32,8 +32,9 @@ async fn first_ready_pod(client: &kube::Client, ns: &str, app: &str) -> String {
     .await
 }
 
-fn target(kind: &str, ns: &str, name: &str) -> Target {
-    Target::new(known_kind(kind).unwrap().api_resource(), Some(ns), name)
+fn target(kind: &str, ns: &str, name: &str) -> ObjectRef {
+    let kind = KindRegistry::default().resolve(kind).unwrap().clone();
+    ObjectRef::new(kind, Some(ns), name)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,4 +1,5 @@
-//! Mutating actions on resources: scale, rollout restart, delete, and secret reveal.
+//! Mutating actions on resources: scale, rollout restart, delete, and secret reveal, on an
+//! [`ObjectRef`] (the one way the crate names an object of the cluster).
 //!
 //! Each action is one API call done the way kubectl does it, so the server sees the same request either
 //! tool would send. Whether an action is allowed at all is [`crate::safety`]'s decision, taken by the caller
@@ -8,10 +9,10 @@
 use std::collections::BTreeMap;
 
 use base64::Engine;
-use kube::api::{
-    Api, ApiResource, DeleteParams, DynamicObject, Patch, PatchParams, PropagationPolicy,
-};
+use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, PropagationPolicy};
 use serde_json::{Value, json};
+
+use super::kinds::KindSpec;
 
 /// kubectl's pod-template annotation for `rollout restart`.
 pub const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
@@ -76,33 +77,47 @@ impl ActionError {
     }
 }
 
-/// Which object an action targets.
-#[derive(Debug, Clone)]
-pub struct Target {
-    pub resource: ApiResource,
+/// One object of the cluster: what an action, a fetch, a page or a dialog is about. The kind carries the
+/// API coordinates (from discovery or the built-in table), so one value serves the TUI's titles and the
+/// dynamic API call alike.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectRef {
+    pub kind: KindSpec,
     /// `None` for cluster-scoped kinds.
     pub namespace: Option<String>,
     pub name: String,
 }
 
-impl Target {
-    pub fn new(resource: ApiResource, namespace: Option<&str>, name: &str) -> Self {
-        Target {
-            resource,
+impl ObjectRef {
+    pub fn new(kind: KindSpec, namespace: Option<&str>, name: &str) -> Self {
+        ObjectRef {
+            kind,
             namespace: namespace.map(str::to_string),
             name: name.to_string(),
         }
     }
 
-    fn api(&self, client: &kube::Client) -> Api<DynamicObject> {
+    /// `pod/shop/web-1`, `node/n1`: how titles and messages name it.
+    pub fn display(&self) -> String {
+        let kind = self.kind.kind.to_lowercase();
         match &self.namespace {
-            Some(ns) => Api::namespaced_with(client.clone(), ns, &self.resource),
-            None => Api::all_with(client.clone(), &self.resource),
+            Some(ns) => format!("{kind}/{ns}/{}", self.name),
+            None => format!("{kind}/{}", self.name),
         }
     }
 
+    /// A dynamic API for the object's kind, in its namespace when it has one.
+    pub fn api(&self, client: &kube::Client) -> Api<DynamicObject> {
+        let resource = self.kind.api_resource();
+        match &self.namespace {
+            Some(ns) => Api::namespaced_with(client.clone(), ns, &resource),
+            None => Api::all_with(client.clone(), &resource),
+        }
+    }
+
+    /// `deployments shop/web`: how an error names the object (kubectl's resource form).
     fn label(&self) -> String {
-        let kind = self.resource.plural.as_str();
+        let kind = self.kind.plural.as_str();
         match &self.namespace {
             Some(ns) => format!("{kind} {ns}/{}", self.name),
             None => format!("{kind} {}", self.name),
@@ -114,13 +129,13 @@ impl Target {
 /// count the server recorded.
 pub async fn scale(
     client: &kube::Client,
-    target: &Target,
+    target: &ObjectRef,
     replicas: i32,
 ) -> Result<i32, ActionError> {
-    if !SCALABLE.contains(&target.resource.kind.as_str()) {
+    if !SCALABLE.contains(&target.kind.kind.as_str()) {
         return Err(ActionError::Unsupported {
             action: "scale",
-            kind: target.resource.kind.clone(),
+            kind: target.kind.kind.clone(),
             supported: SCALABLE,
         });
     }
@@ -154,13 +169,13 @@ pub fn rfc3339_seconds(t: jiff::Timestamp) -> String {
 /// `kubectl rollout restart`.
 pub async fn restart(
     client: &kube::Client,
-    target: &Target,
+    target: &ObjectRef,
     now: jiff::Timestamp,
 ) -> Result<(), ActionError> {
-    if !RESTARTABLE.contains(&target.resource.kind.as_str()) {
+    if !RESTARTABLE.contains(&target.kind.kind.as_str()) {
         return Err(ActionError::Unsupported {
             action: "restart",
-            kind: target.resource.kind.clone(),
+            kind: target.kind.kind.clone(),
             supported: RESTARTABLE,
         });
     }
@@ -210,7 +225,7 @@ pub enum DeleteOutcome {
 
 pub async fn delete(
     client: &kube::Client,
-    target: &Target,
+    target: &ObjectRef,
     opts: DeleteOptions,
 ) -> Result<DeleteOutcome, ActionError> {
     let result = target

@@ -3,15 +3,22 @@
 //! Data flows one way: watch events → store → view model → widget; key → action → update → effect →
 //! message. Views never await the network, and background tasks never touch widgets.
 //!
-//! - [`app`] and [`update`]: state and `update(Msg) -> Vec<Effect>`, pure and synchronous.
-//! - [`event_loop`]: the terminal, input, coalesced rendering and the effects that do I/O.
-//! - [`render`], [`views`], [`widgets`]: drawing a frame from `&App`.
-//! - [`keymap`], [`theme`], [`action`], [`command`], [`filter`], [`nav`]: the pieces the user configures
-//!   or types.
+//! Layers, top to bottom (a module uses only the layers below it):
+//! - [`app`]: the state and the only code that changes it, `App::update(Msg) -> Vec<Effect>`, pure and
+//!   synchronous; it dispatches keys and messages to the components and applies their outcomes.
+//! - [`event_loop`] (the terminal, input, coalesced frames) and [`effects`] (the only holder of a
+//!   client); [`render`] composes a frame from `&App`.
+//! - Components: [`pages`], [`dialogs`], [`views`]; and [`widgets`]. Each owns its state, answers keys
+//!   with an [`component::Outcome`] and draws from its own state plus the theme. A component never sees
+//!   the app.
+//! - Vocabulary: [`msg`] (messages and effects, made of `cluster` types), [`component`] (outcomes),
+//!   [`session`], [`layout`], [`keymap`], [`theme`], [`action`], [`command`], [`filter`], [`nav`],
+//!   [`input`].
 
 pub mod action;
 pub mod app;
 pub mod command;
+pub mod component;
 pub mod dialogs;
 pub mod effects;
 pub mod event_loop;
@@ -19,15 +26,15 @@ pub mod favourites;
 pub mod filter;
 pub mod input;
 pub mod keymap;
+pub mod layout;
 pub mod msg;
 pub mod nav;
 pub mod pages;
 pub mod reload;
 pub mod render;
+pub mod session;
 pub mod shell;
 pub mod theme;
-pub mod update;
-pub mod verbs;
 pub mod views;
 pub mod widgets;
 

@@ -1,9 +1,16 @@
-//! What flows into [`super::app::App::update`] ([`Msg`]: input and the results of effects) and what
-//! flows out of it ([`Effect`]: work for the runner in [`super::effects`]). Plain data, no behaviour.
+//! What flows into the app's update ([`Msg`]: input and the results of effects) and what flows out of it
+//! ([`Effect`]: work for the runner in [`super::effects`]), with the result types they carry.
+//!
+//! Owns: plain data. Must not: depend on any TUI component (pages, dialogs, views, widgets) or the app;
+//! everything here is made of `cluster` types (and the kubeconfig and describe data they carry), so the
+//! components and the runner can both speak it.
+
+use std::path::PathBuf;
 
 use crossterm::event::KeyEvent;
+use serde_json::Value;
 
-use crate::cluster::actions::DeleteOptions;
+use crate::cluster::actions::{DeleteOptions, ObjectRef};
 use crate::cluster::forward::{ForwardInfo, ForwardSpec};
 use crate::cluster::kinds::KindSpec;
 use crate::cluster::watch::{WatchMsg, WatchTarget};
@@ -34,7 +41,7 @@ pub enum Msg {
     /// An object fetched for a describe/YAML page.
     Fetched {
         page: u64,
-        result: Box<Result<super::pages::text::Fetched, String>>,
+        result: Box<Result<Fetched, String>>,
     },
     /// A batch of lines (and notices) from the log stream `stream` of the logs page `page`; the event
     /// loop drains the stream in batches so a flood of lines costs one message per batch, not per line.
@@ -44,7 +51,7 @@ pub enum Msg {
         events: Vec<crate::cluster::logs::LogEvent>,
     },
     /// A `ctrl-s` save finished: the file and the lines written, or what went wrong.
-    LogsSaved(Result<super::pages::logs::Saved, String>),
+    LogsSaved(Result<Saved, String>),
     /// Advances the loading spinner; sent only while a view is loading.
     Tick,
     /// A scale, restart or delete finished: the message to flash (success, or the server's refusal).
@@ -72,6 +79,25 @@ pub enum Msg {
     RefreshForwards,
 }
 
+/// What one fetch brought back: the object as the server has it (managedFields included), and for
+/// describe the events and related objects kubectl would show.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub object: Value,
+    pub events: Vec<Value>,
+    pub related: crate::describe::Related,
+    /// When it was fetched and the zone to show times in (describe ages are relative to this).
+    pub now: jiff::Timestamp,
+    pub tz: jiff::tz::TimeZone,
+}
+
+/// What a log save wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Saved {
+    pub path: PathBuf,
+    pub lines: u64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ServerInfo {
     pub git_version: String,
@@ -97,7 +123,7 @@ pub enum Effect {
     /// GET one object for a describe/YAML page; `with_related` adds its events and related objects.
     FetchObject {
         page: u64,
-        target: super::pages::ObjectRef,
+        target: ObjectRef,
         with_related: bool,
     },
     /// Put text on the clipboard (OSC 52, which tmux and most terminals honour).
@@ -105,18 +131,18 @@ pub enum Effect {
     /// Set the replica count through the scale subresource; answers [`Msg::ActionDone`].
     Scale {
         dialog: u64,
-        target: super::pages::ObjectRef,
+        target: ObjectRef,
         replicas: i32,
     },
     /// `kubectl rollout restart`; answers [`Msg::ActionDone`].
     Restart {
         dialog: u64,
-        target: super::pages::ObjectRef,
+        target: ObjectRef,
     },
     /// Delete an object; answers [`Msg::ActionDone`].
     Delete {
         dialog: u64,
-        target: super::pages::ObjectRef,
+        target: ObjectRef,
         options: DeleteOptions,
     },
     /// Start a port-forward; answers [`Msg::ForwardStarted`].

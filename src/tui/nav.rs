@@ -77,7 +77,7 @@ impl ViewSpec {
     }
 
     /// The watch of a Kubernetes-object view; None for local views and for the containers view, which
-    /// has its own watch (see `App::show`).
+    /// has its own watch (see the app's `show`).
     pub fn watch_target(&self) -> Option<WatchTarget> {
         match self {
             ViewSpec::Contexts | ViewSpec::Containers { .. } => None,

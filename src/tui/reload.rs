@@ -8,7 +8,7 @@ use std::time::Duration;
 use notify::{RecursiveMode, Watcher};
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::app::Msg;
+use super::msg::Msg;
 use crate::kubeconfig::KubeconfigSet;
 
 pub const DEBOUNCE: Duration = Duration::from_millis(150);

@@ -1,78 +1,71 @@
-//! One frame from `&App`: header, optional banner, optional command/filter line, the view, footer,
-//! and the help overlay. Pure: the same state and `now` always draw the same frame.
+//! One frame from `&App`: header, optional banner, optional command/filter line, the open page or the
+//! table view, footer, and the overlays (help, a dialog). The app's state is handed to each component
+//! and widget as the data it draws; none of them sees the app. Pure: the same state and `now` always
+//! draw the same frame.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget};
 
-use super::app::{App, Connection, Mode};
-use super::views;
-use super::widgets::{footer, header, help};
-
-/// Lines that are not table rows: header, table borders and column header, footer.
-pub const CHROME_ROWS: u16 = header::HEIGHT + 3 + 1;
-
-fn banner(app: &App) -> Option<Line<'static>> {
-    let b = &app.theme.banner;
-    match &app.connection {
-        Connection::Lost(m) => Some(Line::styled(
-            format!(" Connection lost — reconnecting with backoff: {m}"),
-            b.error,
-        )),
-        Connection::Failed(m) => Some(Line::styled(format!(" Cannot connect: {m}"), b.error)),
-        _ => None,
-    }
-}
-
-fn input_line(app: &App) -> Option<Line<'static>> {
-    let d = &app.theme.dialog;
-    match &app.mode {
-        Mode::Command(l) => {
-            let mut spans = vec![Span::styled(format!(" :{}█", l.text), d.input)];
-            if l.candidates.len() > 1 {
-                let list: Vec<&str> = l.candidates.iter().take(8).map(String::as_str).collect();
-                spans.push(Span::styled(format!("   {}", list.join(" ")), d.text));
-            }
-            Some(Line::from(spans))
-        }
-        Mode::Filter(l) => Some(Line::styled(format!(" /{}█", l.text), d.input)),
-        Mode::PageFilter(l) => Some(Line::styled(format!(" &{}█", l.text), d.input)),
-        _ => None,
-    }
-}
+use super::app::{App, Mode};
+use super::layout::HEADER_HEIGHT;
+use super::widgets::footer::{self, Footer};
+use super::widgets::header::{self, Header};
+use super::widgets::help::{self, Help};
+use super::widgets::{banner, prompt};
 
 /// Draws the whole frame into `buf`. `now` is Unix seconds, for ages.
 pub fn draw(app: &App, area: Rect, buf: &mut Buffer, now: i64) {
-    let banner = banner(app);
-    let input = input_line(app);
+    let theme = &app.theme;
+    let banner = banner::line(&app.connection, theme);
+    let input = match &app.mode {
+        Mode::Command(l) => Some(prompt::line(':', l, theme)),
+        Mode::Filter(l) => Some(prompt::line('/', l, theme)),
+        Mode::PageFilter(l) => Some(prompt::line('&', l, theme)),
+        Mode::Normal | Mode::Help => None,
+    };
     let [head, ban, inp, body, foot] = Layout::vertical([
-        Constraint::Length(header::HEIGHT),
+        Constraint::Length(HEADER_HEIGHT),
         Constraint::Length(u16::from(banner.is_some())),
         Constraint::Length(u16::from(input.is_some())),
         Constraint::Min(3),
         Constraint::Length(1),
     ])
     .areas(area);
-    header::render(app, head, buf);
+    let h = Header {
+        session: &app.session,
+        connection: &app.connection,
+        favourites: &app.favourites,
+    };
+    header::render(&h, theme, head, buf);
     if let Some(b) = banner {
-        Paragraph::new(b)
-            .style(app.theme.banner.error)
-            .render(ban, buf);
+        banner::render(b, theme, ban, buf);
     }
     if let Some(i) = input {
-        Paragraph::new(i).render(inp, buf);
+        prompt::render(i, inp, buf);
     }
     match &app.page {
-        Some(page) => super::pages::render(app, page, body, buf),
-        None => views::table::render(app, body, buf, now),
+        Some(page) => page.render(theme, body, buf),
+        None => super::views::table::render(&app.view, theme, body, buf, now),
     }
-    footer::render(app, foot, buf);
+    let applies = |a| app.applies(a);
+    let f = Footer {
+        flash: app.flash.as_ref(),
+        place: app.place(),
+        keymap: &app.keymap,
+        applies: &applies,
+    };
+    footer::render(&f, theme, foot, buf);
     if app.mode == Mode::Help {
-        help::render(app, body, buf);
+        let h = Help {
+            keymap: &app.keymap,
+            place: app.place(),
+            readonly: app.session.readonly,
+            applies: &applies,
+        };
+        help::render(&h, theme, body, buf);
     }
     if let Some(d) = &app.dialog {
-        super::dialogs::render(app, d, body, buf);
+        super::dialogs::render(d, theme, body, buf);
     }
 }
 

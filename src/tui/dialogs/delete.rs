@@ -5,11 +5,11 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::text::Line;
 use serde_json::Value;
 
-use super::{Base, Common, Outcome, checkbox, common, edit, field, footer, text};
+use super::{Answer, Base, Common, checkbox, common, edit, field, footer, text};
 use crate::cluster::actions::DeleteOptions;
-use crate::tui::app::Effect;
+use crate::cluster::actions::ObjectRef;
 use crate::tui::input::LineInput;
-use crate::tui::pages::ObjectRef;
+use crate::tui::msg::Effect;
 use crate::tui::theme::Theme;
 
 /// The API's default `terminationGracePeriodSeconds` for a pod that does not set one.
@@ -108,17 +108,17 @@ impl DeleteDialog {
             .is_none_or(|c| c.text == self.base.target.name)
     }
 
-    fn submit(&mut self) -> Outcome {
+    fn submit(&mut self) -> Answer {
         if !self.name_confirmed() {
             self.base.error = Some(format!(
                 "this context is guarded: type the name \"{}\" exactly to delete",
                 self.base.target.name
             ));
             self.focus = DeleteField::Name;
-            return Outcome::Continue(vec![]);
+            return Answer::Continue(vec![]);
         }
         match parse_grace(&self.grace.text) {
-            Ok(grace_period) => Outcome::Submit(Effect::Delete {
+            Ok(grace_period) => Answer::Submit(Effect::Delete {
                 dialog: self.base.id,
                 target: self.base.target.clone(),
                 options: DeleteOptions {
@@ -129,14 +129,14 @@ impl DeleteDialog {
             Err(e) => {
                 self.base.error = Some(e);
                 self.focus = DeleteField::Grace;
-                Outcome::Continue(vec![])
+                Answer::Continue(vec![])
             }
         }
     }
 
-    pub fn on_key(&mut self, key: &KeyEvent) -> Outcome {
+    pub fn on_key(&mut self, key: &KeyEvent) -> Answer {
         match common(key) {
-            Some(Common::Cancel) => return Outcome::Cancel,
+            Some(Common::Cancel) => return Answer::Cancel,
             Some(Common::Confirm) => return self.submit(),
             Some(Common::Next | Common::Down) => self.move_focus(1),
             Some(Common::Prev | Common::Up) => self.move_focus(-1),
@@ -157,7 +157,7 @@ impl DeleteDialog {
                 }
             }
         }
-        Outcome::Continue(vec![])
+        Answer::Continue(vec![])
     }
 
     pub fn content(&self, theme: &Theme) -> (String, Vec<Line<'static>>) {

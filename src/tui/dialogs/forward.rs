@@ -10,11 +10,11 @@ use crossterm::event::KeyEvent;
 use ratatui::text::{Line, Span};
 use serde_json::Value;
 
-use super::{Base, Common, Outcome, common, edit, field, footer, text};
+use super::{Answer, Base, Common, common, edit, field, footer, text};
+use crate::cluster::actions::ObjectRef;
 use crate::cluster::forward::{ForwardSpec, ForwardTarget, PortChoice, PortRef, forwardable_ports};
-use crate::tui::app::Effect;
 use crate::tui::input::LineInput;
-use crate::tui::pages::ObjectRef;
+use crate::tui::msg::Effect;
 use crate::tui::theme::Theme;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,19 +201,19 @@ impl ForwardDialog {
         self.focus = FIELDS[((at + step).rem_euclid(FIELDS.len() as isize)) as usize];
     }
 
-    pub fn on_key(&mut self, key: &KeyEvent) -> Outcome {
+    pub fn on_key(&mut self, key: &KeyEvent) -> Answer {
         let n = self.choices.len();
         let effects = match common(key) {
-            Some(Common::Cancel) => return Outcome::Cancel,
+            Some(Common::Cancel) => return Answer::Cancel,
             Some(Common::Confirm) => {
                 return match self.spec() {
-                    Ok(spec) => Outcome::Submit(Effect::StartForward {
+                    Ok(spec) => Answer::Submit(Effect::StartForward {
                         dialog: self.base.id,
                         spec,
                     }),
                     Err(e) => {
                         self.base.error = Some(e);
-                        Outcome::Continue(vec![])
+                        Answer::Continue(vec![])
                     }
                 };
             }
@@ -253,7 +253,7 @@ impl ForwardDialog {
             },
         };
         self.base.error = None;
-        Outcome::Continue(effects)
+        Answer::Continue(effects)
     }
 
     pub fn content(&self, theme: &Theme) -> (String, Vec<Line<'static>>) {

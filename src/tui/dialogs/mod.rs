@@ -2,11 +2,13 @@
 //! restart ([`restart`]), delete ([`delete`]) and port-forward ([`forward`]).
 //!
 //! A dialog takes every key while it is open (esc cancels, enter confirms, tab and shift-tab move between
-//! fields), validates what was typed and shows problems inside itself. Confirming returns one effect;
-//! the dialog then waits (busy) for the answer: success closes it, a refusal (the server's message) is
-//! shown in it, and both are flashed. Dialogs are plain data: they never do I/O and never decide whether
-//! a mutation is allowed — read-only mode is checked by the app when a dialog opens and again when it
-//! submits ([`App::on_dialog_key`]), so there is one path for every verb.
+//! fields), validates what was typed and shows problems inside itself. Confirming answers
+//! [`Request::Mutate`] with one effect; the dialog then waits (busy) for the answer: success closes it, a
+//! refusal (the server's message) is shown in it, and both are flashed.
+//!
+//! Owns: each dialog's state, keys and drawing. Must not: name the app, do I/O, or decide whether a
+//! mutation is allowed — read-only mode is checked by the app when a dialog opens and again when it
+//! submits, so there is one path for every verb.
 
 pub mod delete;
 pub mod forward;
@@ -21,11 +23,11 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 use serde_json::Value;
 
 use super::action::Action;
-use super::app::{App, Effect};
+use super::component::{Outcome, Request};
 use super::input::LineInput;
-use super::pages::ObjectRef;
-use super::pages::text::Fetched;
+use super::msg::{Effect, Fetched};
 use super::theme::Theme;
+use crate::cluster::actions::ObjectRef;
 use crate::cluster::forward::ForwardInfo;
 
 /// What every dialog has.
@@ -77,9 +79,9 @@ pub enum Dialog {
     Forward(forward::ForwardDialog),
 }
 
-/// What a key did to a dialog.
+/// What a key did to one dialog's fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+pub enum Answer {
     /// Still open; run these effects (a port probe, for example).
     Continue(Vec<Effect>),
     Cancel,
@@ -162,12 +164,60 @@ impl Dialog {
         }
     }
 
-    fn on_key(&mut self, key: &KeyEvent) -> Outcome {
+    fn answer(&mut self, key: &KeyEvent) -> Answer {
         match self {
             Dialog::Scale(d) => d.on_key(key),
             Dialog::Restart(d) => d.on_key(key),
             Dialog::Delete(d) => d.on_key(key),
             Dialog::Forward(d) => d.on_key(key),
+        }
+    }
+
+    /// A key. While the confirmed request is in flight only esc works: it hides the dialog, and the
+    /// answer is still flashed.
+    pub fn on_key(&mut self, key: &KeyEvent) -> Outcome {
+        if self.base().busy {
+            return match common(key) {
+                Some(Common::Cancel) => Outcome::request(Request::Close),
+                _ => Outcome::none(),
+            };
+        }
+        let action = self.action();
+        match self.answer(key) {
+            Answer::Continue(effects) => Outcome::effects(effects),
+            Answer::Cancel => Outcome::request(Request::Close),
+            Answer::Submit(effect) => {
+                let base = self.base_mut();
+                base.busy = true;
+                base.error = None;
+                Outcome::request(Request::Mutate { action, effect })
+            }
+        }
+    }
+
+    /// The object this dialog loaded to show its current values.
+    pub fn on_fetched(&mut self, result: Result<Fetched, String>) -> Outcome {
+        Outcome::effects(self.set_object(result.map(|f| f.object)))
+    }
+
+    /// The answer to the confirmed mutation: success closes the dialog, a refusal stays in it so the
+    /// user sees what the server said; both are flashed.
+    pub fn finish(&mut self, result: Result<String, String>) -> Outcome {
+        match result {
+            Ok(text) => Outcome::note(text).with_request(Request::Close),
+            Err(e) => {
+                let base = self.base_mut();
+                base.busy = false;
+                base.error = Some(e.clone());
+                Outcome::error(e)
+            }
+        }
+    }
+
+    /// The local port a forward dialog should offer for `remote`.
+    pub fn on_port_suggested(&mut self, remote: u16, local: u16) {
+        if let Dialog::Forward(d) = self {
+            d.suggested(remote, local);
         }
     }
 
@@ -197,122 +247,16 @@ impl Dialog {
     }
 }
 
-impl App {
-    /// Opens the dialog `make` builds (with a fresh id) and returns what it needs loaded. The caller
-    /// ([`App::resource_action`]) has already refused mutating verbs in read-only mode.
-    pub(crate) fn open_dialog(&mut self, make: impl FnOnce(u64) -> Dialog) -> Vec<Effect> {
-        let dialog = make(self.next_view_id_bump());
-        let effects = dialog.open_effects();
-        self.mode = super::app::Mode::Normal;
-        self.dialog = Some(dialog);
-        effects
-    }
-
-    pub(crate) fn on_dialog_key(&mut self, key: &KeyEvent) -> Vec<Effect> {
-        let Some(dialog) = self.dialog.as_mut() else {
-            return vec![];
-        };
-        if dialog.base().busy {
-            // The request is in flight; esc hides the dialog and the answer is still flashed.
-            if common(key) == Some(Common::Cancel) {
-                self.dialog = None;
-            }
-            return vec![];
-        }
-        let action = dialog.action();
-        match dialog.on_key(key) {
-            Outcome::Continue(effects) => effects,
-            Outcome::Cancel => {
-                self.dialog = None;
-                vec![]
-            }
-            Outcome::Submit(effect) => {
-                if let Some(refusal) = self.readonly_refusal(action) {
-                    self.dialog = None;
-                    self.set_flash(refusal, true);
-                    return vec![];
-                }
-                if let Some(d) = self.dialog.as_mut() {
-                    let base = d.base_mut();
-                    base.busy = true;
-                    base.error = None;
-                }
-                vec![effect]
-            }
-        }
-    }
-
-    pub(crate) fn on_dialog_fetched(&mut self, result: Result<Fetched, String>) -> Vec<Effect> {
-        match self.dialog.as_mut() {
-            Some(d) => d.set_object(result.map(|f| f.object)),
-            None => vec![],
-        }
-    }
-
-    /// The open dialog when it is the one with `id` (answers for a closed dialog only flash).
-    fn dialog_with(&mut self, id: u64) -> Option<&mut Dialog> {
-        self.dialog.as_mut().filter(|d| d.id() == id)
-    }
-
-    /// Success closes the dialog; a refusal stays in it so the user sees what the server said.
-    fn finish_dialog(&mut self, id: u64, result: Result<String, String>) {
-        match result {
-            Ok(text) => {
-                if self.dialog_with(id).is_some() {
-                    self.dialog = None;
-                }
-                self.set_flash(text, false);
-            }
-            Err(e) => {
-                if let Some(d) = self.dialog_with(id) {
-                    let base = d.base_mut();
-                    base.busy = false;
-                    base.error = Some(e.clone());
-                }
-                self.set_flash(e, true);
-            }
-        }
-    }
-
-    pub(crate) fn on_action_done(
-        &mut self,
-        id: u64,
-        result: Result<String, String>,
-    ) -> Vec<Effect> {
-        self.finish_dialog(id, result);
-        vec![]
-    }
-
-    pub(crate) fn on_forward_started(
-        &mut self,
-        id: u64,
-        result: Result<ForwardInfo, String>,
-    ) -> Vec<Effect> {
-        let result = result.map(|info| {
-            let pod = match (&info.pod, info.pod_port) {
-                (Some(p), Some(port)) => format!(" (pod {p}:{port})"),
-                _ => String::new(),
-            };
-            format!(
-                "forwarding {} → {} port {}{pod}; :pf lists forwards",
-                info.local, info.spec.target, info.spec.port
-            )
-        });
-        self.finish_dialog(id, result);
-        vec![]
-    }
-
-    pub(crate) fn on_local_port_suggested(
-        &mut self,
-        id: u64,
-        remote: u16,
-        local: u16,
-    ) -> Vec<Effect> {
-        if let Some(Dialog::Forward(d)) = self.dialog_with(id) {
-            d.suggested(remote, local);
-        }
-        vec![]
-    }
+/// How a started port-forward is announced.
+pub fn forward_started(info: &ForwardInfo) -> String {
+    let pod = match (&info.pod, info.pod_port) {
+        (Some(p), Some(port)) => format!(" (pod {p}:{port})"),
+        _ => String::new(),
+    };
+    format!(
+        "forwarding {} → {} port {}{pod}; :pf lists forwards",
+        info.local, info.spec.target, info.spec.port
+    )
 }
 
 /// A text field: label, then the text with a cursor when focused.
@@ -366,9 +310,9 @@ pub fn footer(base: &Base, hints: &[(&str, &str)], theme: &Theme, out: &mut Vec<
 }
 
 /// Draws the dialog centred over `area`, after everything else.
-pub fn render(app: &App, dialog: &Dialog, area: Rect, buf: &mut Buffer) {
-    let d = &app.theme.dialog;
-    let (title, body) = dialog.content(&app.theme);
+pub fn render(dialog: &Dialog, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let d = &theme.dialog;
+    let (title, body) = dialog.content(theme);
     let widest = body.iter().map(Line::width).max().unwrap_or(0) as u16;
     let w = (widest + 4).clamp(56, 90).min(area.width);
     // Long messages (a server refusal) wrap: count the rows they take at this width.
@@ -378,7 +322,7 @@ pub fn render(app: &App, dialog: &Dialog, area: Rect, buf: &mut Buffer) {
         .map(|l| l.width().max(1).div_ceil(inner_w))
         .sum();
     let h = (rows as u16 + 2).min(area.height);
-    let popup = crate::tui::widgets::centered(area, w, h);
+    let popup = crate::tui::layout::centered(area, w, h);
     Clear.render(popup, buf);
     Paragraph::new(body)
         .wrap(Wrap { trim: false })

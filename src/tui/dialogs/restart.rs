@@ -3,10 +3,10 @@
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::text::Line;
 
-use super::{Base, Common, Outcome, common, footer, text};
+use super::{Answer, Base, Common, common, footer, text};
+use crate::cluster::actions::ObjectRef;
 use crate::cluster::actions::RESTARTED_AT;
-use crate::tui::app::Effect;
-use crate::tui::pages::ObjectRef;
+use crate::tui::msg::Effect;
 use crate::tui::theme::Theme;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,15 +21,15 @@ impl RestartDialog {
         }
     }
 
-    pub fn on_key(&mut self, key: &KeyEvent) -> Outcome {
-        let yes = Outcome::Submit(Effect::Restart {
+    pub fn on_key(&mut self, key: &KeyEvent) -> Answer {
+        let yes = Answer::Submit(Effect::Restart {
             dialog: self.base.id,
             target: self.base.target.clone(),
         });
         match (common(key), key.code) {
             (Some(Common::Confirm), _) | (None, KeyCode::Char('y')) => yes,
-            (Some(Common::Cancel), _) | (None, KeyCode::Char('n')) => Outcome::Cancel,
-            _ => Outcome::Continue(vec![]),
+            (Some(Common::Cancel), _) | (None, KeyCode::Char('n')) => Answer::Cancel,
+            _ => Answer::Continue(vec![]),
         }
     }
 

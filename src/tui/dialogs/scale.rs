@@ -5,10 +5,10 @@ use crossterm::event::KeyEvent;
 use ratatui::text::Line;
 use serde_json::Value;
 
-use super::{Base, Common, Outcome, common, edit, field, footer, text};
-use crate::tui::app::Effect;
+use super::{Answer, Base, Common, common, edit, field, footer, text};
+use crate::cluster::actions::ObjectRef;
 use crate::tui::input::LineInput;
-use crate::tui::pages::ObjectRef;
+use crate::tui::msg::Effect;
 use crate::tui::theme::Theme;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,35 +73,35 @@ impl ScaleDialog {
         self.base.error = None;
     }
 
-    pub fn on_key(&mut self, key: &KeyEvent) -> Outcome {
+    pub fn on_key(&mut self, key: &KeyEvent) -> Answer {
         match common(key) {
-            Some(Common::Cancel) => Outcome::Cancel,
+            Some(Common::Cancel) => Answer::Cancel,
             Some(Common::Confirm) => match parse_replicas(&self.input.text) {
-                Ok(replicas) => Outcome::Submit(Effect::Scale {
+                Ok(replicas) => Answer::Submit(Effect::Scale {
                     dialog: self.base.id,
                     target: self.base.target.clone(),
                     replicas,
                 }),
                 Err(e) => {
                     self.base.error = Some(e);
-                    Outcome::Continue(vec![])
+                    Answer::Continue(vec![])
                 }
             },
             Some(Common::Up) => {
                 self.nudge(1);
-                Outcome::Continue(vec![])
+                Answer::Continue(vec![])
             }
             Some(Common::Down) => {
                 self.nudge(-1);
-                Outcome::Continue(vec![])
+                Answer::Continue(vec![])
             }
-            Some(Common::Next | Common::Prev) => Outcome::Continue(vec![]),
+            Some(Common::Next | Common::Prev) => Answer::Continue(vec![]),
             None => {
                 if edit(&mut self.input, key) {
                     self.edited = true;
                     self.base.error = None;
                 }
-                Outcome::Continue(vec![])
+                Answer::Continue(vec![])
             }
         }
     }

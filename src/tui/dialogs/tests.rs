@@ -8,7 +8,7 @@ use super::Dialog;
 use super::delete::DeleteField;
 use crate::cluster::actions::{ActionError, DeleteOptions};
 use crate::tui::app::{App, Effect, Msg, Options, ServerInfo};
-use crate::tui::pages::text::Fetched;
+use crate::tui::msg::Fetched;
 use crate::tui::test_support::*;
 
 fn fetched(object: Value) -> Msg {
@@ -388,7 +388,14 @@ fn a_late_answer_for_a_closed_dialog_is_only_flashed() {
 }
 
 fn help_text(app: &App) -> String {
-    crate::tui::widgets::help::lines(app)
+    let applies = |a| app.applies(a);
+    let help = crate::tui::widgets::help::Help {
+        keymap: &app.keymap,
+        place: app.place(),
+        readonly: app.session.readonly,
+        applies: &applies,
+    };
+    crate::tui::widgets::help::lines(&help, &app.theme)
         .iter()
         .map(|l| {
             l.spans

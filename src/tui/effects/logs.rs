@@ -9,8 +9,7 @@ use tokio::sync::mpsc;
 use super::EffectRunner;
 use crate::cluster::logs::{self, LineKind, LogEvent, LogLine, LogSession};
 use crate::cluster::watch;
-use crate::tui::app::{Effect, Msg};
-use crate::tui::pages::logs::Saved;
+use crate::tui::msg::{Effect, Msg, Saved};
 
 /// The one log stream running (for the logs page on screen). The session outlives the channel so a
 /// finished stream can still be saved; dropping it stops every task and removes the spool.

@@ -10,9 +10,8 @@ use std::sync::Arc;
 use kube::api::{Api, DynamicObject};
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::app::{Effect, Msg, ServerInfo};
-use super::pages::ObjectRef;
-use super::pages::text::Fetched;
+use super::msg::{Effect, Fetched, Msg, ServerInfo};
+use crate::cluster::actions::ObjectRef;
 use crate::cluster::discovery;
 use crate::cluster::forward::ForwardManager;
 use crate::cluster::session::{self, Connected};
@@ -301,11 +300,7 @@ async fn fetch_object(
     target: &ObjectRef,
     with_related: bool,
 ) -> Result<Fetched, String> {
-    let resource = target.kind.api_resource();
-    let api: Api<DynamicObject> = match &target.namespace {
-        Some(ns) => Api::namespaced_with(client.clone(), ns, &resource),
-        None => Api::all_with(client.clone(), &resource),
-    };
+    let api: Api<DynamicObject> = target.api(client);
     let obj = api.get(&target.name).await.map_err(|e| match e {
         kube::Error::Api(s) => format!("{} ({})", s.message, s.code),
         other => format!("cannot get {}: {other}", target.display()),

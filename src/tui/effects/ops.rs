@@ -4,9 +4,8 @@
 use std::net::{IpAddr, SocketAddr};
 
 use super::EffectRunner;
-use crate::cluster::actions::{self, DeleteOptions, DeleteOutcome, Target};
-use crate::tui::app::{Effect, Msg};
-use crate::tui::pages::ObjectRef;
+use crate::cluster::actions::{self, DeleteOptions, DeleteOutcome, ObjectRef};
+use crate::tui::msg::{Effect, Msg};
 
 impl EffectRunner {
     pub(super) fn run_op(&mut self, effect: Effect) {
@@ -16,15 +15,13 @@ impl EffectRunner {
                 target,
                 replicas,
             } => self.spawn_action(dialog, move |c| async move {
-                let t = action_target(&target);
-                actions::scale(&c, &t, replicas)
+                actions::scale(&c, &target, replicas)
                     .await
                     .map(|n| format!("scaled {} to {n} replicas", target.display()))
                     .map_err(|e| e.to_string())
             }),
             Effect::Restart { dialog, target } => self.spawn_action(dialog, move |c| async move {
-                let t = action_target(&target);
-                actions::restart(&c, &t, jiff::Timestamp::now())
+                actions::restart(&c, &target, jiff::Timestamp::now())
                     .await
                     .map(|()| format!("restarted {} (rolling out)", target.display()))
                     .map_err(|e| e.to_string())
@@ -34,8 +31,7 @@ impl EffectRunner {
                 target,
                 options,
             } => self.spawn_action(dialog, move |c| async move {
-                let t = action_target(&target);
-                actions::delete(&c, &t, options)
+                actions::delete(&c, &target, options)
                     .await
                     .map(|outcome| deleted_message(&target, options, outcome))
                     .map_err(|e| e.to_string())
@@ -98,14 +94,6 @@ impl EffectRunner {
             }
         }
     }
-}
-
-fn action_target(target: &ObjectRef) -> Target {
-    Target::new(
-        target.kind.api_resource(),
-        target.namespace.as_deref(),
-        &target.name,
-    )
 }
 
 fn deleted_message(target: &ObjectRef, options: DeleteOptions, outcome: DeleteOutcome) -> String {

@@ -1,6 +1,6 @@
 //! The `:pf` page: the running port-forwards with the pod and port each one uses now, its state,
 //! connections, traffic and re-resolves, refreshed about once a second while the page is open (the event
-//! loop sends [`Msg::RefreshForwards`](crate::tui::app::Msg) only then). `stop_forward` stops the
+//! loop sends [`Msg::RefreshForwards`](crate::tui::msg::Msg) only then). `stop_forward` stops the
 //! selected one. The forwards themselves live in the effect runner's `ForwardManager`.
 
 use std::time::Duration;
@@ -10,10 +10,11 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row as TRow, Table, Widget};
 
-use super::Page;
 use crate::cluster::forward::{ForwardInfo, ForwardState, ForwardTarget};
 use crate::tui::action::Action;
-use crate::tui::app::{App, Effect};
+use crate::tui::component::Outcome;
+use crate::tui::msg::Effect;
+use crate::tui::theme::Theme;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ForwardsPage {
@@ -22,6 +23,8 @@ pub struct ForwardsPage {
     pub selected: usize,
     /// The first list has arrived.
     pub loaded: bool,
+    /// The key that starts a forward (from the keymap), for the empty page's hint.
+    pub start_hint: String,
 }
 
 /// `1.5KiB`, `12B`: traffic in binary units, like kubectl's resource quantities.
@@ -109,12 +112,13 @@ pub const HEADERS: [&str; 9] = [
 ];
 
 impl ForwardsPage {
-    pub fn new(id: u64) -> Self {
+    pub fn new(id: u64, start_hint: String) -> Self {
         ForwardsPage {
             id,
             rows: Vec::new(),
             selected: 0,
             loaded: false,
+            start_hint,
         }
     }
 
@@ -133,12 +137,8 @@ impl ForwardsPage {
         self.selected = self.selected.min(self.rows.len().saturating_sub(1));
     }
 
-    /// Handles an action; returns effects and an optional flash (text, is_error).
-    pub fn on_action(
-        &mut self,
-        action: Action,
-        rows: usize,
-    ) -> (Vec<Effect>, Option<(String, bool)>) {
+    /// Handles an action on a body of `rows` lines.
+    pub fn on_action(&mut self, action: Action, rows: usize) -> Outcome {
         let last = self.rows.len().saturating_sub(1);
         let page = rows.max(1);
         match action {
@@ -150,51 +150,20 @@ impl ForwardsPage {
             Action::Bottom => self.selected = last,
             Action::StopForward => {
                 let Some(f) = self.rows.get(self.selected) else {
-                    return (vec![], Some(("no port-forward to stop".into(), true)));
+                    return Outcome::error("no port-forward to stop");
                 };
                 let msg = format!("stopped forward {} → {}", f.local, target(&f.spec.target));
-                return (
-                    vec![Effect::StopForward(f.id), self.list_effect()],
-                    Some((msg, false)),
-                );
+                return Outcome::effects(vec![Effect::StopForward(f.id), self.list_effect()])
+                    .with_note(msg);
             }
             _ => {}
         }
-        (vec![], None)
+        Outcome::none()
     }
 }
 
-impl App {
-    /// `:pf`: the port-forwards page over the current table.
-    pub(crate) fn open_forwards(&mut self) -> Vec<Effect> {
-        let page = ForwardsPage::new(self.next_page_id());
-        let effect = page.list_effect();
-        self.open_page(Page::Forwards(page));
-        vec![effect]
-    }
-
-    pub fn forwards_page_open(&self) -> bool {
-        matches!(self.page, Some(Page::Forwards(_)))
-    }
-
-    pub(crate) fn refresh_forwards(&self) -> Vec<Effect> {
-        match &self.page {
-            Some(Page::Forwards(p)) => vec![p.list_effect()],
-            _ => vec![],
-        }
-    }
-
-    pub(crate) fn on_forwards_listed(&mut self, page: u64, list: Vec<ForwardInfo>) {
-        if let Some(Page::Forwards(p)) = self.page.as_mut()
-            && p.id == page
-        {
-            p.set_rows(list);
-        }
-    }
-}
-
-pub fn render(app: &App, page: &ForwardsPage, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme.table;
+pub fn render(page: &ForwardsPage, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let t = &theme.table;
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.border)
@@ -203,12 +172,11 @@ pub fn render(app: &App, page: &ForwardsPage, area: Rect, buf: &mut Buffer) {
             Span::styled(format!("[{}] ", page.rows.len()), t.count),
         ]));
     if page.rows.is_empty() {
-        let hint = app
-            .keymap
-            .hint(Action::PortForward)
-            .unwrap_or_else(|| "port_forward".into());
         let text = if page.loaded {
-            format!("no port-forwards: {hint} on a pod, service or deployment starts one")
+            format!(
+                "no port-forwards: {} on a pod, service or deployment starts one",
+                page.start_hint
+            )
         } else {
             "loading…".to_string()
         };
@@ -247,8 +215,8 @@ pub fn render(app: &App, page: &ForwardsPage, area: Rect, buf: &mut Buffer) {
         .map(|(i, (cells, info))| {
             let tone = match info.state {
                 ForwardState::Active => t.row,
-                ForwardState::Waiting(_) => app.theme.status.pending,
-                ForwardState::PodGone | ForwardState::Stopped => app.theme.status.error,
+                ForwardState::Waiting(_) => theme.status.pending,
+                ForwardState::PodGone | ForwardState::Stopped => theme.status.error,
             };
             let style = if i == page.selected { t.selected } else { tone };
             TRow::new(cells).style(style)

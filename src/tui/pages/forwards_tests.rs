@@ -143,11 +143,14 @@ fn cells_show_state_traffic_and_moves() {
 
 #[test]
 fn stop_on_an_empty_page_says_so() {
-    let mut p = ForwardsPage::new(1);
+    let mut p = ForwardsPage::new(1, "shift-f".into());
     p.set_rows(vec![]);
-    let (eff, flash) = p.on_action(crate::tui::action::Action::StopForward, 10);
-    assert!(eff.is_empty());
-    assert_eq!(flash, Some(("no port-forward to stop".into(), true)));
+    let out = p.on_action(crate::tui::action::Action::StopForward, 10);
+    assert!(out.effects.is_empty());
+    assert_eq!(
+        out,
+        crate::tui::component::Outcome::error("no port-forward to stop")
+    );
 }
 
 #[test]

@@ -1,11 +1,10 @@
 //! Full-screen pages opened over a table: describe/YAML ([`text`]), logs ([`logs`]) and the `:pf`
-//! port-forwards list ([`forwards`]). A page takes the keys while it is
-//! open (routed here by [`Place`]); `esc` closes it and the table underneath, whose watch kept running,
-//! is back exactly as it was.
+//! port-forwards list ([`forwards`]). A page takes the keys while it is open; `esc` closes it and the
+//! table underneath, whose watch kept running, is back exactly as it was.
 //!
-//! Each page owns its state, its key handling and its drawing; the event loop only runs the effects it
-//! returns and feeds back the messages addressed to it (by page id, so a late answer for a page that
-//! was closed is dropped).
+//! Owns: each page's state, its key handling and its drawing. Must not: name the app or another
+//! component, or do I/O. A page answers keys and the messages addressed to it with an [`Outcome`]; the
+//! app delivers messages by page id, so a late answer for a page that was closed is dropped.
 
 pub mod forwards;
 pub mod logs;
@@ -14,29 +13,12 @@ pub mod text;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::action::{Action, Place};
-use super::app::{App, Effect};
-use crate::cluster::kinds::KindSpec;
-
-/// One object of the cluster, as the pages and dialogs address it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ObjectRef {
-    pub kind: KindSpec,
-    /// None for cluster-scoped kinds.
-    pub namespace: Option<String>,
-    pub name: String,
-}
-
-impl ObjectRef {
-    /// `pod/shop/web-1`, `node/n1`: how titles and messages name it.
-    pub fn display(&self) -> String {
-        let kind = self.kind.kind.to_lowercase();
-        match &self.namespace {
-            Some(ns) => format!("{kind}/{ns}/{}", self.name),
-            None => format!("{kind}/{}", self.name),
-        }
-    }
-}
+use super::action::{Action, Place, Scope};
+use super::component::{Outcome, Request};
+use super::msg::{Effect, Fetched};
+use super::theme::Theme;
+use crate::cluster::forward::ForwardInfo;
+use crate::cluster::logs::LogEvent;
 
 /// The page on screen, if any.
 // One page exists at a time, so the variants' size difference costs nothing worth a Box.
@@ -64,121 +46,145 @@ impl Page {
             Page::Logs(p) => p.id,
         }
     }
-}
 
-impl App {
-    /// Where the user is: the open page, or the table.
-    pub fn place(&self) -> Place {
-        self.page.as_ref().map_or(Place::Table, Page::place)
-    }
-
-    /// The object under the cursor, when the view is a table of Kubernetes objects.
-    pub fn selected_object(&self) -> Option<ObjectRef> {
-        let kind = self.view.spec.kind()?.clone();
-        let row = self.selected_row()?;
-        Some(ObjectRef {
-            namespace: (kind.namespaced && !row.key.namespace.is_empty())
-                .then(|| row.key.namespace.to_string()),
-            name: row.key.name.to_string(),
-            kind,
-        })
-    }
-
-    pub(crate) fn next_page_id(&mut self) -> u64 {
-        self.next_view_id_bump()
-    }
-
-    /// Opens `page` over the current table.
-    pub(crate) fn open_page(&mut self, page: Page) {
-        self.mode = super::app::Mode::Normal;
-        self.page = Some(page);
-    }
-
-    /// Closes the page; the effects stop whatever it had running.
-    pub(crate) fn close_page(&mut self) -> Vec<Effect> {
-        match self.page.take() {
-            Some(Page::Logs(_)) => vec![Effect::StopLogs],
-            _ => vec![],
+    /// Whether a page-scoped `action` makes sense on this page (the keymap and help ask).
+    pub fn applies(&self, action: Action) -> bool {
+        match (action.scope(), self) {
+            (Scope::Secret, Page::Text(p)) => p.is_secret(),
+            (Scope::Secret, _) => false,
+            (Scope::Text, Page::Text(p)) if action == Action::ToggleManagedFields => {
+                p.mode == text::TextMode::Yaml
+            }
+            // The `:pf` list is short and has nothing to search.
+            _ if action == Action::Filter => !matches!(self, Page::Forwards(_)),
+            _ => true,
         }
     }
 
-    /// An action while a page is open. Global actions (quit, command, help) are handled by the caller.
-    pub(crate) fn on_page_action(&mut self, action: Action) -> Vec<Effect> {
+    /// Effects that start what the page shows.
+    pub fn open_effects(&mut self) -> Vec<Effect> {
+        match self {
+            Page::Text(p) => vec![p.fetch_effect()],
+            Page::Forwards(p) => vec![p.list_effect()],
+            Page::Logs(p) => {
+                let mut effects = vec![p.fetch_effect()];
+                if p.ready_to_stream() {
+                    effects.push(p.start());
+                }
+                effects
+            }
+        }
+    }
+
+    /// Effects that stop what the page had running, when it closes.
+    pub fn close_effects(&self) -> Vec<Effect> {
+        match self {
+            Page::Logs(_) => vec![Effect::StopLogs],
+            Page::Text(_) | Page::Forwards(_) => vec![],
+        }
+    }
+
+    /// An action while the page is open, on a body of `rows`×`cols`. Global actions (quit, command,
+    /// help) never reach a page.
+    pub fn on_action(&mut self, action: Action, rows: usize, cols: usize) -> Outcome {
         if action == Action::Back {
-            if let Some(Page::Logs(p)) = self.page.as_mut()
+            if let Page::Logs(p) = self
                 && p.on_back()
             {
-                return vec![];
+                return Outcome::none();
             }
-            return self.close_page();
+            return Outcome::request(Request::Close);
         }
-        let rows = super::app::page_rows(self.size.1);
-        let width = usize::from(self.size.0.saturating_sub(2));
-        let readonly = self.readonly_refusal(action);
-        match self.page.as_mut() {
-            Some(Page::Text(p)) => {
-                if let Some(reason) = readonly {
-                    self.set_flash(reason, true);
-                    return vec![];
-                }
-                let (effects, flash) = p.on_action(action, rows);
-                if let Some((text, error)) = flash {
-                    self.set_flash(text, error);
-                }
-                effects
+        match self {
+            Page::Text(p) => p.on_action(action, rows),
+            Page::Forwards(p) => p.on_action(action, rows),
+            Page::Logs(p) if action == Action::LogFilter => {
+                Outcome::request(Request::EditLineFilter(p.filter_text().to_string()))
             }
-            Some(Page::Forwards(p)) => {
-                let (effects, flash) = p.on_action(action, rows);
-                if let Some((text, error)) = flash {
-                    self.set_flash(text, error);
-                }
-                effects
-            }
-            Some(Page::Logs(p)) => {
-                if action == Action::LogFilter {
-                    let line = super::input::LineInput::with_text(p.filter_text());
-                    self.mode = super::app::Mode::PageFilter(line);
-                    return vec![];
-                }
-                let (effects, flash) = p.on_action(action, rows, width);
-                if let Some((text, error)) = flash {
-                    self.set_flash(text, error);
-                }
-                effects
-            }
-            None => vec![],
+            Page::Logs(p) => p.on_action(action, rows, cols),
         }
     }
 
-    /// The `/` line while a page is open: `submit` is false while typing (incremental search).
-    pub(crate) fn on_page_search(&mut self, text: &str, submit: bool) {
-        let rows = super::app::page_rows(self.size.1);
-        let width = usize::from(self.size.0.saturating_sub(2));
-        let flash = match self.page.as_mut() {
-            Some(Page::Text(p)) => p.search(text, submit, rows),
-            Some(Page::Logs(p)) => p.set_search(text, submit, rows, width),
-            Some(Page::Forwards(_)) | None => None,
-        };
-        if let Some(e) = flash {
-            self.set_flash(e, true);
+    /// The `/` line: `submit` is false while typing (incremental search).
+    pub fn search(&mut self, text: &str, submit: bool, rows: usize, cols: usize) -> Outcome {
+        match self {
+            Page::Text(p) => p.search(text, submit, rows),
+            Page::Logs(p) => match p.set_search(text, submit, rows, cols) {
+                Some(e) => Outcome::error(e),
+                None => Outcome::none(),
+            },
+            Page::Forwards(_) => Outcome::none(),
         }
     }
 
-    /// The search text a page already has, to start the `/` line with.
-    pub(crate) fn page_search_text(&self) -> String {
-        match &self.page {
-            Some(Page::Text(p)) => p.search_text().to_string(),
-            Some(Page::Logs(p)) => p.search_text().to_string(),
-            Some(Page::Forwards(_)) | None => String::new(),
+    /// The search text the page already has, to start the `/` line with.
+    pub fn search_text(&self) -> String {
+        match self {
+            Page::Text(p) => p.search_text().to_string(),
+            Page::Logs(p) => p.search_text().to_string(),
+            Page::Forwards(_) => String::new(),
         }
     }
-}
 
-/// Draws the open page into the body area.
-pub fn render(app: &App, page: &Page, area: Rect, buf: &mut Buffer) {
-    match page {
-        Page::Text(p) => text::render(p, &app.theme, area, buf),
-        Page::Forwards(p) => forwards::render(app, p, area, buf),
-        Page::Logs(p) => logs::render(app, p, area, buf),
+    /// The `&` line (logs only): only the lines that match are shown.
+    pub fn line_filter(&mut self, text: &str) -> Outcome {
+        match self {
+            Page::Logs(p) => match p.set_filter(text) {
+                Some(e) => Outcome::error(e),
+                None => Outcome::none(),
+            },
+            Page::Text(_) | Page::Forwards(_) => Outcome::none(),
+        }
+    }
+
+    /// The object fetched for page `id`.
+    pub fn on_fetched(&mut self, id: u64, result: Result<Fetched, String>) -> Outcome {
+        if self.id() != id {
+            return Outcome::none();
+        }
+        match self {
+            Page::Text(p) => {
+                p.set_fetched(result);
+                Outcome::none()
+            }
+            Page::Logs(p) => Outcome::effects(p.set_fetched(result)),
+            Page::Forwards(_) => Outcome::none(),
+        }
+    }
+
+    /// A batch of log lines for stream `stream` of page `id`; dropped unless it is this page's stream.
+    pub fn on_logs(&mut self, id: u64, stream: u32, events: Vec<LogEvent>) {
+        if let Page::Logs(p) = self
+            && p.id == id
+            && p.stream == stream
+        {
+            p.ingest(events);
+        }
+    }
+
+    /// The running port-forwards, for the `:pf` page `id`.
+    pub fn on_forwards(&mut self, id: u64, list: Vec<ForwardInfo>) {
+        if let Page::Forwards(p) = self
+            && p.id == id
+        {
+            p.set_rows(list);
+        }
+    }
+
+    /// The periodic refresh (the `:pf` page's counters).
+    pub fn refresh_effects(&self) -> Vec<Effect> {
+        match self {
+            Page::Forwards(p) => vec![p.list_effect()],
+            Page::Text(_) | Page::Logs(_) => vec![],
+        }
+    }
+
+    /// Draws the page into the body area.
+    pub fn render(&self, theme: &Theme, area: Rect, buf: &mut Buffer) {
+        match self {
+            Page::Text(p) => text::render(p, theme, area, buf),
+            Page::Forwards(p) => forwards::render(p, theme, area, buf),
+            Page::Logs(p) => logs::render(p, theme, area, buf),
+        }
     }
 }

@@ -11,11 +11,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 use serde_json::Value;
 
-use super::ObjectRef;
+use crate::cluster::actions::ObjectRef;
 use crate::cluster::logs::text::Search;
-use crate::describe::{DescribeOptions, LineStyle, Related};
+use crate::describe::{DescribeOptions, LineStyle};
 use crate::tui::action::Action;
-use crate::tui::app::Effect;
+use crate::tui::component::Outcome;
+use crate::tui::msg::{Effect, Fetched};
 use crate::tui::theme::Theme;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,18 +32,6 @@ impl TextMode {
             TextMode::Yaml => "yaml",
         }
     }
-}
-
-/// What one fetch brought back: the object as the server has it (managedFields included), and for
-/// describe the events and related objects kubectl would show.
-#[derive(Debug, Clone)]
-pub struct Fetched {
-    pub object: Value,
-    pub events: Vec<Value>,
-    pub related: Related,
-    /// When it was fetched and the zone to show times in (describe ages are relative to this).
-    pub now: jiff::Timestamp,
-    pub tz: jiff::tz::TimeZone,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -190,12 +179,8 @@ impl TextPage {
         self.refresh_matches();
     }
 
-    /// Handles an action; returns effects and an optional flash (text, is_error).
-    pub fn on_action(
-        &mut self,
-        action: Action,
-        rows: usize,
-    ) -> (Vec<Effect>, Option<(String, bool)>) {
+    /// Handles an action on a body of `rows` lines.
+    pub fn on_action(&mut self, action: Action, rows: usize) -> Outcome {
         let page = rows.max(1);
         let max = self.lines.len().saturating_sub(page);
         match action {
@@ -214,7 +199,7 @@ impl TextPage {
                     } else {
                         format!("pattern not found: {}", self.search_text)
                     };
-                    return (vec![], Some((msg, true)));
+                    return Outcome::error(msg);
                 }
                 let n = self.matches.len();
                 let next = match (self.current, action == Action::SearchNext) {
@@ -227,10 +212,7 @@ impl TextPage {
             }
             Action::ToggleManagedFields => {
                 if self.mode != TextMode::Yaml {
-                    return (
-                        vec![],
-                        Some(("managedFields are shown in YAML (y)".into(), false)),
-                    );
+                    return Outcome::note("managedFields are shown in YAML (y)");
                 }
                 self.show_managed = !self.show_managed;
                 self.rebuild();
@@ -239,11 +221,11 @@ impl TextPage {
                 } else {
                     "managedFields hidden"
                 };
-                return (vec![], Some((msg.into(), false)));
+                return Outcome::note(msg);
             }
             Action::RevealSecret => {
                 if !self.is_secret() {
-                    return (vec![], None);
+                    return Outcome::none();
                 }
                 self.revealed = !self.revealed;
                 self.rebuild();
@@ -252,24 +234,24 @@ impl TextPage {
                 } else {
                     "secret values hidden"
                 };
-                return (vec![], Some((msg.into(), false)));
+                return Outcome::note(msg);
             }
             _ => {}
         }
-        (vec![], None)
+        Outcome::none()
     }
 
-    /// Incremental search from the `/` line; returns an error to flash for a bad pattern.
-    pub fn search(&mut self, text: &str, submit: bool, rows: usize) -> Option<String> {
+    /// Incremental search from the `/` line; flashes a bad pattern, or a pattern not found on submit.
+    pub fn search(&mut self, text: &str, submit: bool, rows: usize) -> Outcome {
         self.search_text = text.to_string();
         if text.is_empty() {
             self.search = None;
             self.refresh_matches();
-            return None;
+            return Outcome::none();
         }
         match Search::literal(text) {
             Ok(s) => self.search = Some(s),
-            Err(e) => return Some(e.to_string()),
+            Err(e) => return Outcome::error(e.to_string()),
         }
         self.refresh_matches();
         // Jump to the first match at or after the top of the screen, as less does.
@@ -282,9 +264,9 @@ impl TextPage {
             self.current = Some(pos);
             self.show_line(self.matches[pos], rows.max(1));
         } else if submit {
-            return Some(format!("pattern not found: {text}"));
+            return Outcome::error(format!("pattern not found: {text}"));
         }
-        None
+        Outcome::none()
     }
 
     fn refresh_matches(&mut self) {

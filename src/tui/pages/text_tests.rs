@@ -263,7 +263,7 @@ fn search_highlights_and_n_and_shift_n_walk_the_matches() {
     assert_eq!(page(&app).current, Some(first.len() - 1), "N wraps around");
     let line = first[first.len() - 1];
     let p = page(&app);
-    let rows = crate::tui::app::page_rows(app.size.1);
+    let rows = crate::tui::layout::page_rows(app.size.1);
     assert!(
         p.scroll <= line && line < p.scroll + rows,
         "the match is on screen"
@@ -291,7 +291,7 @@ fn scrolling_is_bounded() {
     let mut app = connected_app(dir.path());
     show(&mut app, "Pod", TextMode::Describe);
     let n = page(&app).lines.len();
-    let rows = crate::tui::app::page_rows(app.size.1);
+    let rows = crate::tui::layout::page_rows(app.size.1);
     keys(&mut app, "G");
     assert_eq!(page(&app).scroll, n - rows);
     keys(&mut app, "<down><down>");

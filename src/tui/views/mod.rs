@@ -1,4 +1,7 @@
-//! Views: how each kind of screen turns state into widgets. Pure functions of `&App`.
+//! Views: the tables a screen shows under the header. [`table`] is the view component (its state, keys
+//! and drawing); [`contexts`] builds the contexts view's rows from kubeconfig.
+//!
+//! Must not: name the app or do I/O.
 
 pub mod contexts;
 pub mod table;

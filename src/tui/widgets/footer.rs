@@ -6,7 +6,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use crate::tui::action::{Action, Place};
-use crate::tui::app::App;
+use crate::tui::component::Flash;
+use crate::tui::keymap::Keymap;
+use crate::tui::theme::Theme;
 
 /// The hints for where the user is; an action that does not apply there (e.g. `m` outside YAML) is
 /// skipped when drawn.
@@ -46,9 +48,17 @@ fn hints(place: Place) -> &'static [(Action, &'static str)] {
     }
 }
 
-pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let f = &app.theme.footer;
-    let line = match &app.flash {
+/// What the footer shows: the flash, or the hints for `place` that `applies` there, in `keymap`'s keys.
+pub struct Footer<'a> {
+    pub flash: Option<&'a Flash>,
+    pub place: Place,
+    pub keymap: &'a Keymap,
+    pub applies: &'a dyn Fn(Action) -> bool,
+}
+
+pub fn render(footer: &Footer, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let f = &theme.footer;
+    let line = match footer.flash {
         Some(flash) => Line::from(Span::styled(
             format!(" {}", flash.text),
             if flash.error {
@@ -59,11 +69,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         )),
         None => {
             let mut spans = vec![Span::raw(" ")];
-            for (action, label) in hints(app.place()) {
-                if !app.applies(*action) {
+            for (action, label) in hints(footer.place) {
+                if !(footer.applies)(*action) {
                     continue;
                 }
-                if let Some(k) = app.keymap.hint(*action) {
+                if let Some(k) = footer.keymap.hint(*action) {
                     spans.push(Span::styled(format!("<{k}>"), f.key));
                     spans.push(Span::styled(format!(" {label}  "), f.text));
                 }

@@ -6,23 +6,31 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Widget};
 
-use crate::tui::app::{App, Connection};
+use crate::tui::session::{Connection, Session};
+use crate::tui::theme::Theme;
 
-pub const HEIGHT: u16 = 4;
+/// What the header shows.
+pub struct Header<'a> {
+    pub session: &'a Session,
+    pub connection: &'a Connection,
+    /// Namespaces on `1`–`9`.
+    pub favourites: &'a [String],
+}
 
-fn pair<'a>(app: &App, label: &'a str, value: String, width: usize) -> Vec<Span<'a>> {
-    let h = &app.theme.header;
+fn pair<'a>(theme: &Theme, label: &'a str, value: String, width: usize) -> Vec<Span<'a>> {
+    let h = &theme.header;
     let value = format!("{value:<width$}");
     vec![Span::styled(label, h.label), Span::styled(value, h.value)]
 }
 
-pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let h = &app.theme.header;
-    let s = &app.session;
+/// Draws the header into `area` (its height is [`crate::tui::layout::HEADER_HEIGHT`]).
+pub fn render(header: &Header, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let h = &theme.header;
+    let s = header.session;
     let none = || "n/a".to_string();
     let ctx = s.context.clone().unwrap_or_else(none);
     let ns = s.namespace.clone().unwrap_or_else(|| "all".to_string());
-    let (conn_text, conn_style) = match &app.connection {
+    let (conn_text, conn_style) = match header.connection {
         Connection::Idle => ("not connected".to_string(), h.label),
         Connection::Connecting(c) => (format!("connecting to {c}…"), h.label),
         Connection::Connected => ("● connected".to_string(), h.connected),
@@ -34,7 +42,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         Span::styled(format!("{ctx:<24}"), h.context),
     ];
     l1.extend(pair(
-        app,
+        theme,
         " Server: ",
         s.server_version.clone().unwrap_or_else(none),
         14,
@@ -69,7 +77,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     ));
     l3.push(Span::styled(" ", h.label));
     l3.push(Span::styled("<0> all", h.favourites));
-    for (i, f) in app.favourites.iter().enumerate() {
+    for (i, f) in header.favourites.iter().enumerate() {
         l3.push(Span::styled(format!("  <{}> {f}", i + 1), h.favourites));
     }
     let l4 = vec![

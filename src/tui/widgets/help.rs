@@ -6,7 +6,17 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
 use crate::tui::action::{Action, Place, Scope};
-use crate::tui::app::App;
+use crate::tui::keymap::Keymap;
+use crate::tui::theme::Theme;
+
+/// What the help lists: the actions that `applies` at `place`, in `keymap`'s keys.
+pub struct Help<'a> {
+    pub keymap: &'a Keymap,
+    pub place: Place,
+    /// Mutating actions are marked as blocked.
+    pub readonly: bool,
+    pub applies: &'a dyn Fn(Action) -> bool,
+}
 
 const GROUPS: &[(&str, &[Scope])] = &[
     ("General", &[Scope::Global]),
@@ -29,15 +39,15 @@ const GROUPS: &[(&str, &[Scope])] = &[
     ),
 ];
 
-pub fn lines(app: &App) -> Vec<Line<'static>> {
-    let d = &app.theme.dialog;
+pub fn lines(model: &Help, theme: &Theme) -> Vec<Line<'static>> {
+    let d = &theme.dialog;
     let mut out = Vec::new();
     for (title, scopes) in GROUPS {
         let actions: Vec<Action> = Action::ALL
             .iter()
             .copied()
-            .filter(|a| scopes.contains(&a.scope()) && app.applies(*a))
-            .filter(|a| !app.keymap.keys_for(*a).is_empty())
+            .filter(|a| scopes.contains(&a.scope()) && (model.applies)(*a))
+            .filter(|a| !model.keymap.keys_for(*a).is_empty())
             // Slots 1-9 are listed on the line of slot 0.
             .filter(|a| a.favourite_slot().is_none_or(|s| s == 0))
             .collect();
@@ -46,14 +56,14 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         }
         out.push(Line::styled(title.to_string(), d.title));
         for a in actions {
-            let mut keys: Vec<String> = app
+            let mut keys: Vec<String> = model
                 .keymap
                 .keys_for(a)
                 .iter()
                 .map(|k| k.to_string())
                 .collect();
             let mut help = a.help().to_string();
-            if a == Action::Filter && app.place() != Place::Table {
+            if a == Action::Filter && model.place != Place::Table {
                 help = "Search (highlight; n / shift-n: next / previous)".to_string();
             }
             if a.favourite_slot() == Some(0) {
@@ -61,7 +71,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
                 help =
                     "Namespace: 0 = all, 1–9 = recent favourites (shown in the header)".to_string();
             }
-            if a.is_mutating() && app.session.readonly {
+            if a.is_mutating() && model.readonly {
                 help.push_str(" (blocked: read-only)");
             }
             out.push(Line::from(vec![
@@ -74,12 +84,12 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
     out
 }
 
-pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let d = &app.theme.dialog;
-    let body = lines(app);
+pub fn render(help: &Help, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let d = &theme.dialog;
+    let body = lines(help, theme);
     let w = area.width.min(72);
     let h = (body.len() as u16 + 2).min(area.height);
-    let popup = crate::tui::widgets::centered(area, w, h);
+    let popup = crate::tui::layout::centered(area, w, h);
     Clear.render(popup, buf);
     Paragraph::new(body)
         .block(
@@ -87,7 +97,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 .borders(Borders::ALL)
                 .border_style(d.border)
                 .title(Span::styled(
-                    format!(" help — keymap {} ", app.keymap.name),
+                    format!(" help — keymap {} ", help.keymap.name),
                     d.title,
                 )),
         )

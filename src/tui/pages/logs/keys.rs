@@ -5,16 +5,10 @@ use super::picker::{Picker, default_container, pod_choices, workload_choices};
 use super::{LogsPage, TAIL_PRESETS};
 use crate::cluster::logs::SINCE_PRESETS;
 use crate::tui::action::Action;
-use crate::tui::app::Effect;
-
-/// What an action asks of the app besides effects: a flash (text, is_error).
-pub type Flash = Option<(String, bool)>;
+use crate::tui::component::Outcome;
+use crate::tui::msg::{Effect, Fetched};
 
 const HSTEP: usize = 8;
-
-fn note(text: impl Into<String>) -> Flash {
-    Some((text.into(), false))
-}
 
 fn on_off(on: bool) -> &'static str {
     if on { "on" } else { "off" }
@@ -22,12 +16,7 @@ fn on_off(on: bool) -> &'static str {
 
 impl LogsPage {
     /// Handles an action on a `height`×`width` body.
-    pub fn on_action(
-        &mut self,
-        action: Action,
-        height: usize,
-        width: usize,
-    ) -> (Vec<Effect>, Flash) {
+    pub fn on_action(&mut self, action: Action, height: usize, width: usize) -> Outcome {
         let (h, w) = (height.max(1), width.max(1));
         if let Some(p) = self.picker.as_mut() {
             match action {
@@ -38,7 +27,7 @@ impl LogsPage {
                 Action::Enter => return self.pick(),
                 _ => {}
             }
-            return (vec![], None);
+            return Outcome::none();
         }
         let page = h as isize;
         match action {
@@ -51,7 +40,7 @@ impl LogsPage {
             Action::ScrollLeft => self.hscroll = self.hscroll.saturating_sub(HSTEP),
             Action::ScrollRight if !self.wrap => self.hscroll += HSTEP,
             Action::SearchNext | Action::SearchPrev => {
-                return (vec![], self.next_match(action == Action::SearchNext, h, w));
+                return self.next_match(action == Action::SearchNext, h, w);
             }
             Action::LogFollow => {
                 if self.follow {
@@ -63,23 +52,17 @@ impl LogsPage {
             Action::LogWrap => {
                 self.wrap = !self.wrap;
                 self.hscroll = 0;
-                return (vec![], note(format!("wrap {}", on_off(self.wrap))));
+                return Outcome::note(format!("wrap {}", on_off(self.wrap)));
             }
             Action::LogTimestamps => {
                 self.opts.timestamps = !self.opts.timestamps;
                 // What search and filter look at includes the timestamp.
                 self.rematch();
-                return (
-                    vec![],
-                    note(format!("timestamps {}", on_off(self.opts.timestamps))),
-                );
+                return Outcome::note(format!("timestamps {}", on_off(self.opts.timestamps)));
             }
             Action::LogJson => {
                 self.json = !self.json;
-                return (
-                    vec![],
-                    note(format!("JSON pretty-print {}", on_off(self.json))),
-                );
+                return Outcome::note(format!("JSON pretty-print {}", on_off(self.json)));
             }
             Action::LogSince => {
                 let next = match self.opts.since_seconds {
@@ -120,8 +103,8 @@ impl LogsPage {
                 Some(c) if !c.is_empty() => {
                     self.picker = Some(Picker::new(c.clone(), self.target.container.as_deref()));
                 }
-                Some(_) => return (vec![], Some(("no containers to pick from".into(), true))),
-                None => return (vec![], note("the container list is still loading")),
+                Some(_) => return Outcome::error("no containers to pick from"),
+                None => return Outcome::note("the container list is still loading"),
             },
             Action::LogClear => {
                 let held = self.ring.len() as u64;
@@ -131,58 +114,58 @@ impl LogsPage {
                 self.matches.clear();
                 self.current = None;
                 self.paused_at = self.ring.total();
-                return (vec![], note(format!("cleared {held} lines from the view")));
+                return Outcome::note(format!("cleared {held} lines from the view"));
             }
             Action::LogSave => {
                 if !self.streaming() {
-                    return (vec![], Some(("nothing to save yet".into(), true)));
+                    return Outcome::error("nothing to save yet");
                 }
                 let effect = Effect::SaveLogs {
                     page: self.id,
                     stream: self.stream,
                     stem: self.target.file_stem(),
                 };
-                return (vec![effect], note("saving…"));
+                return Outcome::effect(effect).with_note("saving…");
             }
             _ => {}
         }
-        (vec![], None)
+        Outcome::none()
     }
 
-    fn restart(&mut self, what: String) -> (Vec<Effect>, Flash) {
+    fn restart(&mut self, what: String) -> Outcome {
         if !self.streaming() {
             // The first stream starts once the container is known, with these options.
-            return (vec![], note(what));
+            return Outcome::note(what);
         }
-        (vec![self.start()], note(format!("{what}: restarted")))
+        Outcome::effect(self.start()).with_note(format!("{what}: restarted"))
     }
 
-    fn pick(&mut self) -> (Vec<Effect>, Flash) {
+    fn pick(&mut self) -> Outcome {
         let Some(choice) = self.picker.take().and_then(|p| p.chosen().cloned()) else {
-            return (vec![], None);
+            return Outcome::none();
         };
         if self.streaming() && choice.container == self.target.container {
-            return (vec![], None);
+            return Outcome::none();
         }
         self.target.container = choice.container;
-        (vec![self.start()], None)
+        Outcome::effect(self.start())
     }
 
-    fn next_match(&mut self, forward: bool, h: usize, w: usize) -> Flash {
+    fn next_match(&mut self, forward: bool, h: usize, w: usize) -> Outcome {
         if self.matches.is_empty() {
             let msg = if self.search_text.is_empty() {
                 "no search: press / first".to_string()
             } else {
                 format!("pattern not found: {}", self.search_text)
             };
-            return Some((msg, true));
+            return Outcome::error(msg);
         }
         let next = crate::cluster::logs::text::next_match(&self.matches, self.current, forward);
         self.current = next;
         if let Some(m) = next {
             self.show_entry(m, h, w);
         }
-        None
+        Outcome::none()
     }
 
     /// `tail 100`, `since 5m`, `all lines`: what the stream asked the server for.
@@ -202,9 +185,9 @@ impl LogsPage {
 
     /// Takes the fetched pod or workload: the containers to pick from. For a pod whose container is not
     /// chosen yet, starts streaming its only container, or opens the picker when it has several.
-    pub fn set_fetched(&mut self, object: Result<&serde_json::Value, String>) -> Vec<Effect> {
-        let obj = match object {
-            Ok(o) => o,
+    pub fn set_fetched(&mut self, fetched: Result<Fetched, String>) -> Vec<Effect> {
+        let obj = match &fetched {
+            Ok(f) => &f.object,
             // Without the pod the picker cannot be offered: let the engine pick the default container
             // (and report the failure itself if the pod cannot be read at all).
             Err(_) => {

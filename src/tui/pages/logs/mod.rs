@@ -2,10 +2,10 @@
 //!
 //! Owns: the page state (what is streamed, the bounded ring of lines, follow/pause, wrap, timestamps,
 //! JSON pretty-printing, search and line filter, the container picker), its keys ([`keys`]), its
-//! layout and scrolling ([`layout`]) and its drawing ([`render`]); [`wiring`] connects it to the app.
-//! It must not stream, save or touch files itself: the log engine (`crate::cluster::logs`) does that in
-//! the effect runner, which feeds lines back in batches as [`crate::tui::app::Msg::Logs`]. A batch for a
-//! stream the page no longer shows (after a restart, or for a closed page) is dropped by id.
+//! layout and scrolling ([`layout`]) and its drawing ([`render`]). It must not stream, save or touch
+//! files itself: the log engine (`crate::cluster::logs`) does that in the effect runner, which feeds lines
+//! back in batches as [`crate::tui::msg::Msg::Logs`]. A batch for a stream the page no longer shows (after
+//! a restart, or for a closed page) is dropped by id.
 //!
 //! Saved files go to `${XDG_DATA_HOME:-~/.local/share}/kdeck/logs/<namespace>_<name>[_<container>]_
 //! <UTC time>.log`, mode 0600 in a 0700 directory, and hold the whole stream from its start (the
@@ -15,30 +15,20 @@ mod keys;
 mod layout;
 mod picker;
 mod render;
-mod wiring;
-
-use std::path::PathBuf;
 
 pub use picker::{Choice, Picker};
 pub use render::render;
 
-use super::ObjectRef;
+use crate::cluster::actions::ObjectRef;
 use crate::cluster::logs::text::Search;
 use crate::cluster::logs::{LineKind, LogEvent, LogLine, LogOptions, LogRing, LogSource};
-use crate::tui::app::Effect;
+use crate::tui::msg::Effect;
 
 /// The `tail` presets the tail key cycles through; None = the whole log.
 pub const TAIL_PRESETS: &[Option<i64>] = &[Some(100), Some(1000), Some(10_000), None];
 
 /// Log events in flight between the engine and the UI (backpressure beyond that).
 pub const CHANNEL: usize = 8192;
-
-/// What a save wrote.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Saved {
-    pub path: PathBuf,
-    pub lines: u64,
-}
 
 /// What the page streams: a pod (one container), or a workload's pods (all containers, or one).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,7 +14,6 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 use super::LogsPage;
 use super::layout::wrap_ranges;
 use crate::cluster::logs::{LineKind, LogLine};
-use crate::tui::app::App;
 use crate::tui::theme::Theme;
 
 /// The level a line reads as, for its colour.
@@ -215,7 +214,7 @@ fn render_picker(page: &LogsPage, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let width = (name_w + detail_w + 6).clamp(30, usize::from(area.width));
     let w = u16::try_from(width).unwrap_or(area.width).min(area.width);
     let h = (p.choices.len() as u16 + 2).min(area.height);
-    let popup = crate::tui::widgets::centered(area, w, h);
+    let popup = crate::tui::layout::centered(area, w, h);
     let lines: Vec<Line> = p
         .choices
         .iter()
@@ -240,8 +239,7 @@ fn render_picker(page: &LogsPage, theme: &Theme, area: Rect, buf: &mut Buffer) {
         .render(popup, buf);
 }
 
-pub fn render(app: &App, page: &LogsPage, area: Rect, buf: &mut Buffer) {
-    let theme = &app.theme;
+pub fn render(page: &LogsPage, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let t = &theme.table;
     let block = Block::default()
         .borders(Borders::ALL)

@@ -3,10 +3,10 @@
 
 use serde_json::json;
 
-use super::Saved;
 use super::fixtures::*;
 use crate::cluster::logs::LogSource;
 use crate::tui::app::{Effect, Mode, Msg};
+use crate::tui::msg::Saved;
 use crate::tui::test_support::*;
 
 #[test]
@@ -154,7 +154,7 @@ fn pause_keeps_counting_and_follow_returns_to_the_end() {
     let mut app = streaming_app(dir.path(), 10_000);
     send(&mut app, seq_lines(0, 50));
     assert!(page(&app).follow);
-    let rows = crate::tui::app::page_rows(app.size.1);
+    let rows = crate::tui::layout::page_rows(app.size.1);
     let screen = page(&app).screen(rows, 118);
     assert_eq!(
         screen.last().unwrap().0,

@@ -7,8 +7,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row as TRow, Table, Widget};
 
+use super::{TableView, ViewState};
 use crate::cluster::rows::Row;
-use crate::tui::app::{App, ViewState};
+use crate::tui::theme::Theme;
 
 const SPINNER: &[&str] = &["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 const MAX_COL: usize = 64;
@@ -25,9 +26,8 @@ pub fn effective_offset(offset: usize, selected: usize, height: usize, len: usiz
     o
 }
 
-fn title(app: &App) -> Line<'static> {
-    let t = &app.theme.table;
-    let v = &app.view;
+fn title(v: &TableView, theme: &Theme) -> Line<'static> {
+    let t = &theme.table;
     let mut spans = vec![
         Span::styled(
             format!(" {}({})", v.spec.title_kind(), v.spec.title_scope()),
@@ -71,18 +71,18 @@ fn message(area: Rect, buf: &mut Buffer, block: Block, text: Vec<Line<'static>>)
         .render(area, buf);
 }
 
-pub fn render(app: &App, area: Rect, buf: &mut Buffer, now: i64) {
-    let t = &app.theme.table;
-    let v = &app.view;
+/// Draws `v` into `area`; `now` is Unix seconds, for ages.
+pub fn render(v: &TableView, theme: &Theme, area: Rect, buf: &mut Buffer, now: i64) {
+    let t = &theme.table;
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.border)
-        .title(title(app))
+        .title(title(v, theme))
         .title_alignment(Alignment::Center);
     let inner_h = usize::from(area.height.saturating_sub(3));
     match &v.state {
         ViewState::Loading => {
-            let s = SPINNER[app.spinner % SPINNER.len()];
+            let s = SPINNER[v.spinner % SPINNER.len()];
             let text = vec![
                 Line::raw(""),
                 Line::styled(format!("{s} loading {}…", v.spec.title_kind()), t.empty),
@@ -92,7 +92,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, now: i64) {
         ViewState::Forbidden { message: m, offer } => {
             let mut text = vec![
                 Line::raw(""),
-                Line::styled(format!("Forbidden: {m}"), app.theme.status.error),
+                Line::styled(format!("Forbidden: {m}"), theme.status.error),
                 Line::raw(""),
             ];
             if offer.is_empty() {
@@ -179,7 +179,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, now: i64) {
             let base = if selected {
                 t.selected
             } else {
-                t.row.patch(app.theme.tone(row.tone))
+                t.row.patch(theme.tone(row.tone))
             };
             let cells: Vec<Line> = cells
                 .into_iter()

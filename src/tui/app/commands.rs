@@ -1,0 +1,174 @@
+//! `:` commands and the moves they make: switching context (inside kdeck; `:use` also writes
+//! kubeconfig) or namespace, opening a view, and drilling down from a row to what it owns.
+
+use super::{App, Effect};
+use crate::cluster::kinds::Builtin;
+use crate::tui::command::{self, Command, NsChoice};
+use crate::tui::nav::ViewSpec;
+
+impl App {
+    /// Runs a command-mode line. `record` adds it to history (history walks do not).
+    pub(super) fn run_command(&mut self, text: &str, record: bool) -> Vec<Effect> {
+        let cmd = match command::parse(text, &self.kinds) {
+            Ok(c) => c,
+            Err(e) => {
+                self.set_flash(e, true);
+                return vec![];
+            }
+        };
+        if record {
+            self.history.push(text.trim().trim_start_matches(':'));
+        }
+        match cmd {
+            Command::Quit => {
+                self.quit = true;
+                vec![Effect::Quit]
+            }
+            Command::Contexts => self.open(ViewSpec::Contexts),
+            Command::Forwards => self.open_forwards(),
+            Command::UseContext(name) => self.switch_context(name, None),
+            Command::SaveContext(name) => {
+                let Some(name) = name.or_else(|| self.session.context.clone()) else {
+                    self.set_flash("no context to save: pick one with :ctx", true);
+                    return vec![];
+                };
+                if !self.kubeconfig.has_context(&name) {
+                    self.set_flash(format!("no context exists with the name: \"{name}\""), true);
+                    return vec![];
+                }
+                let mut effects = vec![Effect::SaveContext(name.clone())];
+                if self.session.context.as_deref() != Some(name.as_str()) {
+                    effects.extend(self.switch_context(name, None));
+                }
+                effects
+            }
+            Command::Namespace(choice) => self.switch_namespace(choice),
+            Command::View {
+                kind,
+                namespace,
+                context,
+            } => {
+                if let Some(ctx) = context
+                    && Some(ctx.as_str()) != self.session.context.as_deref()
+                {
+                    let rest = match &namespace {
+                        Some(NsChoice::All) => format!("{} all", kind.plural),
+                        Some(NsChoice::Named(n)) => format!("{} {n}", kind.plural),
+                        None => kind.plural.clone(),
+                    };
+                    return self.switch_context(ctx, Some(rest));
+                }
+                let ns = match namespace {
+                    Some(NsChoice::All) => None,
+                    Some(NsChoice::Named(n)) => {
+                        self.remember_namespace(&n);
+                        Some(n)
+                    }
+                    None => self.session.namespace.clone(),
+                };
+                if let Some(n) = ns.clone().filter(|_| kind.namespaced) {
+                    self.session.namespace = Some(n);
+                } else if kind.namespaced {
+                    self.session.namespace = None;
+                }
+                self.open(ViewSpec::resource(kind, ns))
+            }
+        }
+    }
+
+    /// Switches to `name` inside kdeck (kubeconfig is not written), then runs `then`.
+    pub(super) fn switch_context(&mut self, name: String, then: Option<String>) -> Vec<Effect> {
+        if !self.kubeconfig.has_context(&name) {
+            self.set_flash(format!("no context exists with the name: \"{name}\""), true);
+            return vec![];
+        }
+        self.pending_command = then;
+        self.begin_connect(name)
+    }
+
+    pub(super) fn switch_namespace(&mut self, choice: NsChoice) -> Vec<Effect> {
+        let ns = match choice {
+            NsChoice::All => None,
+            NsChoice::Named(n) => {
+                self.remember_namespace(&n);
+                Some(n)
+            }
+        };
+        self.session.namespace = ns.clone();
+        match &self.view.spec {
+            ViewSpec::Resource { kind, .. } if kind.namespaced => {
+                let spec = self.view.spec.with_namespace(ns);
+                self.show(spec)
+            }
+            _ => {
+                let pods = self.kinds.resolve("pods").cloned();
+                match pods {
+                    Some(k) => self.open(ViewSpec::resource(k, ns)),
+                    None => vec![],
+                }
+            }
+        }
+    }
+
+    pub(super) fn drill_down(&mut self) -> Vec<Effect> {
+        let Some(row) = self.selected_row().cloned() else {
+            return vec![];
+        };
+        let pods = self.kinds.resolve("pods").cloned();
+        let builtin = self.view.spec.kind().and_then(|k| k.builtin);
+        let name = row.key.name.to_string();
+        let ns = (!row.key.namespace.is_empty()).then(|| row.key.namespace.to_string());
+        let (Some(pods), kind) = (pods, self.view.spec.kind().cloned()) else {
+            return vec![];
+        };
+        match (&self.view.spec, builtin) {
+            (ViewSpec::Contexts, _) => self.switch_context(name, None),
+            (ViewSpec::Containers { .. }, _) => self.container_logs(false),
+            (_, Some(Builtin::Pods)) => match ns {
+                Some(namespace) => self.open(ViewSpec::Containers {
+                    namespace,
+                    pod: name,
+                }),
+                None => vec![],
+            },
+            (_, Some(Builtin::Namespaces)) => {
+                self.session.namespace = Some(name.clone());
+                self.remember_namespace(&name);
+                self.open(ViewSpec::resource(pods, Some(name)))
+            }
+            (_, Some(Builtin::Nodes)) => self.open(ViewSpec::Resource {
+                kind: pods,
+                namespace: None,
+                labels: None,
+                fields: Some(format!("spec.nodeName={name}")),
+                origin: Some(format!("node/{name}")),
+            }),
+            (
+                _,
+                Some(
+                    Builtin::Deployments
+                    | Builtin::StatefulSets
+                    | Builtin::DaemonSets
+                    | Builtin::ReplicaSets
+                    | Builtin::Services,
+                ),
+            ) => match row.selector {
+                Some(sel) => self.open(ViewSpec::Resource {
+                    kind: pods,
+                    namespace: ns,
+                    labels: Some(sel),
+                    fields: None,
+                    origin: Some(format!(
+                        "{}/{name}",
+                        kind.map(|k| k.kind.to_lowercase()).unwrap_or_default()
+                    )),
+                }),
+                None => {
+                    self.set_flash(format!("{name} selects no pods"), false);
+                    vec![]
+                }
+            },
+            _ => vec![],
+        }
+    }
+}

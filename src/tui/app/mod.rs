@@ -1,0 +1,385 @@
+//! The app: the TUI's state and the only code that changes it, `App::update(Msg) -> Vec<Effect>`.
+//!
+//! The app dispatches. It routes a key to the open dialog, the open page or the table view (each a
+//! component that owns its state and answers with an [`Outcome`]), applies what they answer, and turns
+//! the results of effects back into their state. A component never sees the app: everything it needs
+//! comes in as arguments, and everything it wants goes out in its outcome.
+//!
+//! Everything here is plain data and synchronous: no I/O, no clients, no awaiting. The event loop
+//! ([`super::event_loop`]) runs the effects and feeds their results back as messages, and the renderer
+//! ([`super::render`]) draws a frame from `&App` alone.
+//!
+//! - this file: the state, startup, and applying an outcome;
+//! - [`update`]: messages (watch notes, connection results, answers addressed to pages and dialogs);
+//! - [`keys`]: keys, by mode (command line, filter, help, normal) and action;
+//! - [`commands`]: `:` commands, context and namespace switches, drill-down;
+//! - [`verbs`]: the verbs on the selected object, which opens pages and dialogs, and what applies where.
+
+mod commands;
+mod keys;
+mod update;
+mod verbs;
+
+use super::command::History;
+use super::component::{Outcome, Request};
+use super::dialogs::Dialog;
+use super::input::LineInput;
+use super::keymap::Keymap;
+use super::layout;
+use super::nav::{NavEntry, NavStack, ViewSpec};
+use super::pages::Page;
+use super::theme::Theme;
+use super::views::table::TableView;
+use crate::cluster::actions::ObjectRef;
+use crate::cluster::kinds::KindRegistry;
+use crate::cluster::rows::Row;
+use crate::config::Config;
+use crate::kubeconfig::KubeconfigSet;
+
+pub use super::component::Flash;
+pub use super::msg::{Effect, Msg, ServerInfo};
+pub use super::session::{Connection, Session};
+pub use super::views::table::ViewState;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    Command(LineInput),
+    /// The `/` line: filters a table, searches an open page.
+    Filter(LineInput),
+    /// The line filter of an open page (logs `&`): only the lines that match are shown.
+    PageFilter(LineInput),
+    Help,
+}
+
+/// Which component an outcome came from (a close request closes that one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    View,
+    Page,
+    Dialog,
+}
+
+/// Startup choices (from flags and config).
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub context: Option<String>,
+    pub namespace: Option<String>,
+    pub all_namespaces: bool,
+    /// Where read-only can come from besides config.yaml (`--readonly`, `.kdeck.yaml`, the hook's env).
+    pub safety: crate::safety::SafetySources,
+    pub command: Option<String>,
+    /// Favourite namespaces per context, from the last runs.
+    pub favourites: super::favourites::Favourites,
+}
+
+pub struct App {
+    pub theme: Theme,
+    pub keymap: Keymap,
+    pub config: Config,
+    pub kubeconfig: KubeconfigSet,
+    pub session: Session,
+    pub connection: Connection,
+    pub kinds: KindRegistry,
+    pub view: TableView,
+    /// A full-screen page over the view (describe, YAML, …); `esc` closes it.
+    pub page: Option<Page>,
+    /// A dialog over everything (scale, restart, delete, port-forward); it takes every key while open.
+    pub dialog: Option<Dialog>,
+    pub nav: NavStack,
+    pub mode: Mode,
+    pub history: History,
+    pub flash: Option<Flash>,
+    /// Namespaces on `1`–`9` (most recently used first) for the connected context; `0` is all.
+    pub favourites: Vec<String>,
+    /// Every context's favourites, as loaded at startup and saved on exit.
+    pub saved_favourites: super::favourites::Favourites,
+    /// Namespaces the server listed (for completion and 403 offers).
+    pub known_namespaces: Vec<String>,
+    pub options: Options,
+    pub size: (u16, u16),
+    pub quit: bool,
+    next_id: u64,
+    /// Command to run once the pending connection succeeds (`:pods @ctx`, `--command`).
+    pending_command: Option<String>,
+}
+
+impl App {
+    pub fn new(
+        kubeconfig: KubeconfigSet,
+        config: Config,
+        theme: Theme,
+        keymap: Keymap,
+        options: Options,
+    ) -> App {
+        let readonly = options.safety.readonly_flag;
+        let mut app = App {
+            theme,
+            keymap,
+            config,
+            kubeconfig,
+            session: Session {
+                readonly,
+                ..Default::default()
+            },
+            connection: Connection::Idle,
+            kinds: KindRegistry::default(),
+            view: TableView::new(
+                0,
+                ViewSpec::Contexts,
+                super::views::contexts::columns(),
+                false,
+            ),
+            page: None,
+            dialog: None,
+            nav: NavStack::default(),
+            mode: Mode::Normal,
+            history: History::default(),
+            flash: None,
+            favourites: Vec::new(),
+            saved_favourites: options.favourites.clone(),
+            known_namespaces: Vec::new(),
+            pending_command: options.command.clone(),
+            options,
+            size: (80, 24),
+            quit: false,
+            next_id: 1,
+        };
+        app.refresh_contexts();
+        app
+    }
+
+    /// The first effects: connect to the chosen context, or show the contexts view when there is none.
+    pub fn start(&mut self) -> Vec<Effect> {
+        let ctx = self
+            .options
+            .context
+            .clone()
+            .or_else(|| self.kubeconfig.current_context().map(str::to_string));
+        match ctx {
+            Some(c) if self.kubeconfig.has_context(&c) => self.begin_connect(c),
+            Some(c) => {
+                self.connection = Connection::Failed(format!(
+                    "no context exists with the name: \"{c}\" — pick one below"
+                ));
+                vec![]
+            }
+            None => {
+                self.connection = Connection::Failed(
+                    "no current context in kubeconfig — pick one below".to_string(),
+                );
+                vec![]
+            }
+        }
+    }
+
+    pub fn loading(&self) -> bool {
+        self.view.state == ViewState::Loading
+            || matches!(self.connection, Connection::Connecting(_))
+    }
+
+    pub fn set_flash(&mut self, text: impl Into<String>, error: bool) {
+        self.flash = Some(Flash {
+            text: text.into(),
+            error,
+        });
+    }
+
+    /// A fresh id for a view, page or dialog: answers carry it, so one for something replaced is
+    /// dropped.
+    pub(crate) fn next_page_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    /// Applies the outcome of the component at `origin`: its flash, its request, then its effects
+    /// (returned for the runner).
+    fn apply(&mut self, origin: Origin, outcome: Outcome) -> Vec<Effect> {
+        let Outcome {
+            mut effects,
+            flash,
+            request,
+        } = outcome;
+        if let Some(f) = flash {
+            self.flash = Some(f);
+        }
+        match request {
+            None => {}
+            Some(Request::Close) => match origin {
+                Origin::Dialog => self.dialog = None,
+                Origin::Page => effects.extend(self.close_page()),
+                Origin::View => {}
+            },
+            Some(Request::EditLineFilter(text)) => {
+                self.mode = Mode::PageFilter(LineInput::with_text(&text));
+            }
+            Some(Request::Mutate { action, effect }) => {
+                if let Some(refusal) = self.readonly_refusal(action) {
+                    self.dialog = None;
+                    self.set_flash(refusal, true);
+                    return effects;
+                }
+                effects.push(effect);
+            }
+        }
+        effects
+    }
+
+    /// Why `action` is refused in this session (read-only), as the flash says it; None when allowed.
+    pub fn readonly_refusal(&self, action: super::action::Action) -> Option<String> {
+        if !(action.is_mutating() && self.session.readonly) {
+            return None;
+        }
+        let reason = self
+            .session
+            .readonly_reason
+            .clone()
+            .unwrap_or_else(|| "read-only: --readonly flag".to_string());
+        let verb = action
+            .safety_action()
+            .map_or_else(|| action.name().replace('_', " "), |a| a.verb().to_string());
+        Some(format!("cannot {verb}: {reason}"))
+    }
+
+    fn begin_connect(&mut self, context: String) -> Vec<Effect> {
+        self.connection = Connection::Connecting(context.clone());
+        vec![Effect::StopWatch, Effect::Connect { context }]
+    }
+
+    /// Rows of the table body at the current terminal size.
+    fn body_rows(&self) -> usize {
+        layout::body_rows(self.size.1)
+    }
+
+    /// Replaces the current view with `spec` (without touching the back stack).
+    fn show(&mut self, spec: ViewSpec) -> Vec<Effect> {
+        let id = self.next_page_id();
+        let columns = match &spec {
+            ViewSpec::Contexts => super::views::contexts::columns(),
+            ViewSpec::Containers { .. } => crate::cluster::columns::containers::columns(),
+            ViewSpec::Resource { kind, .. } => kind.columns(),
+        };
+        let target = spec.watch_target();
+        let pod = match &spec {
+            ViewSpec::Containers { namespace, pod } => Some((namespace.clone(), pod.clone())),
+            _ => None,
+        };
+        let mut effects = self.close_page();
+        let loading = target.is_some() || pod.is_some();
+        self.view = TableView::new(id, spec, columns, loading);
+        match (target, pod) {
+            (Some(target), _) => effects.push(Effect::Watch { view: id, target }),
+            (None, Some((namespace, pod))) => effects.push(Effect::WatchContainers {
+                view: id,
+                namespace,
+                pod,
+            }),
+            (None, None) => {
+                self.refresh_contexts();
+                effects.push(Effect::StopWatch);
+            }
+        }
+        effects
+    }
+
+    /// Opens `spec`, remembering the current view for `esc`.
+    fn open(&mut self, spec: ViewSpec) -> Vec<Effect> {
+        self.nav.push(NavEntry {
+            spec: self.view.spec.clone(),
+            filter: self.view.filter_text.clone(),
+        });
+        self.show(spec)
+    }
+
+    fn back(&mut self) -> Vec<Effect> {
+        match self.nav.pop() {
+            Some(entry) => {
+                let effects = self.show(entry.spec);
+                if !entry.filter.is_empty() {
+                    self.set_filter(&entry.filter);
+                }
+                effects
+            }
+            None => vec![],
+        }
+    }
+
+    /// Rebuilds the contexts rows from kubeconfig when the contexts view is showing.
+    fn refresh_contexts(&mut self) {
+        if self.view.spec != ViewSpec::Contexts {
+            return;
+        }
+        let rows = super::views::contexts::rows(&self.kubeconfig, self.session.context.as_deref());
+        let page = self.body_rows();
+        self.view.set_rows(rows, page);
+    }
+
+    fn set_filter(&mut self, text: &str) {
+        // A filter only ever answers with a flash (a bad pattern).
+        if let Some(f) = self.view.set_filter(text).flash {
+            self.flash = Some(f);
+        }
+    }
+
+    pub fn selected_row(&self) -> Option<&Row> {
+        self.view.selected_row()
+    }
+
+    /// The object under the cursor, when the view is a table of Kubernetes objects.
+    pub fn selected_object(&self) -> Option<ObjectRef> {
+        self.view.selected_object()
+    }
+
+    /// Opens `page` over the current table (closing the one open before) and starts what it shows.
+    pub(crate) fn open_page(&mut self, mut page: Page) -> Vec<Effect> {
+        let mut effects = self.close_page();
+        effects.extend(page.open_effects());
+        self.mode = Mode::Normal;
+        self.page = Some(page);
+        effects
+    }
+
+    /// Closes the page; the effects stop whatever it had running.
+    fn close_page(&mut self) -> Vec<Effect> {
+        self.page
+            .take()
+            .map(|p| p.close_effects())
+            .unwrap_or_default()
+    }
+
+    /// Opens a dialog and returns what it needs loaded. The caller has already refused mutating verbs
+    /// in read-only mode.
+    fn open_dialog(&mut self, dialog: Dialog) -> Vec<Effect> {
+        let effects = dialog.open_effects();
+        self.mode = Mode::Normal;
+        self.dialog = Some(dialog);
+        effects
+    }
+
+    pub fn forwards_page_open(&self) -> bool {
+        matches!(self.page, Some(Page::Forwards(_)))
+    }
+
+    fn remember_namespace(&mut self, ns: &str) {
+        super::favourites::remember(&mut self.favourites, ns);
+        if let Some(ctx) = &self.session.context {
+            self.saved_favourites
+                .insert(ctx.clone(), self.favourites.clone());
+        }
+    }
+
+    /// Every context name, for `:ctx` completion.
+    pub fn context_names(&self) -> Vec<String> {
+        self.kubeconfig.context_names()
+    }
+
+    /// Namespaces for completion: what the server listed, plus favourites.
+    pub fn namespace_names(&self) -> Vec<String> {
+        let mut v = self.known_namespaces.clone();
+        v.extend(self.favourites.iter().cloned());
+        v.sort();
+        v.dedup();
+        v
+    }
+}

@@ -1,0 +1,293 @@
+//! `App::update`: every message into the app. Answers addressed to a page or a dialog are delivered by
+//! id (a late one for something closed is dropped) and their outcomes applied; watch notes and
+//! connection results change the view and the session.
+
+use super::{App, Connection, Effect, Msg, Origin, ServerInfo, ViewState};
+use crate::cluster::watch::{WatchMsg, WatchNote};
+use crate::tui::component::Outcome;
+use crate::tui::dialogs;
+use crate::tui::nav::ViewSpec;
+
+impl App {
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        match msg {
+            Msg::Key(k) => self.on_key(k),
+            Msg::Resize { width, height } => {
+                self.size = (width, height);
+                let rows = self.body_rows();
+                self.view.clamp(rows);
+                vec![]
+            }
+            Msg::Tick => {
+                self.view.tick();
+                vec![]
+            }
+            Msg::Watch(w) => self.on_watch(w),
+            Msg::Connected { context, result } => self.on_connected(context, result),
+            Msg::Discovered(kinds) => {
+                self.kinds.merge_discovered(kinds);
+                vec![]
+            }
+            Msg::Namespaces(result) => self.on_namespaces(result),
+            Msg::ShellEnded(result) => {
+                match result {
+                    Ok(note) => self.set_flash(note, false),
+                    Err(e) => self.set_flash(e, true),
+                }
+                vec![]
+            }
+            Msg::ContextSaved(result) => {
+                match result {
+                    Ok(note) => self.set_flash(note, false),
+                    Err(e) => self.set_flash(format!("cannot write kubeconfig: {e}"), true),
+                }
+                vec![]
+            }
+            Msg::Reauthenticated(result) => {
+                match result {
+                    Ok(ctx) => {
+                        self.set_flash(format!("re-authenticated to {ctx}"), false);
+                        if let Connection::Lost(_) = self.connection {
+                            self.connection = Connection::Connected;
+                        }
+                    }
+                    Err(e) => self.set_flash(format!("re-authentication failed: {e}"), true),
+                }
+                vec![]
+            }
+            Msg::Fetched { page, result } => {
+                if let Some(d) = self.dialog.as_mut().filter(|d| d.id() == page) {
+                    let outcome = d.on_fetched(*result);
+                    return self.apply(Origin::Dialog, outcome);
+                }
+                match self.page.as_mut() {
+                    Some(p) => {
+                        let outcome = p.on_fetched(page, *result);
+                        self.apply(Origin::Page, outcome)
+                    }
+                    None => vec![],
+                }
+            }
+            Msg::Logs {
+                page,
+                stream,
+                events,
+            } => {
+                if let Some(p) = self.page.as_mut() {
+                    p.on_logs(page, stream, events);
+                }
+                vec![]
+            }
+            Msg::LogsSaved(result) => {
+                match result {
+                    Ok(s) => self.set_flash(
+                        format!("saved {} lines to {}", s.lines, s.path.display()),
+                        false,
+                    ),
+                    Err(e) => self.set_flash(format!("cannot save logs: {e}"), true),
+                }
+                vec![]
+            }
+            Msg::ActionDone { dialog, result } => self.finish_dialog(dialog, result),
+            Msg::ForwardStarted { dialog, result } => {
+                let result = result.map(|info| dialogs::forward_started(&info));
+                self.finish_dialog(dialog, result)
+            }
+            Msg::LocalPortSuggested {
+                dialog,
+                remote,
+                local,
+            } => {
+                if let Some(d) = self.dialog.as_mut().filter(|d| d.id() == dialog) {
+                    d.on_port_suggested(remote, local);
+                }
+                vec![]
+            }
+            Msg::Forwards { page, list } => {
+                if let Some(p) = self.page.as_mut() {
+                    p.on_forwards(page, list);
+                }
+                vec![]
+            }
+            Msg::RefreshForwards => self
+                .page
+                .as_ref()
+                .map(|p| p.refresh_effects())
+                .unwrap_or_default(),
+            Msg::KubeconfigReloaded(result) => {
+                match result {
+                    Ok(set) => {
+                        self.kubeconfig = set;
+                        self.refresh_contexts();
+                    }
+                    Err(e) => self.set_flash(format!("kubeconfig reload failed: {e}"), true),
+                }
+                vec![]
+            }
+        }
+    }
+
+    /// The answer to a dialog's mutation; for a dialog already closed it is only flashed.
+    fn finish_dialog(&mut self, id: u64, result: Result<String, String>) -> Vec<Effect> {
+        match self.dialog.as_mut().filter(|d| d.id() == id) {
+            Some(d) => {
+                let outcome = d.finish(result);
+                self.apply(Origin::Dialog, outcome)
+            }
+            None => {
+                let outcome = match result {
+                    Ok(text) => Outcome::note(text),
+                    Err(e) => Outcome::error(e),
+                };
+                self.apply(Origin::View, outcome)
+            }
+        }
+    }
+
+    fn on_watch(&mut self, w: WatchMsg) -> Vec<Effect> {
+        if w.view != self.view.id {
+            return vec![];
+        }
+        match w.note {
+            WatchNote::Delta(d) => {
+                let rows = self.body_rows();
+                self.view.apply(d, rows);
+                if let Connection::Lost(_) = self.connection {
+                    self.connection = Connection::Connected;
+                }
+                vec![]
+            }
+            WatchNote::Columns(cols) => {
+                self.view.columns = cols;
+                vec![]
+            }
+            WatchNote::Recovered => {
+                self.connection = Connection::Connected;
+                vec![]
+            }
+            WatchNote::Error(f) => match f.code {
+                Some(403) => {
+                    self.view.state = ViewState::Forbidden {
+                        message: f.message,
+                        offer: Vec::new(),
+                    };
+                    vec![Effect::StopWatch, Effect::ListNamespaces]
+                }
+                // 410 Gone is the watcher's cue to relist, not a connection problem.
+                Some(410) => vec![],
+                // An expired credential: a plugin kdeck runs can renew it (the runner ignores this
+                // for other kinds of auth, and the banner stays until the watch recovers).
+                Some(401) => {
+                    self.connection = Connection::Lost(format!("unauthorized: {}", f.message));
+                    vec![Effect::Reauthenticate]
+                }
+                Some(code) => {
+                    self.connection =
+                        Connection::Lost(format!("server error {code}: {}", f.message));
+                    vec![]
+                }
+                None => {
+                    self.connection = Connection::Lost(f.message);
+                    vec![]
+                }
+            },
+        }
+    }
+
+    fn on_connected(&mut self, context: String, result: Result<ServerInfo, String>) -> Vec<Effect> {
+        if self.connection != Connection::Connecting(context.clone()) {
+            return vec![];
+        }
+        // A dialog was aimed at an object of the previous context.
+        self.dialog = None;
+        let info = self.kubeconfig.context(&context);
+        if self.session.context.as_deref() != Some(context.as_str()) {
+            self.favourites = self
+                .saved_favourites
+                .get(&context)
+                .cloned()
+                .unwrap_or_default();
+        }
+        self.session.context = Some(context.clone());
+        self.session.cluster = info.as_ref().and_then(|i| i.cluster.clone());
+        self.session.user = info.as_ref().and_then(|i| i.user.clone());
+        let policy =
+            crate::safety::SafetyPolicy::resolve(&context, &self.config, &self.options.safety);
+        self.session.guarded = policy.is_guarded();
+        self.session.readonly = policy.is_readonly();
+        self.session.readonly_reason = policy.readonly.as_ref().map(ToString::to_string);
+        match result {
+            Err(e) => {
+                self.connection = Connection::Failed(format!("{context}: {e}"));
+                self.session.server_version = None;
+                self.session.kubectl = None;
+                self.nav.clear();
+                self.show(ViewSpec::Contexts)
+            }
+            Ok(server) => {
+                self.connection = Connection::Connected;
+                self.session.server_version = Some(server.git_version);
+                if let Some(w) = server.kubectl.as_ref().and_then(|k| k.skew_warning.clone()) {
+                    self.set_flash(w, false);
+                }
+                self.session.kubectl = server.kubectl;
+                self.options.context = None;
+                let ns = if self.options.all_namespaces {
+                    None
+                } else {
+                    Some(
+                        self.options
+                            .namespace
+                            .take()
+                            .unwrap_or_else(|| self.kubeconfig.namespace_of(&context)),
+                    )
+                };
+                self.options.all_namespaces = false;
+                self.session.namespace = ns.clone();
+                if let Some(n) = &ns {
+                    self.remember_namespace(n);
+                }
+                self.nav.clear();
+                let mut effects = vec![Effect::Discover, Effect::ListNamespaces];
+                let cmd = self.pending_command.take();
+                let mut opened = match cmd {
+                    Some(c) => self.run_command(&c, true),
+                    None => vec![],
+                };
+                if opened.is_empty() && !self.quit {
+                    if let Some(pods) = self.kinds.resolve("pods").cloned() {
+                        opened = self.show(ViewSpec::resource(pods, ns));
+                    }
+                } else {
+                    self.nav.clear();
+                }
+                effects.extend(opened);
+                effects
+            }
+        }
+    }
+
+    fn on_namespaces(&mut self, result: Result<Vec<String>, String>) -> Vec<Effect> {
+        let names = match result {
+            Ok(n) => n,
+            Err(_) => {
+                // Listing is forbidden: offer what kubeconfig and history know.
+                let mut v: Vec<String> = self
+                    .kubeconfig
+                    .context_names()
+                    .iter()
+                    .filter_map(|c| self.kubeconfig.context(c).and_then(|i| i.namespace))
+                    .collect();
+                v.extend(self.favourites.iter().cloned());
+                v.sort();
+                v.dedup();
+                v
+            }
+        };
+        self.known_namespaces = names.clone();
+        if let ViewState::Forbidden { offer, .. } = &mut self.view.state {
+            *offer = names;
+        }
+        vec![]
+    }
+}

@@ -1,0 +1,173 @@
+//! The verbs on the selected object (describe, YAML, logs, port-forward, scale, restart, delete, reveal,
+//! copy, shell): which page or dialog each one opens, and which of them apply where. Read-only mode is
+//! enforced here, before any of them runs; the pages and dialogs they open do the rest.
+
+use super::{App, Effect};
+use crate::cluster::actions::ObjectRef;
+use crate::tui::action::{Action, Place};
+use crate::tui::dialogs::Dialog;
+use crate::tui::dialogs::delete::DeleteDialog;
+use crate::tui::dialogs::forward::ForwardDialog;
+use crate::tui::dialogs::restart::RestartDialog;
+use crate::tui::dialogs::scale::ScaleDialog;
+use crate::tui::nav::ViewSpec;
+use crate::tui::pages::Page;
+use crate::tui::pages::forwards::ForwardsPage;
+use crate::tui::pages::logs::{LogTarget, LogsPage};
+use crate::tui::pages::text::{TextMode, TextPage};
+
+impl App {
+    /// Actions on the selected object. Read-only mode is enforced here, before any handler runs.
+    pub(super) fn resource_action(&mut self, action: Action) -> Vec<Effect> {
+        if let ViewSpec::Containers { namespace, pod } = self.view.spec.clone() {
+            return match action {
+                Action::Logs | Action::PreviousLogs => {
+                    self.container_logs(action == Action::PreviousLogs)
+                }
+                Action::Shell => {
+                    let container = self.selected_row().map(|r| r.key.name.to_string());
+                    self.open_shell(namespace, pod, container)
+                }
+                _ => vec![],
+            };
+        }
+        if self.view.spec.kind().is_none() || !self.applies(action) {
+            return vec![];
+        }
+        if let Some(refusal) = self.readonly_refusal(action) {
+            self.set_flash(refusal, true);
+            return vec![];
+        }
+        let Some(target) = self.selected_object() else {
+            return vec![];
+        };
+        match action {
+            Action::Describe => self.open_text(TextMode::Describe, target, false),
+            Action::Yaml => self.open_text(TextMode::Yaml, target, false),
+            Action::RevealSecret => self.open_text(TextMode::Describe, target, true),
+            Action::Logs => self.logs_of(target, false),
+            Action::PreviousLogs => self.logs_of(target, true),
+            Action::CopyName => {
+                self.set_flash(format!("copied {}", target.name), false);
+                vec![Effect::Copy(target.name)]
+            }
+            Action::Scale => {
+                let id = self.next_page_id();
+                self.open_dialog(Dialog::Scale(ScaleDialog::new(id, target)))
+            }
+            Action::Restart => {
+                let id = self.next_page_id();
+                self.open_dialog(Dialog::Restart(RestartDialog::new(id, target)))
+            }
+            Action::Delete => {
+                let id = self.next_page_id();
+                let guarded = self.session.guarded;
+                self.open_dialog(Dialog::Delete(DeleteDialog::new(id, target, guarded)))
+            }
+            Action::PortForward => {
+                let id = self.next_page_id();
+                self.open_dialog(Dialog::Forward(ForwardDialog::new(id, target)))
+            }
+            Action::Shell => match target.namespace {
+                Some(ns) => self.open_shell(ns, target.name, None),
+                None => vec![],
+            },
+            _ => vec![],
+        }
+    }
+
+    /// A shell in a container (the pod's default one when `container` is None): the TUI is suspended
+    /// while it runs. Read-only mode refuses it like any other mutation.
+    fn open_shell(
+        &mut self,
+        namespace: String,
+        pod: String,
+        container: Option<String>,
+    ) -> Vec<Effect> {
+        if let Some(refusal) = self.readonly_refusal(Action::Shell) {
+            self.set_flash(refusal, true);
+            return vec![];
+        }
+        vec![Effect::Exec {
+            namespace,
+            pod,
+            container,
+        }]
+    }
+
+    /// Logs of the container under the cursor in the containers view.
+    pub(super) fn container_logs(&mut self, previous: bool) -> Vec<Effect> {
+        let ViewSpec::Containers { namespace, pod } = self.view.spec.clone() else {
+            return vec![];
+        };
+        let (Some(row), Some(kind)) = (self.selected_row(), self.kinds.resolve("pods").cloned())
+        else {
+            return vec![];
+        };
+        let container = row.key.name.to_string();
+        let object = ObjectRef {
+            kind,
+            namespace: Some(namespace),
+            name: pod,
+        };
+        self.open_logs(LogTarget::pod(object, Some(container)), previous)
+    }
+
+    /// Describe (`revealed`: with secret values shown) or YAML of `target`.
+    fn open_text(&mut self, mode: TextMode, target: ObjectRef, revealed: bool) -> Vec<Effect> {
+        let id = self.next_page_id();
+        let mut page = TextPage::new(id, mode, target);
+        page.revealed = revealed;
+        self.open_page(Page::Text(page))
+    }
+
+    /// Opens the logs page on `target`. A pod without a chosen container is fetched first (its
+    /// containers decide between streaming right away and the picker); anything else streams now, and
+    /// the fetch only fills the container list for the picker.
+    fn open_logs(&mut self, target: LogTarget, previous: bool) -> Vec<Effect> {
+        let id = self.next_page_id();
+        let page = LogsPage::new(id, target, previous, self.config.log_buffer);
+        self.open_page(Page::Logs(page))
+    }
+
+    /// `l`/`p` on a pod or workload row.
+    fn logs_of(&mut self, object: ObjectRef, previous: bool) -> Vec<Effect> {
+        if object.kind.kind == "Pod" {
+            return self.open_logs(LogTarget::pod(object, None), previous);
+        }
+        match self.selected_row().and_then(|r| r.selector.clone()) {
+            Some(sel) => self.open_logs(LogTarget::workload(object, sel), previous),
+            None => {
+                self.set_flash(format!("{} selects no pods", object.display()), false);
+                vec![]
+            }
+        }
+    }
+
+    /// `:pf`: the port-forwards page over the current table.
+    pub(super) fn open_forwards(&mut self) -> Vec<Effect> {
+        let id = self.next_page_id();
+        let hint = self
+            .keymap
+            .hint(Action::PortForward)
+            .unwrap_or_else(|| "port_forward".into());
+        self.open_page(Page::Forwards(ForwardsPage::new(id, hint)))
+    }
+
+    /// Where the user is: the open page, or the table.
+    pub fn place(&self) -> Place {
+        self.page.as_ref().map_or(Place::Table, Page::place)
+    }
+
+    /// Whether `action` makes sense where the user is (help and the footer list only these).
+    pub fn applies(&self, action: Action) -> bool {
+        let place = self.place();
+        if !action.scope().places().contains(&place) {
+            return false;
+        }
+        match &self.page {
+            Some(p) => p.applies(action),
+            None => self.view.applies(action),
+        }
+    }
+}

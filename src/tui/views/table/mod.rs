@@ -1,0 +1,195 @@
+//! The table view: the rows of one [`ViewSpec`] (a kind, the containers of a pod, or the contexts) from
+//! its watch's store, with the cursor, the scroll offset, the `/` filter and the loading spinner.
+//!
+//! Owns: that state, the navigation keys on it, which verbs apply to its rows, and its drawing
+//! ([`render`]). Must not: name the app, start watches (the app asks for them by view id) or do I/O.
+
+mod render;
+
+pub use render::{effective_offset, render};
+
+use std::sync::Arc;
+
+use crate::cluster::actions::ObjectRef;
+use crate::cluster::rows::{Column, Row};
+use crate::cluster::store::{Delta, RowMatcher, RowStore};
+use crate::tui::action::{Action, Scope};
+use crate::tui::component::Outcome;
+use crate::tui::filter::Filter;
+use crate::tui::nav::ViewSpec;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ViewState {
+    Loading,
+    Ready,
+    /// The list was refused (403); `offer` holds namespaces the user can see, when known.
+    Forbidden {
+        message: String,
+        offer: Vec<String>,
+    },
+}
+
+/// The view on screen.
+#[derive(Debug)]
+pub struct TableView {
+    /// Watch notes carry this id; notes for a view that was replaced are dropped.
+    pub id: u64,
+    pub spec: ViewSpec,
+    pub columns: Vec<Column>,
+    pub store: RowStore,
+    pub state: ViewState,
+    pub selected: usize,
+    pub offset: usize,
+    /// The active `/` filter text (as typed).
+    pub filter_text: String,
+    /// The loading spinner's frame.
+    pub spinner: usize,
+}
+
+impl TableView {
+    /// An empty view of `spec`; `loading` until its first list arrives.
+    pub fn new(id: u64, spec: ViewSpec, columns: Vec<Column>, loading: bool) -> Self {
+        TableView {
+            id,
+            spec,
+            columns,
+            store: RowStore::new(),
+            state: if loading {
+                ViewState::Loading
+            } else {
+                ViewState::Ready
+            },
+            selected: 0,
+            offset: 0,
+            filter_text: String::new(),
+            spinner: 0,
+        }
+    }
+
+    pub fn filter(&self) -> Option<&Filter> {
+        self.store
+            .filter()
+            .and_then(|f| f.as_any().downcast_ref::<Filter>())
+    }
+
+    /// Sets the `/` filter (empty clears it); a bad filter is flashed and the old one kept.
+    pub fn set_filter(&mut self, text: &str) -> Outcome {
+        match Filter::parse(text) {
+            Ok(f) => {
+                self.filter_text = text.to_string();
+                self.store
+                    .set_filter(f.map(|f| Arc::new(f) as Arc<dyn RowMatcher>));
+                self.selected = 0;
+                self.offset = 0;
+                Outcome::none()
+            }
+            Err(e) => Outcome::error(e.to_string()),
+        }
+    }
+
+    /// Keeps the cursor inside the rows and on screen for a body of `rows` lines.
+    pub fn clamp(&mut self, rows: usize) {
+        let n = self.store.visible_len();
+        let page = rows.max(1);
+        if self.selected >= n {
+            self.selected = n.saturating_sub(1);
+        }
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + page {
+            self.offset = self.selected + 1 - page;
+        }
+        if self.offset + page > n {
+            self.offset = n.saturating_sub(page);
+        }
+    }
+
+    fn move_by(&mut self, delta: isize, rows: usize) {
+        let n = self.store.visible_len();
+        if n == 0 {
+            return;
+        }
+        let cur = self.selected as isize;
+        self.selected = (cur + delta).clamp(0, n as isize - 1) as usize;
+        self.clamp(rows);
+    }
+
+    /// The cursor keys on a body of `rows` lines; None when `action` is not one of them.
+    pub fn on_action(&mut self, action: Action, rows: usize) -> Option<Outcome> {
+        let page = rows.max(1) as isize;
+        let delta = match action {
+            Action::Up => -1,
+            Action::Down => 1,
+            Action::PageUp => -page,
+            Action::PageDown => page,
+            Action::Top => isize::MIN / 2,
+            Action::Bottom => isize::MAX / 2,
+            _ => return None,
+        };
+        self.move_by(delta, rows);
+        Some(Outcome::none())
+    }
+
+    /// Applies a watch delta, keeping the cursor on the same object while rows come and go above it.
+    pub fn apply(&mut self, delta: Delta, rows: usize) {
+        let key = self.selected_row().map(|r| r.key.clone());
+        let reset = matches!(delta, Delta::Reset(_));
+        self.store.apply(delta);
+        if reset {
+            self.state = ViewState::Ready;
+        }
+        if let Some(k) = key
+            && let Ok(p) = self.store.visible_position(&k)
+        {
+            self.selected = p;
+        }
+        self.clamp(rows);
+    }
+
+    /// Replaces every row (a local view such as the contexts).
+    pub fn set_rows(&mut self, rows: Vec<Row>, page: usize) {
+        self.store.apply(Delta::Reset(rows));
+        self.clamp(page);
+    }
+
+    /// The next spinner frame (only drawn while loading).
+    pub fn tick(&mut self) {
+        self.spinner = self.spinner.wrapping_add(1);
+    }
+
+    pub fn selected_row(&self) -> Option<&Row> {
+        self.store.visible_row(self.selected)
+    }
+
+    /// The object under the cursor, when the view is a table of Kubernetes objects.
+    pub fn selected_object(&self) -> Option<ObjectRef> {
+        let kind = self.spec.kind()?.clone();
+        let row = self.selected_row()?;
+        Some(ObjectRef {
+            namespace: (kind.namespaced && !row.key.namespace.is_empty())
+                .then(|| row.key.namespace.to_string()),
+            name: row.key.name.to_string(),
+            kind,
+        })
+    }
+
+    /// Whether a table-place `action` makes sense on these rows (help and the footer list only these).
+    pub fn applies(&self, action: Action) -> bool {
+        if let ViewSpec::Containers { .. } = self.spec {
+            return matches!(action.scope(), Scope::Global | Scope::Table)
+                || matches!(action, Action::Logs | Action::PreviousLogs | Action::Shell);
+        }
+        let builtin = self.spec.kind().and_then(|k| k.builtin);
+        match action.scope() {
+            Scope::Global | Scope::Table => true,
+            Scope::Resource => self.spec.kind().is_some(),
+            s @ (Scope::Pods
+            | Scope::Pod
+            | Scope::Workload
+            | Scope::Restartable
+            | Scope::Forwardable
+            | Scope::Secret) => builtin.is_some_and(|b| s.kinds().is_some_and(|k| k.contains(&b))),
+            Scope::Pager | Scope::Text | Scope::Logs | Scope::Forwards => false,
+        }
+    }
+}
