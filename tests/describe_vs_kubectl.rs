@@ -4,6 +4,8 @@
 //! which kubectl prints in Go's random map order.
 
 mod sim_support;
+#[path = "tools/mod.rs"]
+mod tools;
 
 use std::process::Command;
 
@@ -110,13 +112,7 @@ fn headers(text: &str, sort_data: bool) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn describe_matches_kubectl_for_every_native_kind() {
-    if Command::new("kubectl")
-        .arg("version")
-        .arg("--client")
-        .output()
-        .is_err()
-    {
-        eprintln!("kubectl not found: skipping");
+    if tools::need(tools::Tool::Kubectl).is_none() {
         return;
     }
     let sim = TestSim::start(Scenario::demo()).await;

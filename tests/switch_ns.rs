@@ -285,7 +285,6 @@ fn completion_names_come_from_the_cluster_or_from_what_kdeck_knows() {
 #[test]
 fn against_the_simulated_cluster_kubectl_agrees() {
     let Some(kubectl) = common::kubectl() else {
-        eprintln!("skipped: kubectl not found");
         return;
     };
     let sb = Sandbox::new();

@@ -25,10 +25,17 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, kube::Error>>,
 {
+    let deadline = tokio::time::Instant::now() + DEADLINE;
     loop {
         match f().await {
             Ok(v) => return v,
-            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            Err(e) => {
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "the server kept failing for {DEADLINE:?}: {e}"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
         }
     }
 }
