@@ -100,6 +100,8 @@ pub fn need(tool: Tool) -> Option<PathBuf> {
         "{test} needs {name}, which is not installed or does not run ({hint}); \
          CI / KDECK_E2E_REQUIRED=1 make this a failure instead of a skip"
     );
-    eprintln!("SKIPPED: {test}: {name} is not installed ({hint}; set KDECK_E2E_REQUIRED=1 to fail)");
+    eprintln!(
+        "SKIPPED: {test}: {name} is not installed ({hint}; set KDECK_E2E_REQUIRED=1 to fail)"
+    );
     None
 }
