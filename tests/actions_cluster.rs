@@ -2,6 +2,7 @@
 //! connection without loss or duplication, save, workload streams), port-forwards (pod, deployment and
 //! service targets, re-resolve after the pod is deleted, curl through a forward, clear errors), and the
 //! mutating actions (scale, restart, delete, secret reveal, 403 from the read-only token).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test (or bench) may panic on what it sets up
 
 mod sim_support;
 

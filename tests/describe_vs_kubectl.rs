@@ -2,6 +2,7 @@
 //! sections in the same order with the same values. Only what must differ is normalised: ages (the two
 //! run a moment apart, which can also shift column widths) and the order of ConfigMap/Secret data keys,
 //! which kubectl prints in Go's random map order.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test (or bench) may panic on what it sets up
 
 mod sim_support;
 #[path = "tools/mod.rs"]

@@ -4,6 +4,7 @@
 //! interactive shell that evaluates `kdeck hook <shell>`, and checks what kubectl (an independent client)
 //! sees inside the shell, and the files outside it. Lines the scripts print as `@name=value` are the
 //! observations. Without zsh, fish or kubectl their tests skip with a note, or fail in CI (see `tools`).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test (or bench) may panic on what it sets up
 
 use std::path::Path;
 use std::process::Command;

@@ -1,5 +1,6 @@
 //! kube-rs as the second client of the simulated apiserver: watchers and reflectors under injected
 //! faults, log streams, port-forward, exec into the fake shell, and Status errors for bad input.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test (or bench) may panic on what it sets up
 
 use std::collections::BTreeSet;
 use std::time::Duration;

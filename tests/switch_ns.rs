@@ -1,5 +1,6 @@
 //! `kdeck ns` / `kubens` against a local API stand-in: listing (with paging), GET validation, `-f`, `-`,
 //! history, the 403 fallback, and network failures that must end with an error instead of a hang.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test (or bench) may panic on what it sets up
 
 mod common;
 

@@ -2,6 +2,7 @@
 //! cluster changes while the faults fire; after the faults stop, the view's store must equal the
 //! server's own list, and stay live (a later change arrives too). Runs kdeck's watch tasks and
 //! `RowStore` directly; no terminal involved.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test (or bench) may panic on what it sets up
 
 use std::time::Duration;
 
