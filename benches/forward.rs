@@ -5,6 +5,7 @@
 //!   WebSocket) and on an open keep-alive connection, against a plain loopback HTTP round trip;
 //! - re-resolve: time from deleting the serving pod of a Deployment forward to the forward answering
 //!   from another pod.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test (or bench) may panic on what it sets up
 
 use std::time::{Duration, Instant};
 

@@ -1,5 +1,6 @@
 //! Port-forward throughput through the simulated apiserver, measured with kube-rs's Portforwarder:
 //! bytes sent to the in-sim echo port (7) and read back, over TLS and the v4.channel.k8s.io framing.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test (or bench) may panic on what it sets up
 
 use std::time::Duration;
 

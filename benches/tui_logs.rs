@@ -4,6 +4,7 @@
 //! lines/s it sustains and how long a key waited.
 //!
 //! Run: `cargo bench --bench tui_logs`. Figures are reported, never asserted.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test (or bench) may panic on what it sets up
 
 use std::hint::black_box;
 use std::sync::Arc;

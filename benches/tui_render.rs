@@ -2,6 +2,7 @@
 //! work between a keystroke and its frame while 500 events a second arrive.
 //!
 //! Run: `cargo bench --bench tui_render`. Figures are reported by the benchmark, never asserted.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test (or bench) may panic on what it sets up
 
 use std::hint::black_box;
 

@@ -13,6 +13,7 @@
 //! - [`kubectl`]: kubectl version resolution, verified installs and the `kubectl` shim.
 //! - [`safety`]: the read-only and guarded-context policy for mutating actions.
 //! - [`cli`]: clap definitions only; [`yaml`]: the one module that touches serde_yaml.
+//! - [`error`]: the one formatter that turns an error and its causes into the text a user reads.
 #![deny(unsafe_code)]
 
 pub mod cli;
@@ -20,6 +21,7 @@ pub mod cluster;
 pub mod config;
 pub mod describe;
 pub mod duration;
+pub mod error;
 pub mod kubeconfig;
 pub mod kubectl;
 pub mod labels;

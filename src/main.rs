@@ -1,5 +1,6 @@
 //! The kdeck binary: picks a face from argv[0] (`kubectx`, `kubens`, `kubectl`) or from the subcommand,
-//! and hands over to the module that owns it. Errors are reported here, once, with anyhow's context chain.
+//! and hands over to the module that owns it. Errors are reported here, once, with their causes
+//! ([`kdeck::error::chain`]).
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -56,7 +57,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => exit(code),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", kdeck::error::chain(e.as_ref()));
             ExitCode::FAILURE
         }
     }

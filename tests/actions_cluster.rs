@@ -2,6 +2,7 @@
 //! connection without loss or duplication, save, workload streams), port-forwards (pod, deployment and
 //! service targets, re-resolve after the pod is deleted, curl through a forward, clear errors), and the
 //! mutating actions (scale, restart, delete, secret reveal, 403 from the read-only token).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test (or bench) may panic on what it sets up
 
 mod sim_support;
 
@@ -152,8 +153,12 @@ async fn log_without_follow_returns_the_tail_then_finishes() {
     };
     let (_session, mut rx) = logs::start(admin, source, opts, 64).unwrap();
     let mut lines = Vec::new();
+    let deadline = tokio::time::Instant::now() + WAIT;
     loop {
-        match tokio::time::timeout(WAIT, rx.recv()).await.unwrap() {
+        match tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .expect("no Finished within the deadline")
+        {
             Some(LogEvent::Line(l)) => lines.push(l),
             Some(LogEvent::Finished) => break,
             None => panic!("channel closed before Finished"),
@@ -194,8 +199,9 @@ async fn workload_logs_merge_pods_and_follow_joins_and_departures() {
     let mut joined = BTreeSet::new();
     let mut with_lines = BTreeSet::new();
     let mut gone = BTreeSet::new();
+    let deadline = Instant::now() + WAIT;
     while joined.len() < 2 || with_lines.len() < 2 {
-        let l = next_line(&mut rx).await;
+        let l = next_line(&mut rx, deadline).await;
         match l.kind {
             LineKind::Joined => {
                 joined.insert(l.pod.to_string());
@@ -210,8 +216,9 @@ async fn workload_logs_merge_pods_and_follow_joins_and_departures() {
     actions::scale(&admin, &target("deploy", "wl", "api"), 3)
         .await
         .unwrap();
+    let deadline = Instant::now() + WAIT;
     while joined.len() < 3 {
-        let l = next_line(&mut rx).await;
+        let l = next_line(&mut rx, deadline).await;
         if l.kind == LineKind::Joined {
             joined.insert(l.pod.to_string());
         }
@@ -228,8 +235,9 @@ async fn workload_logs_merge_pods_and_follow_joins_and_departures() {
     )
     .await
     .unwrap();
+    let deadline = Instant::now() + WAIT;
     while !gone.contains(&victim) {
-        let l = next_line(&mut rx).await;
+        let l = next_line(&mut rx, deadline).await;
         if l.kind == LineKind::Gone {
             gone.insert(l.pod.to_string());
         }
@@ -238,10 +246,17 @@ async fn workload_logs_merge_pods_and_follow_joins_and_departures() {
     sim.sim.shutdown().await;
 }
 
-async fn next_line(rx: &mut tokio::sync::mpsc::Receiver<LogEvent>) -> logs::LogLine {
-    match tokio::time::timeout(WAIT, rx.recv()).await {
+/// The next line, failing the test once `deadline` passes: lines of other kinds keep arriving, so a
+/// per-line timeout alone would not bound a loop waiting for one kind.
+async fn next_line(
+    rx: &mut tokio::sync::mpsc::Receiver<LogEvent>,
+    deadline: Instant,
+) -> logs::LogLine {
+    let at = tokio::time::Instant::from_std(deadline);
+    match tokio::time::timeout_at(at, rx.recv()).await {
         Ok(Some(LogEvent::Line(l))) => l,
         Ok(Some(LogEvent::Finished)) => panic!("stream finished"),
+        Err(_) => panic!("no expected line within {WAIT:?}"),
         other => panic!("stream ended: {other:?}"),
     }
 }

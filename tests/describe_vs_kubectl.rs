@@ -2,8 +2,11 @@
 //! sections in the same order with the same values. Only what must differ is normalised: ages (the two
 //! run a moment apart, which can also shift column widths) and the order of ConfigMap/Secret data keys,
 //! which kubectl prints in Go's random map order.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test (or bench) may panic on what it sets up
 
 mod sim_support;
+#[path = "tools/mod.rs"]
+mod tools;
 
 use std::process::Command;
 
@@ -110,13 +113,7 @@ fn headers(text: &str, sort_data: bool) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn describe_matches_kubectl_for_every_native_kind() {
-    if Command::new("kubectl")
-        .arg("version")
-        .arg("--client")
-        .output()
-        .is_err()
-    {
-        eprintln!("kubectl not found: skipping");
+    if tools::need(tools::Tool::Kubectl).is_none() {
         return;
     }
     let sim = TestSim::start(Scenario::demo()).await;

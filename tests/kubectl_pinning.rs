@@ -1,5 +1,6 @@
 //! `kdeck kubectl …` and the `kubectl` shim, driven through the real binary against a mirror served by
 //! this test on 127.0.0.1. Every child gets its own HOME, XDG dirs, PATH and working directory.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test (or bench) may panic on what it sets up
 
 mod kubectl_support;
 

@@ -1,5 +1,6 @@
 //! kube-rs as the second client of the simulated apiserver: watchers and reflectors under injected
 //! faults, log streams, port-forward, exec into the fake shell, and Status errors for bad input.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test (or bench) may panic on what it sets up
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -224,8 +225,9 @@ async fn portforward_carries_http_and_a_megabyte_of_echo() {
         .unwrap();
     let mut got = Vec::new();
     let mut buf = [0u8; 4096];
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while !String::from_utf8_lossy(&got).contains(&name) {
-        let n = tokio::time::timeout(Duration::from_secs(10), http.read(&mut buf))
+        let n = tokio::time::timeout_at(deadline, http.read(&mut buf))
             .await
             .unwrap()
             .unwrap();
@@ -459,8 +461,10 @@ async fn selector_watch_reports_objects_leaving_and_entering() {
     cms.patch("tracked", &pp, &patch("b")).await.unwrap();
     cms.patch("tracked", &pp, &patch("a")).await.unwrap();
     let mut seen = Vec::new();
+    // Bookmarks may keep coming; the deadline covers the whole wait, not one event.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while seen.len() < 2 {
-        match tokio::time::timeout(Duration::from_secs(10), events.try_next()).await {
+        match tokio::time::timeout_at(deadline, events.try_next()).await {
             Ok(Ok(Some(WatchEvent::Deleted(o)))) => seen.push(("DELETED", o.metadata.name)),
             Ok(Ok(Some(WatchEvent::Added(o)))) => seen.push(("ADDED", o.metadata.name)),
             Ok(Ok(Some(WatchEvent::Bookmark(_)))) => {}
@@ -498,8 +502,9 @@ async fn running_pod(pods: &Api<Pod>, selector: &str) -> String {
 async fn read_until(from: &mut (impl tokio::io::AsyncRead + Unpin), marker: &str) -> String {
     let mut got = Vec::new();
     let mut buf = [0u8; 1024];
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while !String::from_utf8_lossy(&got).ends_with(marker) {
-        let n = tokio::time::timeout(Duration::from_secs(10), from.read(&mut buf))
+        let n = tokio::time::timeout_at(deadline, from.read(&mut buf))
             .await
             .unwrap_or_else(|_| panic!("no {marker:?} in {:?}", String::from_utf8_lossy(&got)))
             .unwrap();

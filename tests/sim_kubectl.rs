@@ -1,5 +1,6 @@
 //! kubectl as an independent client of the simulated apiserver: every command must succeed (or fail the
 //! way it fails against a real cluster) with nothing on stderr.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test (or bench) may panic on what it sets up
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;

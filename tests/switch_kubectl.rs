@@ -3,6 +3,7 @@
 //! the other. Both copies must then look the same to `kubectl config view --raw -o json`, the same files
 //! must have changed, and both tools must agree on success. kubectl rewrites whole files (dropping unknown
 //! fields and comments), so bytes are not compared, only what kubectl sees.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test (or bench) may panic on what it sets up
 
 mod common;
 

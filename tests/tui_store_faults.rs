@@ -2,6 +2,7 @@
 //! cluster changes while the faults fire; after the faults stop, the view's store must equal the
 //! server's own list, and stay live (a later change arrives too). Runs kdeck's watch tasks and
 //! `RowStore` directly; no terminal involved.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test (or bench) may panic on what it sets up
 
 use std::time::Duration;
 
@@ -25,10 +26,17 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, kube::Error>>,
 {
+    let deadline = tokio::time::Instant::now() + DEADLINE;
     loop {
         match f().await {
             Ok(v) => return v,
-            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            Err(e) => {
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "the server kept failing for {DEADLINE:?}: {e}"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
         }
     }
 }

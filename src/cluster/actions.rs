@@ -4,7 +4,7 @@
 //! Each action is one API call done the way kubectl does it, so the server sees the same request either
 //! tool would send. Whether an action is allowed at all is [`crate::safety`]'s decision, taken by the caller
 //! before calling here. A refusal by the server (403 for a read-only token, 404, 409, ...) comes back as
-//! [`ActionError::Api`] carrying the server's own Status message.
+//! [`ActionError::Request`] carrying the server's own Status ([`super::ApiStatus`]).
 
 use std::collections::BTreeMap;
 
@@ -12,6 +12,7 @@ use base64::Engine;
 use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, PropagationPolicy};
 use serde_json::{Value, json};
 
+use super::error::RequestError;
 use super::kinds::KindSpec;
 
 /// kubectl's pod-template annotation for `rollout restart`.
@@ -25,20 +26,19 @@ pub const RESTARTABLE: &[&str] = &["Deployment", "StatefulSet", "DaemonSet"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum ActionError {
-    /// The server refused: its Status message, verbatim, with the HTTP code.
-    #[error("{action} {target}: {message} ({code} {reason})")]
-    Api {
+    /// The server refused (its Status, verbatim) or could not be asked.
+    #[error("{action} {target}: {source}")]
+    Request {
         action: &'static str,
         target: String,
-        code: u16,
-        reason: String,
-        message: String,
+        source: RequestError,
     },
-    #[error("{action} {target}: {message}")]
-    Transport {
+    /// The server's answer could not be read as the object it should be.
+    #[error("{action} {target}: {source}")]
+    Decode {
         action: &'static str,
         target: String,
-        message: String,
+        source: serde_json::Error,
     },
     #[error("cannot {action} a {kind}: only {} support it", supported.join(", "))]
     Unsupported {
@@ -52,26 +52,17 @@ pub enum ActionError {
 
 impl ActionError {
     pub(crate) fn from_kube(action: &'static str, target: String, e: kube::Error) -> Self {
-        match e {
-            kube::Error::Api(status) => ActionError::Api {
-                action,
-                target,
-                code: status.code,
-                reason: status.reason.clone(),
-                message: status.message.clone(),
-            },
-            other => ActionError::Transport {
-                action,
-                target,
-                message: other.to_string(),
-            },
+        ActionError::Request {
+            action,
+            target,
+            source: RequestError::from(e),
         }
     }
 
     /// The HTTP status code when the server answered with a Status.
     pub fn code(&self) -> Option<u16> {
         match self {
-            ActionError::Api { code, .. } => Some(*code),
+            ActionError::Request { source, .. } => source.code(),
             _ => None,
         }
     }
@@ -289,10 +280,10 @@ pub async fn reveal_secret(
         .get(name)
         .await
         .map_err(|e| ActionError::from_kube("get", format!("secrets {namespace}/{name}"), e))?;
-    let value = serde_json::to_value(&secret).map_err(|e| ActionError::Transport {
+    let value = serde_json::to_value(&secret).map_err(|source| ActionError::Decode {
         action: "decode",
         target: format!("secrets {namespace}/{name}"),
-        message: e.to_string(),
+        source,
     })?;
     Ok(decode_secret(&value))
 }

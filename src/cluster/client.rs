@@ -3,20 +3,41 @@
 //! The merged view (with relative paths already resolved against their own files) is handed to kube-rs
 //! as an in-memory `Kubeconfig`, so kube-rs's auth (tokens, client certs, exec plugins) applies unchanged.
 
+use std::time::Duration;
+
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
+use super::error::RequestError;
+use super::exec_auth::ExecAuthError;
 use crate::kubeconfig::KubeconfigSet;
 
+/// Why there is no usable client for a context: from [`connect`] and from
+/// [`super::session::connect`], which also asks the server a first question.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     #[error("no context is selected (set one with `kdeck ctx NAME`)")]
     NoContext,
     #[error("no context exists with the name: \"{0}\"")]
     UnknownContext(String),
-    #[error("kubeconfig cannot be used for context \"{context}\": {message}")]
-    Config { context: String, message: String },
-    #[error("cannot create a client for context \"{context}\": {message}")]
-    Client { context: String, message: String },
+    #[error("kubeconfig cannot be used for context \"{context}\": {source}")]
+    Config {
+        context: String,
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("cannot create a client for context \"{context}\": {source}")]
+    Client {
+        context: String,
+        source: kube::Error,
+    },
+    /// The context's interactive exec plugin, run by kdeck, gave no credential.
+    #[error(transparent)]
+    Auth(#[from] ExecAuthError),
+    /// The server did not answer the first request in time.
+    #[error("no answer from the server within {}s", .after.as_secs())]
+    Timeout { after: Duration },
+    /// The server answered the first request with an error, or could not be reached.
+    #[error(transparent)]
+    Request(#[from] RequestError),
 }
 
 /// The kube-rs configuration for `context` (or the current context).
@@ -31,20 +52,20 @@ pub async fn client_config(
     if !set.has_context(&name) {
         return Err(ClientError::UnknownContext(name));
     }
-    let config_err = |message: String| ClientError::Config {
+    let config_err = |source: Box<dyn std::error::Error + Send + Sync>| ClientError::Config {
         context: name.clone(),
-        message,
+        source,
     };
-    let json = crate::yaml::to_json(&set.merged()).map_err(|e| config_err(e.to_string()))?;
+    let json = crate::yaml::to_json(&set.merged()).map_err(|e| config_err(Box::new(e)))?;
     let kubeconfig: Kubeconfig =
-        serde_json::from_value(json).map_err(|e| config_err(e.to_string()))?;
+        serde_json::from_value(json).map_err(|e| config_err(Box::new(e)))?;
     let options = KubeConfigOptions {
         context: Some(name.clone()),
         ..Default::default()
     };
     kube::Config::from_custom_kubeconfig(kubeconfig, &options)
         .await
-        .map_err(|e| config_err(e.to_string()))
+        .map_err(|e| config_err(Box::new(e)))
 }
 
 /// A client for `context` (or the current context).
@@ -57,8 +78,8 @@ pub async fn connect(
         .or(set.current_context())
         .unwrap_or_default()
         .to_string();
-    kube::Client::try_from(config).map_err(|e| ClientError::Client {
+    kube::Client::try_from(config).map_err(|source| ClientError::Client {
         context: name,
-        message: e.to_string(),
+        source,
     })
 }

@@ -32,8 +32,33 @@ pub enum ExecAuthError {
     },
     #[error("the exec credential plugin `{command}` failed ({status})")]
     Failed { command: String, status: String },
-    #[error("the exec credential plugin `{command}` printed no valid ExecCredential: {message}")]
-    Output { command: String, message: String },
+    #[error("the exec credential plugin `{command}` printed no valid ExecCredential: {source}")]
+    Output {
+        command: String,
+        source: CredentialError,
+    },
+    #[error("the plugin's token is not a valid header value")]
+    BadToken,
+    #[error("the plugin now returns a client certificate; reconnect to use it (:ctx)")]
+    CertificateNow,
+    /// The blocking task running the plugin panicked or was cancelled.
+    #[error("the exec credential plugin did not finish: {0}")]
+    Interrupted(#[source] tokio::task::JoinError),
+}
+
+/// Why a plugin's output is not an ExecCredential kdeck can use.
+#[derive(Debug, thiserror::Error)]
+pub enum CredentialError {
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    #[error("kind is not ExecCredential")]
+    NotExecCredential,
+    #[error("no status")]
+    NoStatus,
+    #[error("expirationTimestamp {value:?}: {source}")]
+    BadExpiry { value: String, source: jiff::Error },
+    #[error("status has neither a token nor a client certificate and key")]
+    NoCredential,
 }
 
 /// What a plugin returned.
@@ -106,33 +131,36 @@ pub fn run_plugin(exec: &ExecConfig) -> Result<Credential, ExecAuthError> {
             status: out.status.to_string(),
         });
     }
-    parse_credential(&out.stdout).map_err(|message| ExecAuthError::Output { command, message })
+    parse_credential(&out.stdout).map_err(|source| ExecAuthError::Output { command, source })
 }
 
 /// Parses an ExecCredential (client.authentication.k8s.io v1 or v1beta1).
-pub fn parse_credential(stdout: &[u8]) -> Result<Credential, String> {
-    let v: Value = serde_json::from_slice(stdout).map_err(|e| e.to_string())?;
+pub fn parse_credential(stdout: &[u8]) -> Result<Credential, CredentialError> {
+    let v: Value = serde_json::from_slice(stdout)?;
     if v.get("kind").and_then(Value::as_str) != Some("ExecCredential") {
-        return Err("kind is not ExecCredential".into());
+        return Err(CredentialError::NotExecCredential);
     }
-    let status = v.get("status").ok_or("no status")?;
+    let status = v.get("status").ok_or(CredentialError::NoStatus)?;
     let s = |k: &str| status.get(k).and_then(Value::as_str).map(String::from);
-    let cred = Credential {
-        token: s("token"),
-        client_certificate_data: s("clientCertificateData"),
-        client_key_data: s("clientKeyData"),
-        expires: match s("expirationTimestamp") {
-            Some(t) => Some(
-                t.parse::<jiff::Timestamp>()
-                    .map_err(|e| format!("expirationTimestamp {t:?}: {e}"))?,
-            ),
-            None => None,
-        },
-    };
+    let cred =
+        Credential {
+            token: s("token"),
+            client_certificate_data: s("clientCertificateData"),
+            client_key_data: s("clientKeyData"),
+            expires: match s("expirationTimestamp") {
+                Some(t) => Some(t.parse::<jiff::Timestamp>().map_err(|source| {
+                    CredentialError::BadExpiry {
+                        value: t.clone(),
+                        source,
+                    }
+                })?),
+                None => None,
+            },
+        };
     if cred.token.is_none()
         && (cred.client_certificate_data.is_none() || cred.client_key_data.is_none())
     {
-        return Err("status has neither a token nor a client certificate and key".into());
+        return Err(CredentialError::NoCredential);
     }
     Ok(cred)
 }
@@ -158,9 +186,10 @@ impl std::fmt::Debug for SharedToken {
 }
 
 impl SharedToken {
-    pub fn set(&self, token: &str) -> Result<(), String> {
+    pub fn set(&self, token: &str) -> Result<(), ExecAuthError> {
+        // The header value's own error would quote the token; this one never does.
         let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
-            .map_err(|_| "the plugin's token is not a valid header value".to_string())?;
+            .map_err(|_| ExecAuthError::BadToken)?;
         value.set_sensitive(true);
         *self.0.write().unwrap_or_else(|p| p.into_inner()) = Some(value);
         Ok(())

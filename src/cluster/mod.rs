@@ -9,6 +9,7 @@ pub mod actions;
 mod client;
 pub mod columns;
 pub mod discovery;
+pub mod error;
 pub mod exec_auth;
 pub mod forward;
 pub mod kinds;
@@ -22,3 +23,4 @@ pub mod table_watch;
 pub mod watch;
 
 pub use client::{ClientError, client_config, connect};
+pub use error::{ApiStatus, RequestError};

@@ -7,8 +7,9 @@ use std::time::Duration;
 use k8s_openapi::api::core::v1::Namespace;
 use kube::api::{Api, ListParams, PartialObjectMeta};
 
-use super::client::client_config;
-use super::exec_auth;
+use super::client::{ClientError, client_config};
+use super::error::RequestError;
+use super::exec_auth::{self, ExecAuthError};
 use crate::kubeconfig::KubeconfigSet;
 use crate::yaml::Value;
 
@@ -22,8 +23,8 @@ pub const FIRST_REQUEST_TIMEOUT: Duration = Duration::from_secs(8);
 pub struct Connected {
     pub client: kube::Client,
     pub git_version: String,
-    /// The kubectl that would run here and its skew against this server, when its version is known.
-    pub kubectl: Option<KubectlNote>,
+    /// The server's `minor` field as it sent it (`"29"`, `"29+"`), for the caller's kubectl skew check.
+    pub minor: String,
     /// Set when kdeck runs this context's interactive exec plugin itself (see [`exec_auth`]).
     pub auth: Option<ManagedAuth>,
 }
@@ -39,11 +40,9 @@ pub struct ManagedAuth {
 
 impl ManagedAuth {
     /// Runs the plugin again (blocking; the terminal must be free) and swaps the token in place.
-    pub fn reauthenticate(&mut self) -> Result<(), String> {
-        let cred = exec_auth::run_plugin(&self.exec).map_err(|e| e.to_string())?;
-        let token = cred.token.as_deref().ok_or(
-            "the plugin now returns a client certificate; reconnect to use it (:ctx)".to_string(),
-        )?;
+    pub fn reauthenticate(&mut self) -> Result<(), ExecAuthError> {
+        let cred = exec_auth::run_plugin(&self.exec)?;
+        let token = cred.token.as_deref().ok_or(ExecAuthError::CertificateNow)?;
         self.token.set(token)?;
         self.refresh_at = cred
             .expires
@@ -52,45 +51,29 @@ impl ManagedAuth {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct KubectlNote {
-    pub version: String,
-    /// Set when kubectl is more than one minor version away from the server.
-    pub skew_warning: Option<String>,
-}
-
-/// The pinned/installed kubectl for the working directory and its skew (no network, no exec: a
-/// kubectl found only on PATH has no known version and gives None).
-pub fn kubectl_note(server_minor_field: &str) -> Option<KubectlNote> {
-    let dir = std::env::current_dir().ok()?;
-    let resolved = crate::kubectl::locate::resolve_for_dir(&dir).ok()?;
-    let version = resolved.version?;
-    let minor = crate::kubectl::version::server_minor(server_minor_field)?;
-    Some(KubectlNote {
-        version: version.to_string(),
-        skew_warning: crate::kubectl::version::skew_warning(&version, minor),
-    })
-}
-
-pub async fn connect(set: &KubeconfigSet, context: &str) -> Result<Connected, String> {
-    let mut config = client_config(set, Some(context))
-        .await
-        .map_err(|e| e.to_string())?;
+/// A client for `context` that has answered its first request. Fails with the same error type as
+/// [`super::connect`], plus [`ClientError::Auth`] (the interactive plugin), [`ClientError::Timeout`]
+/// and [`ClientError::Request`] (the first request).
+pub async fn connect(set: &KubeconfigSet, context: &str) -> Result<Connected, ClientError> {
+    let mut config = client_config(set, Some(context)).await?;
     config.connect_timeout = Some(CONNECT_TIMEOUT);
+    let client_err = |source| ClientError::Client {
+        context: context.to_string(),
+        source,
+    };
     let (client, auth) = match exec_auth::interactive_plugin(&config).cloned() {
         // Runs in the foreground: the caller only connects such a context with the terminal free.
         Some(exec) => {
             let plugin = exec.clone();
             let cred = tokio::task::spawn_blocking(move || exec_auth::run_plugin(&plugin))
                 .await
-                .map_err(|e| e.to_string())?
-                .map_err(|e| e.to_string())?;
+                .map_err(ExecAuthError::Interrupted)??;
             exec_auth::strip_plugin(&mut config, &cred);
             let token = exec_auth::SharedToken::default();
             if let Some(t) = &cred.token {
                 token.set(t)?;
             }
-            let client = exec_auth::client_with_token(config, &token).map_err(|e| e.to_string())?;
+            let client = exec_auth::client_with_token(config, &token).map_err(client_err)?;
             let refresh_at = cred
                 .expires
                 .map(|e| exec_auth::refresh_at(jiff::Timestamp::now(), e));
@@ -101,44 +84,20 @@ pub async fn connect(set: &KubeconfigSet, context: &str) -> Result<Connected, St
             };
             (client, Some(auth))
         }
-        None => (
-            kube::Client::try_from(config).map_err(|e| e.to_string())?,
-            None,
-        ),
+        None => (kube::Client::try_from(config).map_err(client_err)?, None),
     };
     let version = tokio::time::timeout(FIRST_REQUEST_TIMEOUT, client.apiserver_version())
         .await
-        .map_err(|_| {
-            format!(
-                "no answer from the server within {}s",
-                FIRST_REQUEST_TIMEOUT.as_secs()
-            )
+        .map_err(|_| ClientError::Timeout {
+            after: FIRST_REQUEST_TIMEOUT,
         })?
-        .map_err(|e| describe_error(&e))?;
-    let minor = version.minor.clone();
-    let kubectl = tokio::task::spawn_blocking(move || kubectl_note(&minor))
-        .await
-        .ok()
-        .flatten();
+        .map_err(RequestError::from)?;
     Ok(Connected {
         client,
         git_version: version.git_version,
-        kubectl,
+        minor: version.minor,
         auth,
     })
-}
-
-fn describe_error(e: &kube::Error) -> String {
-    let mut m = e.to_string();
-    let mut src = std::error::Error::source(e);
-    while let Some(s) = src {
-        let s_text = s.to_string();
-        if !m.contains(&s_text) {
-            m = format!("{m}: {s_text}");
-        }
-        src = s.source();
-    }
-    m
 }
 
 /// True when the context's user authenticates with an exec plugin that may prompt (interactiveMode
@@ -162,12 +121,9 @@ pub fn needs_terminal(set: &KubeconfigSet, context: &str) -> bool {
 }
 
 /// Namespace names, listed as metadata only.
-pub async fn namespace_names(client: &kube::Client) -> Result<Vec<String>, String> {
+pub async fn namespace_names(client: &kube::Client) -> Result<Vec<String>, RequestError> {
     let api: Api<PartialObjectMeta<Namespace>> = Api::all(client.clone());
-    let list = api
-        .list_metadata(&ListParams::default())
-        .await
-        .map_err(|e| describe_error(&e))?;
+    let list = api.list_metadata(&ListParams::default()).await?;
     let mut names: Vec<String> = list
         .items
         .into_iter()
@@ -216,6 +172,10 @@ mod tests {
         .unwrap();
         let set = KubeconfigSet::load(Some(&p)).unwrap();
         let err = connect(&set, "a").await.err().unwrap();
-        assert!(!err.is_empty());
+        assert!(
+            matches!(err, ClientError::Request(RequestError::Transport(_))),
+            "{err:?}"
+        );
+        assert!(!err.to_string().is_empty());
     }
 }

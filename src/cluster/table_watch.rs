@@ -15,6 +15,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::error::RequestError;
 use super::rows::{Cell, Column, Row, RowKey, Tone};
 use super::store::Delta;
 use super::watch::{PAGE_SIZE, WatchFailure, WatchMsg, WatchNote, WatchTarget};
@@ -95,16 +96,7 @@ fn request(url: String) -> Result<http::Request<Vec<u8>>, WatchFailure> {
 }
 
 fn failure(e: kube::Error) -> WatchFailure {
-    match e {
-        kube::Error::Api(s) => WatchFailure {
-            code: Some(s.code),
-            message: s.message,
-        },
-        other => WatchFailure {
-            code: None,
-            message: other.to_string(),
-        },
-    }
+    WatchFailure::from(RequestError::from(e))
 }
 
 /// Printer columns as kubectl shows them by default (priority 0), upper-cased.

@@ -23,6 +23,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
 use super::columns::{core, key_of, pods, workloads};
+use super::error::RequestError;
 use super::kinds::{Builtin, KindSpec};
 use super::rows::Row;
 use super::store::Delta;
@@ -78,32 +79,34 @@ impl Drop for WatchHandle {
 }
 
 fn failure(e: &watcher::Error) -> WatchFailure {
-    let code = match e {
-        watcher::Error::InitialListFailed(k)
-        | watcher::Error::WatchStartFailed(k)
-        | watcher::Error::WatchFailed(k) => match k {
-            kube::Error::Api(s) => Some(s.code),
-            _ => None,
-        },
-        watcher::Error::WatchError(s) => Some(s.code),
-        watcher::Error::NoResourceVersion => None,
-    };
-    let message = match e {
+    match e {
         watcher::Error::InitialListFailed(kube::Error::Api(s))
         | watcher::Error::WatchStartFailed(kube::Error::Api(s))
-        | watcher::Error::WatchFailed(kube::Error::Api(s)) => s.message.clone(),
-        watcher::Error::WatchError(s) => s.message.clone(),
-        other => {
-            let mut m = other.to_string();
-            let mut src = std::error::Error::source(other);
-            while let Some(s) = src {
-                m = format!("{m}: {s}");
-                src = s.source();
-            }
-            m
+        | watcher::Error::WatchFailed(kube::Error::Api(s))
+        | watcher::Error::WatchError(s) => WatchFailure {
+            code: Some(s.code),
+            message: s.message.clone(),
+        },
+        other => WatchFailure {
+            code: None,
+            message: crate::error::chain(other),
+        },
+    }
+}
+
+impl From<RequestError> for WatchFailure {
+    fn from(e: RequestError) -> Self {
+        match e {
+            RequestError::Refused(s) => WatchFailure {
+                code: Some(s.code),
+                message: s.message,
+            },
+            other => WatchFailure {
+                code: None,
+                message: other.to_string(),
+            },
         }
-    };
-    WatchFailure { code, message }
+    }
 }
 
 /// Forwards a watcher stream to the UI as deltas, buffering a relist until it is complete.

@@ -4,7 +4,9 @@
 //! Owns: one describer per kind family (pods, workloads, services, config, cluster kinds, generic),
 //! kubectl's text layout ([`writer`]: prefix levels and Go's tabwriter alignment) and the styled variant
 //! the TUI renders. Describers are pure functions of the object, its events and a few related objects
-//! ([`Related`]); fetching them is [`cli`]'s job (or the TUI's). Secret values stay masked unless the
+//! ([`Related`]). The network I/O is in two files only: [`fetch`] gets the events and related objects
+//! a describer shows (for `kdeck describe` and the TUI alike), and [`cli`] gets the object itself for
+//! `kdeck describe`; the TUI gets its object in its effect runner. Secret values stay masked unless the
 //! caller passes `reveal`, which it may only do after [`crate::safety`] allowed `SecretReveal`.
 
 mod cli;
@@ -12,6 +14,7 @@ mod cluster;
 mod config;
 mod containers;
 mod events;
+mod fetch;
 mod generic;
 mod pod;
 mod quantity;
@@ -22,7 +25,8 @@ mod writer;
 
 use serde_json::Value;
 
-pub use cli::{fetch_events, fetch_related, run_cli};
+pub use cli::run_cli;
+pub use fetch::{fetch_events, fetch_related};
 pub use style::{LineStyle, StyledLine, style_lines};
 pub use writer::{human_duration, tabwrite};
 

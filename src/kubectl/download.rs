@@ -34,14 +34,26 @@ pub enum DownloadError {
     TooManyRedirects { url: String },
     #[error("{url}: redirect without a usable Location header")]
     BadRedirect { url: String },
-    #[error("{url}: cannot connect: {message}")]
-    Connect { url: String, message: String },
-    #[error("{url}: the connection broke after {received}{} bytes: {message}", expected_suffix(*expected))]
+    /// hyper's top-level errors say little ("client error (Connect)"); the message adds their causes.
+    #[error("{url}: cannot connect: {}", crate::error::chain(cause))]
+    Connect {
+        url: String,
+        cause: hyper_util::client::legacy::Error,
+    },
+    #[error("{url}: the connection broke after {received}{} bytes: {}", expected_suffix(*expected), crate::error::chain(cause))]
     Broken {
         url: String,
         received: u64,
         expected: Option<u64>,
-        message: String,
+        cause: hyper::Error,
+    },
+    #[error(
+        "{url}: the connection broke after {received} of {expected} bytes: more data than Content-Length announced"
+    )]
+    Overlong {
+        url: String,
+        received: u64,
+        expected: u64,
     },
     #[error("{url}: no data for {}s after {received} bytes", STALL_TIMEOUT.as_secs())]
     Stalled { url: String, received: u64 },
@@ -100,9 +112,9 @@ pub async fn get(client: &HttpClient, url: &str) -> Result<Response, DownloadErr
         let response = client
             .request(request)
             .await
-            .map_err(|e| DownloadError::Connect {
+            .map_err(|cause| DownloadError::Connect {
                 url: shown.clone(),
-                message: error_chain(&e),
+                cause,
             })?;
         let status = response.status();
         if status.is_redirection() {
@@ -152,17 +164,6 @@ fn parse_url(url: &str) -> Result<url::Url, DownloadError> {
     Ok(parsed)
 }
 
-/// hyper's top-level errors say little ("client error (Connect)"); the cause chain says what happened.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut source = e.source();
-    while let Some(s) = source {
-        parts.push(s.to_string());
-        source = s.source();
-    }
-    parts.join(": ")
-}
-
 impl Response {
     /// The next chunk, or `None` at a complete end. A short body (fewer bytes than Content-Length) and a
     /// broken connection are errors, never a quiet end.
@@ -176,12 +177,12 @@ impl Response {
                     });
                 }
                 Ok(None) => break,
-                Ok(Some(Err(e))) => {
+                Ok(Some(Err(cause))) => {
                     return Err(DownloadError::Broken {
                         url: self.url.clone(),
                         received: self.received,
                         expected: self.length,
-                        message: error_chain(&e),
+                        cause,
                     });
                 }
                 Ok(Some(Ok(frame))) => frame,
@@ -189,11 +190,10 @@ impl Response {
             if let Ok(data) = frame.into_data() {
                 self.received += data.len() as u64;
                 if self.length.is_some_and(|n| self.received > n) {
-                    return Err(DownloadError::Broken {
+                    return Err(DownloadError::Overlong {
                         url: self.url.clone(),
                         received: self.received,
-                        expected: self.length,
-                        message: "more data than Content-Length announced".into(),
+                        expected: self.length.unwrap_or_default(),
                     });
                 }
                 return Ok(Some(data));

@@ -208,6 +208,28 @@ pub fn resolve_for_dir(dir: &Path) -> Result<Resolved, LocateError> {
     resolve_in(dir, &ServerLookup::CacheOnly)
 }
 
+/// The kubectl that would run in the working directory, and its skew against a connected server.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct KubectlNote {
+    pub version: String,
+    /// Set when kubectl is more than one minor version away from the server.
+    pub skew_warning: Option<String>,
+}
+
+/// The pinned/installed kubectl for the working directory and its skew against a server that reported
+/// `server_minor_field` (no network, no exec: a kubectl found only on PATH has no known version and
+/// gives None). Reads the disk: call it off the UI task.
+pub fn skew_note(server_minor_field: &str) -> Option<KubectlNote> {
+    let dir = std::env::current_dir().ok()?;
+    let resolved = resolve_for_dir(&dir).ok()?;
+    let version = resolved.version?;
+    let minor = super::version::server_minor(server_minor_field)?;
+    Some(KubectlNote {
+        version: version.to_string(),
+        skew_warning: super::version::skew_warning(&version, minor),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

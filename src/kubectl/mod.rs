@@ -21,6 +21,6 @@ pub mod tool_versions;
 pub mod version;
 
 pub use commands::run;
-pub use locate::{Resolved, resolve_for_dir};
+pub use locate::{KubectlNote, Resolved, resolve_for_dir, skew_note};
 pub use shim::shim_main;
 pub use version::{Version, skew_warning};

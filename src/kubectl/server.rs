@@ -44,8 +44,13 @@ pub struct ServerTarget {
 pub enum ServerError {
     #[error(transparent)]
     Client(#[from] crate::cluster::ClientError),
-    #[error("GET {server}/version failed: {message}")]
-    Request { server: String, message: String },
+    #[error("GET {server}/version failed: {source}")]
+    Request {
+        server: String,
+        source: crate::cluster::RequestError,
+    },
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(#[source] std::io::Error),
     #[error("{server} did not answer /version within {}s", QUERY_TIMEOUT.as_secs())]
     Timeout { server: String },
     #[error("{server} reported an unreadable minor version {minor:?}")]
@@ -97,20 +102,6 @@ fn store(cache_root: &Path, target: &ServerTarget, entry: &CacheEntry) {
     }
 }
 
-/// hyper and kube errors put the useful part ("connection refused") in their source chain.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = s.source();
-    }
-    parts.join(": ")
-}
-
 /// Asks the apiserver for its version, with [`QUERY_TIMEOUT`].
 pub async fn query(
     set: &KubeconfigSet,
@@ -124,7 +115,7 @@ pub async fn query(
             .await
             .map_err(|e| ServerError::Request {
                 server: server.clone(),
-                message: error_chain(&e),
+                source: e.into(),
             })?;
         let minor = server_minor(&info.minor).ok_or_else(|| ServerError::BadMinor {
             server: server.clone(),
@@ -151,10 +142,7 @@ pub fn query_blocking(
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| ServerError::Request {
-            server: target.server.clone(),
-            message: format!("cannot start the async runtime: {e}"),
-        })?;
+        .map_err(ServerError::Runtime)?;
     let result = runtime.block_on(query(set, target));
     let entry = match &result {
         Ok(v) => CacheEntry::Version(v.clone()),

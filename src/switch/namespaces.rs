@@ -8,6 +8,7 @@ use k8s_openapi::api::core::v1::Namespace;
 use kube::Api;
 use kube::api::ListParams;
 
+use crate::cluster::{ClientError, RequestError};
 use crate::kubeconfig::KubeconfigSet;
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -17,8 +18,23 @@ pub enum QueryError {
     /// RBAC said no (HTTP 403); the caller may fall back to what kdeck knows.
     #[error("forbidden by the API server at {server}: {message}")]
     Forbidden { server: String, message: String },
-    #[error("{0}")]
-    Failed(String),
+    #[error("cannot start the network runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error("cannot create a client for {server}: {source}")]
+    NewClient { server: String, source: kube::Error },
+    #[error("{what}: {source} (server {server})")]
+    Request {
+        what: String,
+        server: String,
+        source: RequestError,
+    },
+    #[error(
+        "the API server at {server} did not answer within {}s (set KDECK_REQUEST_TIMEOUT to wait longer)",
+        after.as_secs_f64()
+    )]
+    Timeout { server: String, after: Duration },
 }
 
 /// The timeout for one namespace query, from `KDECK_REQUEST_TIMEOUT` or the default.
@@ -86,54 +102,38 @@ where
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| QueryError::Failed(format!("cannot start the network runtime: {e}")))?;
+        .map_err(QueryError::Runtime)?;
     runtime.block_on(async {
-        let mut config = crate::cluster::client_config(set, Some(context))
-            .await
-            .map_err(|e| QueryError::Failed(e.to_string()))?;
+        let mut config = crate::cluster::client_config(set, Some(context)).await?;
         config.connect_timeout = Some(timeout);
         config.read_timeout = Some(timeout);
         config.write_timeout = Some(timeout);
         let server = config.cluster_url.to_string();
-        let client = kube::Client::try_from(config).map_err(|e| {
-            QueryError::Failed(format!("cannot create a client for {server}: {}", chain(&e)))
+        let client = kube::Client::try_from(config).map_err(|source| QueryError::NewClient {
+            server: server.clone(),
+            source,
         })?;
         let api: Api<Namespace> = Api::all(client);
         match tokio::time::timeout(timeout, query(api, server.clone())).await {
             Ok(result) => result,
-            Err(_) => Err(QueryError::Failed(format!(
-                "the API server at {server} did not answer within {}s (set KDECK_REQUEST_TIMEOUT to wait longer)",
-                timeout.as_secs_f64()
-            ))),
+            Err(_) => Err(QueryError::Timeout {
+                server,
+                after: timeout,
+            }),
         }
     })
 }
 
 fn api_error(e: kube::Error, server: &str, what: &str) -> QueryError {
-    match e {
-        kube::Error::Api(status) if status.code == 403 => QueryError::Forbidden {
+    match RequestError::from(e) {
+        RequestError::Refused(status) if status.code == 403 => QueryError::Forbidden {
             server: server.to_string(),
-            message: status.message.clone(),
+            message: status.message,
         },
-        kube::Error::Api(status) => QueryError::Failed(format!(
-            "{what}: {} (HTTP {}, server {server})",
-            status.message, status.code
-        )),
-        other => QueryError::Failed(format!("{what}: {} (server {server})", chain(&other))),
+        source => QueryError::Request {
+            what: what.to_string(),
+            server: server.to_string(),
+            source,
+        },
     }
-}
-
-/// An error with its causes, skipping causes the outer message already spells out.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = s.source();
-    }
-    out
 }

@@ -103,7 +103,7 @@ fn switch_namespace(s: &Session, target: &str, force: bool) -> Result<String> {
                     "{e} (use -f to switch without checking)"
                 )));
             }
-            Err(e) => return Err(SwitchError::NamespaceQuery(e.to_string())),
+            Err(e) => return Err(SwitchError::NamespaceQuery(crate::error::chain(&e))),
         }
     }
     set.set_namespace(&context, Some(&ns)).map_err(|e| {
@@ -126,7 +126,7 @@ fn namespaces_of(s: &Session, set: &KubeconfigSet, context: &str) -> Result<Vec<
             ));
             Ok(known_namespaces(set, context))
         }
-        Err(QueryError::Failed(msg)) => Err(SwitchError::NamespaceList(msg)),
+        Err(e) => Err(SwitchError::NamespaceList(crate::error::chain(&e))),
     }
 }
 

@@ -217,7 +217,7 @@ fn kubectl_skew_is_shown_and_flashed() {
         context: "kdeck-sim".into(),
         result: Ok(ServerInfo {
             git_version: "v1.33.2".into(),
-            kubectl: Some(crate::cluster::session::KubectlNote {
+            kubectl: Some(crate::kubectl::KubectlNote {
                 version: "1.29.4".into(),
                 skew_warning: Some(
                     "kubectl 1.29.4 is 4 minor versions older than the server".into(),

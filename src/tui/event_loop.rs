@@ -19,7 +19,6 @@ use super::app::{App, Msg};
 use super::effects::{EffectRunner, Followup, Suspended};
 use super::render;
 use crate::cluster::exec_auth;
-use crate::cluster::session::Connected;
 
 pub const FRAME: Duration = Duration::from_millis(16);
 const SPINNER: Duration = Duration::from_millis(100);
@@ -35,7 +34,7 @@ pub const LOG_BATCH: usize = 4096;
 pub struct LoopSetup {
     pub explicit_kubeconfig: Option<std::path::PathBuf>,
     /// The first connection, made before the terminal was taken over.
-    pub preconnected: Option<(String, Result<Connected, String>)>,
+    pub preconnected: Option<super::effects::ConnectDone>,
 }
 
 fn now_secs() -> i64 {
@@ -62,8 +61,8 @@ async fn run_loop(
     let (watch_tx, mut watch_rx) = unbounded_channel();
     let (conn_tx, mut conn_rx) = unbounded_channel();
     let mut runner = EffectRunner::new(app.kubeconfig.clone(), msg_tx.clone(), watch_tx, conn_tx);
-    if let Some((ctx, result)) = setup.preconnected {
-        runner.preconnect(ctx, result);
+    if let Some(done) = setup.preconnected {
+        runner.preconnect(done);
     }
     let _reload =
         super::reload::watch(&app.kubeconfig, setup.explicit_kubeconfig, msg_tx.clone()).ok();

@@ -126,10 +126,7 @@ pub async fn open(
         .clone()
         .or_else(|| set.current_context().map(str::to_string));
     let preconnected = match context {
-        Some(c) if set.has_context(&c) => {
-            let r = crate::cluster::session::connect(&set, &c).await;
-            Some((c, r))
-        }
+        Some(c) if set.has_context(&c) => Some(effects::ConnectDone::connect(&set, c).await),
         _ => None,
     };
     let options = Options {

@@ -101,7 +101,7 @@ pub struct Saved {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ServerInfo {
     pub git_version: String,
-    pub kubectl: Option<crate::cluster::session::KubectlNote>,
+    pub kubectl: Option<crate::kubectl::KubectlNote>,
 }
 
 /// Work for the event loop. Results come back as [`Msg`]s.

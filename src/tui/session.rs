@@ -13,7 +13,7 @@ pub struct Session {
     pub namespace: Option<String>,
     pub server_version: Option<String>,
     /// The local kubectl and its skew against the server.
-    pub kubectl: Option<crate::cluster::session::KubectlNote>,
+    pub kubectl: Option<crate::kubectl::KubectlNote>,
     pub readonly: bool,
     /// Why the session is read-only, as shown when an action is refused.
     pub readonly_reason: Option<String>,

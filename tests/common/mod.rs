@@ -4,6 +4,8 @@
 
 pub mod apiserver;
 pub mod terminal;
+#[path = "../tools/mod.rs"]
+pub mod tools;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -11,21 +13,13 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-pub const KUBECTL: &str = "/usr/bin/kubectl";
-
 pub fn kdeck_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_kdeck"))
 }
 
-/// kubectl, or `None` with the reason printed (the caller then skips).
+/// kubectl, the referee; `None` (with the reason printed) when the caller must skip, a failure in CI.
 pub fn kubectl() -> Option<PathBuf> {
-    let p = PathBuf::from(KUBECTL);
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!("SKIPPED: {KUBECTL} is not installed, so kubectl cannot referee this test");
-        None
-    }
+    tools::need(tools::Tool::Kubectl)
 }
 
 pub struct Sandbox {

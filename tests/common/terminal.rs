@@ -6,17 +6,13 @@ use super::Sandbox;
 /// terminal showed plus the tty modes afterwards, to prove raw mode was undone.
 pub fn on_a_terminal(sb: &Sandbox, cfg: &std::path::Path, keys: &[u8]) -> Option<String> {
     use std::io::Write;
-    let script = std::path::Path::new("/usr/bin/script");
-    if !script.exists() {
-        eprintln!("SKIPPED: /usr/bin/script is not installed, so there is no terminal to test on");
-        return None;
-    }
+    let script = super::tools::need(super::tools::Tool::Script)?;
     let inner = format!(
         "'{}' ctx; echo \"rc=$?\"; stty -a",
         super::kdeck_bin().display()
     );
     let mut child = sb
-        .command(script, &[cfg])
+        .command(&script, &[cfg])
         .env("TERM", "xterm")
         .args(["-qec", &inner, "/dev/null"])
         .stdin(std::process::Stdio::piped())

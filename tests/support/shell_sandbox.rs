@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
+use crate::tools::{self, Tool};
+
 pub const KDECK: &str = env!("CARGO_BIN_EXE_kdeck");
 
 pub const KUBECONFIG: &str = "\
@@ -79,18 +81,19 @@ impl Sandbox {
         c
     }
 
-    /// Runs `script` in an interactive `shell` with the hook installed; `None` when the shell is absent.
+    /// Runs `script` in an interactive `shell` with the hook installed; `None` when the test must skip
+    /// because the shell, or kubectl (which the scripts ask for the context), is missing.
     pub fn session(&self, shell: &str, script: &str, kubeconfig: Option<&str>) -> Option<Session> {
-        if Command::new(shell)
-            .arg("-c")
-            .arg("exit 0")
-            .output()
-            .is_err()
-        {
-            eprintln!("skipping {shell}: not installed (CI installs zsh and fish)");
-            return None;
-        }
-        let mut cmd = self.command(shell);
+        tools::need(Tool::Kubectl)?;
+        let program = match shell {
+            "zsh" => tools::need(Tool::Zsh)?,
+            "fish" => {
+                tools::need(Tool::Script)?;
+                tools::need(Tool::Fish)?
+            }
+            other => PathBuf::from(other),
+        };
+        let mut cmd = self.command(&program.to_string_lossy());
         match shell {
             "bash" => {
                 let rc = self.path("bashrc");
@@ -121,7 +124,8 @@ impl Sandbox {
                 .unwrap();
                 // fish fires its prompt event only on a terminal, so it gets a pty through script(1).
                 cmd = self.command("script");
-                cmd.args(["-qfec", "fish -i", "/dev/null"]);
+                let fish = format!("'{}' -i", program.display());
+                cmd.args(["-qfec", &fish, "/dev/null"]);
             }
             other => panic!("unknown shell {other}"),
         }

@@ -18,7 +18,7 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential",
 
 #[test]
 fn an_interactive_plugin_runs_with_the_tui_suspended_and_watches_survive() {
-    if skip_without_tmux() {
+    if skip_without_tools() {
         return;
     }
     let home = tempfile::tempdir().unwrap();

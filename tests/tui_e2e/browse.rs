@@ -5,7 +5,7 @@ use super::harness::*;
 
 #[test]
 fn browse_filter_drill_down_switch_and_quit() {
-    if skip_without_tmux() {
+    if skip_without_tools() {
         return;
     }
     let home = tempfile::tempdir().unwrap();
@@ -93,7 +93,7 @@ fn browse_filter_drill_down_switch_and_quit() {
 
 #[test]
 fn unreachable_cluster_opens_the_contexts_view_quickly() {
-    if skip_without_tmux() {
+    if skip_without_tools() {
         return;
     }
     let home = tempfile::tempdir().unwrap();
@@ -135,7 +135,7 @@ fn unreachable_cluster_opens_the_contexts_view_quickly() {
 
 #[test]
 fn use_writes_current_context_as_kubectl_sees_it_and_ctx_does_not() {
-    if skip_without_tmux() {
+    if skip_without_tools() {
         return;
     }
     let home = tempfile::tempdir().unwrap();

@@ -24,7 +24,7 @@ fn page_lines(screen: &str) -> Vec<String> {
 
 #[test]
 fn describe_yaml_and_copy_match_kubectl() {
-    if skip_without_tmux() {
+    if skip_without_tools() {
         return;
     }
     let home = tempfile::tempdir().unwrap();
@@ -104,7 +104,7 @@ fn describe_yaml_and_copy_match_kubectl() {
 
 #[test]
 fn secrets_stay_masked_and_read_only_refuses_reveal() {
-    if skip_without_tmux() {
+    if skip_without_tools() {
         return;
     }
     let home = tempfile::tempdir().unwrap();

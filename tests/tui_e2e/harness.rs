@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::tools::{self, Tool};
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_kdeck");
 pub const WAIT: Duration = Duration::from_secs(60);
 
@@ -63,13 +65,6 @@ fn start_sim_with(home: &Path, seed: &[&str]) -> Sim {
         .unwrap();
     assert!(line.starts_with("ready "), "sim said: {line:?}");
     Sim { child, kubeconfig }
-}
-
-pub fn tmux_available() -> bool {
-    Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
 }
 
 pub struct Tmux {
@@ -209,13 +204,10 @@ pub fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
     }
 }
 
-/// True (with a note on stderr) when tmux is missing and the calling test should return early.
-pub fn skip_without_tmux() -> bool {
-    if tmux_available() {
-        return false;
-    }
-    eprintln!("tmux is not installed: skipping the TUI end-to-end test");
-    true
+/// True when tmux or kubectl (the referee) is missing and the calling test must return early; in CI a
+/// missing tool fails the test instead (see `tools`).
+pub fn skip_without_tools() -> bool {
+    tools::need(Tool::Tmux).is_none() || tools::need(Tool::Kubectl).is_none()
 }
 
 /// kdeck in tmux on `team-00` of a sim with `pods` pods, filtered down to the first pod kubectl lists;

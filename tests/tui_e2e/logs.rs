@@ -72,8 +72,7 @@ fn open_tui(home: &std::path::Path, sim: &Sim, test: &str) -> Tmux {
 
 #[test]
 fn pod_logs_stream_live_and_ctrl_s_saves_every_line() {
-    if !tmux_available() {
-        eprintln!("tmux is not installed: skipping the TUI end-to-end test");
+    if skip_without_tools() {
         return;
     }
     let home = tempfile::tempdir().unwrap();
@@ -139,8 +138,7 @@ fn pod_logs_stream_live_and_ctrl_s_saves_every_line() {
 
 #[test]
 fn workload_logs_merge_pods_and_mark_joins_and_deletions() {
-    if !tmux_available() {
-        eprintln!("tmux is not installed: skipping the TUI end-to-end test");
+    if skip_without_tools() {
         return;
     }
     let home = tempfile::tempdir().unwrap();
@@ -199,8 +197,7 @@ fn workload_logs_merge_pods_and_mark_joins_and_deletions() {
 
 #[test]
 fn pod_with_a_sidecar_asks_which_container() {
-    if !tmux_available() {
-        eprintln!("tmux is not installed: skipping the TUI end-to-end test");
+    if skip_without_tools() {
         return;
     }
     let home = tempfile::tempdir().unwrap();

@@ -1,6 +1,7 @@
 //! End-to-end: the real `kdeck` binary in tmux against `kdeck sim serve`, checked through an independent
-//! client. One test binary (each one links the whole crate); one module per area. Tests skip (with a
-//! note) when tmux is not installed.
+//! client. One test binary (each one links the whole crate); one module per area. Without tmux or kubectl
+//! the tests skip with a note, or fail in CI (see `tools`).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test (or bench) may panic on what it sets up
 
 mod auth;
 mod browse;
@@ -9,3 +10,5 @@ mod harness;
 mod logs;
 mod ops;
 mod shell;
+#[path = "../tools/mod.rs"]
+mod tools;

@@ -27,7 +27,7 @@ struct Ops {
 
 /// The sim and kdeck on `ops`, starting on `start` (as typed in command mode).
 fn open(test: &str, start: &str, extra: &str) -> Option<Ops> {
-    if skip_without_tmux() {
+    if skip_without_tools() {
         return None;
     }
     let home = tempfile::tempdir().unwrap();

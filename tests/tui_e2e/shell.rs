@@ -5,7 +5,7 @@ use super::harness::*;
 
 #[test]
 fn a_shell_in_a_pod_suspends_the_tui_and_exit_returns_to_it() {
-    if skip_without_tmux() {
+    if skip_without_tools() {
         return;
     }
     let home = tempfile::tempdir().unwrap();

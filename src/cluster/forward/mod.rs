@@ -22,6 +22,8 @@ use kube::api::{Api, DynamicObject};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
+use crate::cluster::error::RequestError;
+
 pub use resolve::{PortChoice, PortRef, ResolveError, forwardable_ports};
 
 /// What a forward points at.
@@ -150,28 +152,18 @@ pub enum ForwardError {
     UnsupportedKind { kind: String },
     #[error("pod {pod} is not running (phase {phase})")]
     PodNotRunning { pod: String, phase: String },
-    #[error("{what}: {message} ({code})")]
-    Api {
-        what: String,
-        code: u16,
-        message: String,
-    },
-    #[error("{what}: {message}")]
-    Transport { what: String, message: String },
+    /// The server refused (its Status, verbatim) or could not be asked.
+    #[error("{what}: {source}")]
+    Request { what: String, source: RequestError },
+    #[error("port-forward stopped while starting")]
+    StoppedWhileStarting,
 }
 
 impl ForwardError {
     fn from_kube(what: String, e: kube::Error) -> Self {
-        match e {
-            kube::Error::Api(s) => ForwardError::Api {
-                what,
-                code: s.code,
-                message: s.message.clone(),
-            },
-            other => ForwardError::Transport {
-                what,
-                message: other.to_string(),
-            },
+        ForwardError::Request {
+            what,
+            source: RequestError::from(e),
         }
     }
 }
@@ -329,10 +321,7 @@ impl ForwardManager {
                 cancel,
             },
         );
-        self.info(id).ok_or_else(|| ForwardError::Transport {
-            what: "port-forward".into(),
-            message: "stopped while starting".into(),
-        })
+        self.info(id).ok_or(ForwardError::StoppedWhileStarting)
     }
 
     /// Which pods may serve the forward, and the port to ask each of them for.

@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 use super::resume::{LineIntake, since_time_for};
 use super::spool::{SaveReport, Spool, SpoolError};
 use super::{LineKind, LogEvent, LogLine, LogOptions};
+use crate::cluster::error::{ApiStatus, RequestError};
 use crate::cluster::selector::{container_has_log, container_names};
 
 /// What to stream.
@@ -213,8 +214,8 @@ async fn run_pod(
                 }
             },
             Err(e) => {
-                emit.notice(&pod, &"".into(), LineKind::Failed, describe_error(&e))
-                    .await;
+                let text = RequestError::from(e).to_string();
+                emit.notice(&pod, &"".into(), LineKind::Failed, text).await;
                 return;
             }
         },
@@ -276,7 +277,7 @@ async fn stream_container(
                 }
             }
             Err(kube::Error::Api(status)) if matches!(status.code, 401 | 403) => {
-                let text = format!("{} ({})", status.message, status.code);
+                let text = ApiStatus::from(status.as_ref()).to_string();
                 emit.notice(&pod, &container, LineKind::Failed, text).await;
                 return;
             }
@@ -358,7 +359,8 @@ async fn run_selector(
         let pods = match api.list(&ListParams::default().labels(&selector)).await {
             Ok(list) => list.items,
             Err(e) => {
-                emit.notice(&"".into(), &"".into(), LineKind::Failed, describe_error(&e))
+                let text = RequestError::from(e).to_string();
+                emit.notice(&"".into(), &"".into(), LineKind::Failed, text)
                     .await;
                 return;
             }
@@ -470,12 +472,5 @@ async fn mark_gone(
             format!("pod {name} deleted"),
         )
         .await;
-    }
-}
-
-fn describe_error(e: &kube::Error) -> String {
-    match e {
-        kube::Error::Api(s) => format!("{} ({})", s.message, s.code),
-        other => other.to_string(),
     }
 }

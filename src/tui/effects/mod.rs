@@ -11,19 +11,43 @@ use kube::api::{Api, DynamicObject};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::msg::{Effect, Fetched, Msg, ServerInfo};
+use crate::cluster::ClientError;
 use crate::cluster::actions::ObjectRef;
 use crate::cluster::discovery;
+use crate::cluster::error::RequestError;
+use crate::cluster::exec_auth::ExecAuthError;
 use crate::cluster::forward::ForwardManager;
 use crate::cluster::session::{self, Connected};
 use crate::cluster::watch::{self, WatchHandle, WatchMsg};
 use crate::kubeconfig::KubeconfigSet;
+use crate::kubectl::KubectlNote;
 
 pub use ops::suggest_local_port;
 
 /// A finished connection attempt, before the event loop adopts its client.
 pub struct ConnectDone {
     pub context: String,
-    pub result: Result<Connected, String>,
+    /// The connection, and the kubectl that runs here with its skew against this server.
+    pub result: Result<(Connected, Option<KubectlNote>), ClientError>,
+}
+
+impl ConnectDone {
+    /// Connects to `context`; once connected, asks `kubectl/` for the skew note (it reads the disk, so
+    /// off the UI task).
+    pub async fn connect(set: &KubeconfigSet, context: String) -> ConnectDone {
+        let result = match session::connect(set, &context).await {
+            Ok(c) => {
+                let minor = c.minor.clone();
+                let note = tokio::task::spawn_blocking(move || crate::kubectl::skew_note(&minor))
+                    .await
+                    .ok()
+                    .flatten();
+                Ok((c, note))
+            }
+            Err(e) => Err(e),
+        };
+        ConnectDone { context, result }
+    }
 }
 
 pub struct EffectRunner {
@@ -38,7 +62,7 @@ pub struct EffectRunner {
     forwards: Option<Arc<ForwardManager>>,
     logs: Option<logs::RunningLogs>,
     /// Connections made before the terminal was taken over (the first auth, exec plugins included).
-    preconnected: HashMap<String, Result<Connected, String>>,
+    preconnected: HashMap<String, ConnectDone>,
     msgs: UnboundedSender<Msg>,
     watches: UnboundedSender<WatchMsg>,
     connects: UnboundedSender<ConnectDone>,
@@ -91,8 +115,8 @@ impl EffectRunner {
         }
     }
 
-    pub fn preconnect(&mut self, context: String, result: Result<Connected, String>) {
-        self.preconnected.insert(context, result);
+    pub fn preconnect(&mut self, done: ConnectDone) {
+        self.preconnected.insert(done.context.clone(), done);
     }
 
     /// Adopts a finished connection and turns it into the app's message.
@@ -102,19 +126,19 @@ impl EffectRunner {
             old.stop_all();
         }
         let result = match done.result {
-            Ok(c) => {
+            Ok((c, kubectl)) => {
                 self.forwards = Some(Arc::new(ForwardManager::new(c.client.clone())));
                 self.client = Some(c.client);
                 self.auth = c.auth.map(|a| (done.context.clone(), a));
                 Ok(ServerInfo {
                     git_version: c.git_version,
-                    kubectl: c.kubectl,
+                    kubectl,
                 })
             }
             Err(e) => {
                 self.client = None;
                 self.auth = None;
-                Err(e)
+                Err(crate::error::chain(&e))
             }
         };
         Msg::Connected {
@@ -146,16 +170,15 @@ impl EffectRunner {
                 Effect::Connect { context } => {
                     self.watch = None;
                     self.logs = None;
-                    if let Some(result) = self.preconnected.remove(&context) {
-                        let _ = self.connects.send(ConnectDone { context, result });
+                    if let Some(done) = self.preconnected.remove(&context) {
+                        let _ = self.connects.send(done);
                     } else if session::needs_terminal(&self.kubeconfig, &context) {
                         out.push(Followup::Suspend(Suspended::Connect(context)));
                     } else {
                         let set = self.kubeconfig.clone();
                         let tx = self.connects.clone();
                         tokio::spawn(async move {
-                            let result = session::connect(&set, &context).await;
-                            let _ = tx.send(ConnectDone { context, result });
+                            let _ = tx.send(ConnectDone::connect(&set, context).await);
                         });
                     }
                 }
@@ -241,7 +264,8 @@ impl EffectRunner {
                     if let Some(c) = self.client.clone() {
                         let tx = self.msgs.clone();
                         tokio::spawn(async move {
-                            let _ = tx.send(Msg::Namespaces(session::namespace_names(&c).await));
+                            let names = session::namespace_names(&c).await;
+                            let _ = tx.send(Msg::Namespaces(names.map_err(|e| e.to_string())));
                         });
                     }
                 }
@@ -266,7 +290,7 @@ impl EffectRunner {
         let result =
             tokio::task::spawn_blocking(move || running.reauthenticate().map(|()| running))
                 .await
-                .map_err(|e| e.to_string())
+                .map_err(ExecAuthError::Interrupted)
                 .and_then(|r| r);
         match result {
             Ok(renewed) => {
@@ -282,15 +306,15 @@ impl EffectRunner {
                         ..auth
                     },
                 ));
-                Msg::Reauthenticated(Err(format!("{context}: {e}")))
+                Msg::Reauthenticated(Err(format!("{context}: {}", crate::error::chain(&e))))
             }
         }
     }
 
     /// Connects in the foreground (the TUI is suspended by the caller).
     pub async fn connect_now(&mut self, context: String) -> Msg {
-        let result = session::connect(&self.kubeconfig, &context).await;
-        self.adopt(ConnectDone { context, result })
+        let done = ConnectDone::connect(&self.kubeconfig, context).await;
+        self.adopt(done)
     }
 }
 
@@ -301,10 +325,13 @@ async fn fetch_object(
     with_related: bool,
 ) -> Result<Fetched, String> {
     let api: Api<DynamicObject> = target.api(client);
-    let obj = api.get(&target.name).await.map_err(|e| match e {
-        kube::Error::Api(s) => format!("{} ({})", s.message, s.code),
-        other => format!("cannot get {}: {other}", target.display()),
-    })?;
+    let obj = api
+        .get(&target.name)
+        .await
+        .map_err(|e| match RequestError::from(e) {
+            RequestError::Refused(status) => status.to_string(),
+            other => format!("cannot get {}: {other}", target.display()),
+        })?;
     let mut object = serde_json::to_value(&obj).map_err(|e| e.to_string())?;
     // DynamicObject drops apiVersion/kind when the server omits them (it never does for a GET, but a
     // describe needs them): fill them from the kind.
