@@ -194,8 +194,4 @@ pub fn run_demo(_global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<()> {
 }
 
 #[cfg(test)]
-mod app_tests;
-#[cfg(test)]
-mod snapshot_tests;
-#[cfg(test)]
 pub(crate) mod test_support;

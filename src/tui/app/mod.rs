@@ -20,6 +20,9 @@ mod keys;
 mod update;
 mod verbs;
 
+#[cfg(test)]
+mod tests;
+
 use super::command::History;
 use super::component::{Outcome, Request};
 use super::dialogs::Dialog;
