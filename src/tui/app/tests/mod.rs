@@ -8,6 +8,7 @@ mod forwards_page;
 mod logs_fixtures;
 mod logs_page;
 mod logs_snapshots;
+mod reconnect;
 mod snapshots;
 mod text_page;
 
