@@ -8,4 +8,5 @@ mod describe;
 mod harness;
 mod logs;
 mod ops;
+mod reconnect;
 mod shell;
