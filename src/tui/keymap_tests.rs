@@ -1,3 +1,5 @@
+//! The keymap loader: the shipped keymaps, key names, user files that extend them, and the errors a bad file gets.
+
 use super::*;
 
 fn no_base(_: &str) -> Result<Keymap, KeymapError> {

@@ -7,7 +7,8 @@
 //! - [`app`]: the state and the only code that changes it, `App::update(Msg) -> Vec<Effect>`, pure and
 //!   synchronous; it dispatches keys and messages to the components and applies their outcomes.
 //! - [`event_loop`] (the terminal, input, coalesced frames) and [`effects`] (the only holder of a
-//!   client); [`render`] composes a frame from `&App`.
+//!   client); [`render`] composes a frame from `&App`; [`reload`] (kubeconfig hot reload, and whether
+//!   it changed the credentials in use) and [`shell`] (a container's tty) beside them.
 //! - Components: [`pages`], [`dialogs`], [`views`]; and [`widgets`]. Each owns its state, answers keys
 //!   with an [`component::Outcome`] and draws from its own state plus the theme. A component never sees
 //!   the app.
@@ -190,9 +191,5 @@ pub fn run_demo(_global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<()> {
     result
 }
 
-#[cfg(test)]
-mod app_tests;
-#[cfg(test)]
-mod snapshot_tests;
 #[cfg(test)]
 pub(crate) mod test_support;

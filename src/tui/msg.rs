@@ -77,6 +77,12 @@ pub enum Msg {
     },
     /// Time to refresh the `:pf` page; sent about once a second, only while it is open.
     RefreshForwards,
+    /// After a reconnect with new credentials: the port-forwards restarted on the new client (same local
+    /// ports), and those that could not be, with why.
+    ForwardsMoved {
+        moved: usize,
+        failed: Vec<String>,
+    },
 }
 
 /// What one fetch brought back: the object as the server has it (managedFields included), and for
@@ -109,6 +115,12 @@ pub struct ServerInfo {
 pub enum Effect {
     /// Build a client for `context` and ask the server its version (short timeouts).
     Connect {
+        context: String,
+    },
+    /// The kubeconfig changed the credentials of `context`, the one in use: connect again with them, and
+    /// move the running port-forwards to the new client (answers [`Msg::Connected`], then
+    /// [`Msg::ForwardsMoved`]). The app restarts the watch and the log stream once connected.
+    Reconnect {
         context: String,
     },
     /// Start watching for view `view`, replacing any running watch.

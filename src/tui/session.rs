@@ -25,6 +25,9 @@ pub enum Connection {
     /// No context selected, or not connected yet.
     Idle,
     Connecting(String),
+    /// The kubeconfig changed the credentials of the context in use: every watch, log stream and
+    /// port-forward is being moved to a new client, and the view stays as it is.
+    Reconnecting(String),
     Connected,
     /// Watches fail and are retried with backoff.
     Lost(String),

@@ -9,6 +9,7 @@ mod describe;
 mod harness;
 mod logs;
 mod ops;
+mod reconnect;
 mod shell;
 #[path = "../tools/mod.rs"]
 mod tools;

@@ -13,12 +13,17 @@
 //! - [`update`]: messages (watch notes, connection results, answers addressed to pages and dialogs);
 //! - [`keys`]: keys, by mode (command line, filter, help, normal) and action;
 //! - [`commands`]: `:` commands, context and namespace switches, drill-down;
+//! - [`reconnect`]: a kubeconfig reload that changes the credentials in use;
 //! - [`verbs`]: the verbs on the selected object, which opens pages and dialogs, and what applies where.
 
 mod commands;
 mod keys;
+mod reconnect;
 mod update;
 mod verbs;
+
+#[cfg(test)]
+mod tests;
 
 use super::command::History;
 use super::component::{Outcome, Request};
@@ -175,7 +180,10 @@ impl App {
 
     pub fn loading(&self) -> bool {
         self.view.state == ViewState::Loading
-            || matches!(self.connection, Connection::Connecting(_))
+            || matches!(
+                self.connection,
+                Connection::Connecting(_) | Connection::Reconnecting(_)
+            )
     }
 
     pub fn set_flash(&mut self, text: impl Into<String>, error: bool) {

@@ -114,14 +114,15 @@ impl App {
                 .as_ref()
                 .map(|p| p.refresh_effects())
                 .unwrap_or_default(),
-            Msg::KubeconfigReloaded(result) => {
-                match result {
-                    Ok(set) => {
-                        self.kubeconfig = set;
-                        self.refresh_contexts();
-                    }
-                    Err(e) => self.set_flash(format!("kubeconfig reload failed: {e}"), true),
+            Msg::KubeconfigReloaded(result) => match result {
+                Ok(set) => self.on_kubeconfig_reloaded(set),
+                Err(e) => {
+                    self.set_flash(format!("kubeconfig reload failed: {e}"), true);
+                    vec![]
                 }
+            },
+            Msg::ForwardsMoved { moved, failed } => {
+                self.on_forwards_moved(moved, failed);
                 vec![]
             }
         }
@@ -194,13 +195,19 @@ impl App {
         }
     }
 
-    fn on_connected(&mut self, context: String, result: Result<ServerInfo, String>) -> Vec<Effect> {
+    pub(super) fn on_connected(
+        &mut self,
+        context: String,
+        result: Result<ServerInfo, String>,
+    ) -> Vec<Effect> {
+        if self.connection == Connection::Reconnecting(context.clone()) {
+            return self.on_reconnected(context, result);
+        }
         if self.connection != Connection::Connecting(context.clone()) {
             return vec![];
         }
         // A dialog was aimed at an object of the previous context.
         self.dialog = None;
-        let info = self.kubeconfig.context(&context);
         if self.session.context.as_deref() != Some(context.as_str()) {
             self.favourites = self
                 .saved_favourites
@@ -208,14 +215,7 @@ impl App {
                 .cloned()
                 .unwrap_or_default();
         }
-        self.session.context = Some(context.clone());
-        self.session.cluster = info.as_ref().and_then(|i| i.cluster.clone());
-        self.session.user = info.as_ref().and_then(|i| i.user.clone());
-        let policy =
-            crate::safety::SafetyPolicy::resolve(&context, &self.config, &self.options.safety);
-        self.session.guarded = policy.is_guarded();
-        self.session.readonly = policy.is_readonly();
-        self.session.readonly_reason = policy.readonly.as_ref().map(ToString::to_string);
+        self.adopt_context(&context);
         match result {
             Err(e) => {
                 self.connection = Connection::Failed(format!("{context}: {e}"));
@@ -265,6 +265,19 @@ impl App {
                 effects
             }
         }
+    }
+
+    /// The session's who-and-where for `context`, from kubeconfig and the safety policy.
+    pub(super) fn adopt_context(&mut self, context: &str) {
+        let info = self.kubeconfig.context(context);
+        self.session.context = Some(context.to_string());
+        self.session.cluster = info.as_ref().and_then(|i| i.cluster.clone());
+        self.session.user = info.as_ref().and_then(|i| i.user.clone());
+        let policy =
+            crate::safety::SafetyPolicy::resolve(context, &self.config, &self.options.safety);
+        self.session.guarded = policy.is_guarded();
+        self.session.readonly = policy.is_readonly();
+        self.session.readonly_reason = policy.readonly.as_ref().map(ToString::to_string);
     }
 
     fn on_namespaces(&mut self, result: Result<Vec<String>, String>) -> Vec<Effect> {

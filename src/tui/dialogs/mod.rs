@@ -334,8 +334,3 @@ pub fn render(dialog: &Dialog, theme: &Theme, area: Rect, buf: &mut Buffer) {
         )
         .render(popup, buf);
 }
-
-#[cfg(test)]
-mod forward_tests;
-#[cfg(test)]
-mod tests;

@@ -63,6 +63,8 @@ pub struct EffectRunner {
     logs: Option<logs::RunningLogs>,
     /// Connections made before the terminal was taken over (the first auth, exec plugins included).
     preconnected: HashMap<String, ConnectDone>,
+    /// The context being connected again with new credentials: its port-forwards move to the new client.
+    reconnecting: Option<String>,
     msgs: UnboundedSender<Msg>,
     watches: UnboundedSender<WatchMsg>,
     connects: UnboundedSender<ConnectDone>,
@@ -109,6 +111,7 @@ impl EffectRunner {
             forwards: None,
             logs: None,
             preconnected: HashMap::new(),
+            reconnecting: None,
             msgs,
             watches,
             connects,
@@ -121,13 +124,19 @@ impl EffectRunner {
 
     /// Adopts a finished connection and turns it into the app's message.
     pub fn adopt(&mut self, done: ConnectDone) -> Msg {
-        // Forwards belong to the context they were made in: a switch ends them.
-        if let Some(old) = self.forwards.take() {
-            old.stop_all();
-        }
+        // Forwards belong to the context they were made in: a switch ends them, and new credentials for
+        // the same context move them to the new client.
+        let carry = self.reconnecting.take().filter(|c| *c == done.context);
+        let old = self.forwards.take();
         let result = match done.result {
             Ok((c, kubectl)) => {
-                self.forwards = Some(Arc::new(ForwardManager::new(c.client.clone())));
+                let manager = Arc::new(ForwardManager::new(c.client.clone()));
+                match (old, carry) {
+                    (Some(old), Some(_)) => self.move_forwards(old, manager.clone()),
+                    (Some(old), None) => old.stop_all(),
+                    (None, _) => {}
+                }
+                self.forwards = Some(manager);
                 self.client = Some(c.client);
                 self.auth = c.auth.map(|a| (done.context.clone(), a));
                 Ok(ServerInfo {
@@ -136,6 +145,9 @@ impl EffectRunner {
                 })
             }
             Err(e) => {
+                if let Some(old) = old {
+                    old.stop_all();
+                }
                 self.client = None;
                 self.auth = None;
                 Err(crate::error::chain(&e))
@@ -168,19 +180,14 @@ impl EffectRunner {
                     }
                 }
                 Effect::Connect { context } => {
-                    self.watch = None;
-                    self.logs = None;
-                    if let Some(done) = self.preconnected.remove(&context) {
-                        let _ = self.connects.send(done);
-                    } else if session::needs_terminal(&self.kubeconfig, &context) {
-                        out.push(Followup::Suspend(Suspended::Connect(context)));
-                    } else {
-                        let set = self.kubeconfig.clone();
-                        let tx = self.connects.clone();
-                        tokio::spawn(async move {
-                            let _ = tx.send(ConnectDone::connect(&set, context).await);
-                        });
-                    }
+                    self.reconnecting = None;
+                    out.extend(self.connect(context));
+                }
+                Effect::Reconnect { context } => {
+                    // A connection made with the old credentials must not answer for the new ones.
+                    self.preconnected.clear();
+                    self.reconnecting = Some(context.clone());
+                    out.extend(self.connect(context));
                 }
                 Effect::Discover => {
                     if let Some(c) = self.client.clone() {
@@ -272,6 +279,25 @@ impl EffectRunner {
             }
         }
         out
+    }
+
+    /// Stops the watch and the log stream (they belong to the old client) and connects to `context`
+    /// with what kubeconfig says now; the result comes back through `connects`.
+    fn connect(&mut self, context: String) -> Option<Followup> {
+        self.watch = None;
+        self.logs = None;
+        if let Some(done) = self.preconnected.remove(&context) {
+            let _ = self.connects.send(done);
+        } else if session::needs_terminal(&self.kubeconfig, &context) {
+            return Some(Followup::Suspend(Suspended::Connect(context)));
+        } else {
+            let set = self.kubeconfig.clone();
+            let tx = self.connects.clone();
+            tokio::spawn(async move {
+                let _ = tx.send(ConnectDone::connect(&set, context).await);
+            });
+        }
+        None
     }
 
     /// When the running plugin's credential should be renewed.

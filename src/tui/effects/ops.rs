@@ -1,7 +1,12 @@
 //! The mutating verbs' effects: scale, restart and delete through [`crate::cluster::actions`], and the
-//! port-forwards the runner owns (one [`ForwardManager`] per connection, stopped with it).
+//! port-forwards the runner owns (one [`ForwardManager`] per connection, stopped with it, or moved to
+//! the next one when only the credentials changed).
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::cluster::forward::{ForwardError, ForwardInfo, ForwardManager, ForwardSpec};
 
 use super::EffectRunner;
 use crate::cluster::actions::{self, DeleteOptions, DeleteOutcome, ObjectRef};
@@ -72,6 +77,36 @@ impl EffectRunner {
         }
     }
 
+    /// Moves every forward of `old` to `new` (the same context with new credentials), on the same local
+    /// addresses so the programs using them only see their open connections end. Answers
+    /// [`Msg::ForwardsMoved`] when there was anything to move.
+    pub(super) fn move_forwards(&self, old: Arc<ForwardManager>, new: Arc<ForwardManager>) {
+        let specs: Vec<ForwardSpec> = old
+            .list()
+            .into_iter()
+            .map(|f| ForwardSpec {
+                local_port: f.local.port(),
+                ..f.spec
+            })
+            .collect();
+        old.stop_all();
+        if specs.is_empty() {
+            return;
+        }
+        let tx = self.msgs.clone();
+        tokio::spawn(async move {
+            let mut moved = 0;
+            let mut failed = Vec::new();
+            for spec in specs {
+                match start_when_free(&new, spec.clone()).await {
+                    Ok(_) => moved += 1,
+                    Err(e) => failed.push(format!("{} port {}: {e}", spec.target, spec.port)),
+                }
+            }
+            let _ = tx.send(Msg::ForwardsMoved { moved, failed });
+        });
+    }
+
     /// Runs one mutation on a task; its result comes back as [`Msg::ActionDone`].
     fn spawn_action<F, Fut>(&self, dialog: u64, run: F)
     where
@@ -105,6 +140,26 @@ fn deleted_message(target: &ObjectRef, options: DeleteOptions, outcome: DeleteOu
     match outcome {
         DeleteOutcome::Deleted => format!("deleted {}{how}", target.display()),
         DeleteOutcome::Terminating => format!("{} is terminating{how}", target.display()),
+    }
+}
+
+/// How long a moved forward waits for its old listener to let the port go.
+const PORT_RELEASE: Duration = Duration::from_secs(2);
+
+/// Starts `spec`, retrying while its local port is still held: the old forward's listener closes on its
+/// own task, a moment after it was told to stop.
+async fn start_when_free(
+    manager: &ForwardManager,
+    spec: ForwardSpec,
+) -> Result<ForwardInfo, ForwardError> {
+    let deadline = tokio::time::Instant::now() + PORT_RELEASE;
+    loop {
+        match manager.start(spec.clone()).await {
+            Err(ForwardError::Bind { .. }) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            other => return other,
+        }
     }
 }
 

@@ -227,7 +227,3 @@ pub fn render(page: &ForwardsPage, theme: &Theme, area: Rect, buf: &mut Buffer) 
         .block(block)
         .render(area, buf);
 }
-
-#[cfg(test)]
-#[path = "forwards_tests.rs"]
-mod tests;

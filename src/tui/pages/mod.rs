@@ -84,6 +84,15 @@ impl Page {
         }
     }
 
+    /// After a reconnect with new credentials: starts again what the page streams (the logs page
+    /// re-reads its window from the server on the new client).
+    pub fn restart_streams(&mut self) -> Vec<Effect> {
+        match self {
+            Page::Logs(p) if p.streaming() => vec![p.start()],
+            Page::Logs(_) | Page::Text(_) | Page::Forwards(_) => vec![],
+        }
+    }
+
     /// An action while the page is open, on a body of `rows`×`cols`. Global actions (quit, command,
     /// help) never reach a page.
     pub fn on_action(&mut self, action: Action, rows: usize, cols: usize) -> Outcome {

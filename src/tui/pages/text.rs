@@ -120,6 +120,16 @@ impl TextPage {
         &self.search_text
     }
 
+    /// Indices of the lines with a search match, in order.
+    pub fn matches(&self) -> &[usize] {
+        &self.matches
+    }
+
+    /// Position in [`Self::matches`] of the current match.
+    pub fn current_match(&self) -> Option<usize> {
+        self.current
+    }
+
     pub fn set_fetched(&mut self, result: Result<Fetched, String>) {
         match result {
             Ok(f) => {
@@ -518,7 +528,3 @@ pub fn render(page: &TextPage, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let hscroll = u16::try_from(page.hscroll).unwrap_or(u16::MAX);
     Paragraph::new(body).scroll((0, hscroll)).render(inner, buf);
 }
-
-#[cfg(test)]
-#[path = "text_tests.rs"]
-mod tests;

@@ -17,7 +17,10 @@ pub fn line(connection: &Connection, theme: &Theme) -> Option<Line<'static>> {
             b.error,
         )),
         Connection::Failed(m) => Some(Line::styled(format!(" Cannot connect: {m}"), b.error)),
-        Connection::Idle | Connection::Connecting(_) | Connection::Connected => None,
+        Connection::Idle
+        | Connection::Connecting(_)
+        | Connection::Reconnecting(_)
+        | Connection::Connected => None,
     }
 }
 

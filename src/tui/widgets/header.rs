@@ -33,6 +33,7 @@ pub fn render(header: &Header, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let (conn_text, conn_style) = match header.connection {
         Connection::Idle => ("not connected".to_string(), h.label),
         Connection::Connecting(c) => (format!("connecting to {c}…"), h.label),
+        Connection::Reconnecting(_) => ("new credentials: reconnecting…".to_string(), h.label),
         Connection::Connected => ("● connected".to_string(), h.connected),
         Connection::Lost(_) => ("○ reconnecting".to_string(), h.disconnected),
         Connection::Failed(_) => ("✕ unreachable".to_string(), h.disconnected),

@@ -150,7 +150,7 @@ impl LogsPage {
     }
 
     /// Rows line `i` takes at `width`.
-    pub(super) fn rows_of(&self, i: u64, width: usize) -> usize {
+    pub(crate) fn rows_of(&self, i: u64, width: usize) -> usize {
         let Some(line) = self.ring.get(i) else {
             return 1;
         };
@@ -349,5 +349,20 @@ impl LogsPage {
         self.top = Anchor { entry: i, row: 0 };
         let up = (height / 3) as isize;
         self.scroll(-up, height, width);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wide_characters_wrap_by_display_width_and_control_bytes_are_cleaned() {
+        assert_eq!(wrap_ranges("ab日本", 3), [0..2, 2..5, 5..8]);
+        assert_eq!(
+            sanitize("\x1b[31mERROR\x1b[0m\tat Foo.bar(Foo.java:1)\r"),
+            "ERROR   at Foo.bar(Foo.java:1)"
+        );
+        assert!(matches!(sanitize("plain"), Cow::Borrowed("plain")));
     }
 }

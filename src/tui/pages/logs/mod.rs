@@ -421,12 +421,3 @@ impl LogsPage {
         false
     }
 }
-
-#[cfg(test)]
-mod fixtures;
-
-#[cfg(test)]
-mod tests;
-
-#[cfg(test)]
-mod snapshot_tests;

@@ -3,7 +3,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 
-use super::fixtures::*;
+use super::logs_fixtures::*;
 use crate::cluster::logs::LineKind;
 use crate::tui::app::Msg;
 use crate::tui::render::to_text;

@@ -3,11 +3,13 @@
 
 use serde_json::Value;
 
-use super::*;
+use crate::cluster::actions::ObjectRef;
 use crate::cluster::kinds::KindSpec;
 use crate::describe::Related;
 use crate::tui::app::{App, Msg, Options};
+use crate::tui::msg::{Effect, Fetched};
 use crate::tui::pages::Page;
+use crate::tui::pages::text::*;
 use crate::tui::test_support::*;
 
 const FIXTURES: &str = include_str!("text_fixtures.json");
@@ -249,18 +251,22 @@ fn search_highlights_and_n_and_shift_n_walk_the_matches() {
     show(&mut app, "Pod", TextMode::Describe);
     keys(&mut app, "/image");
     let p = page(&app);
-    let first = p.matches.clone();
+    let first = p.matches().to_vec();
     assert!(
         first.len() >= 4,
         "Image and Image ID of two containers: {first:?}"
     );
-    assert_eq!(p.current, Some(0));
+    assert_eq!(p.current_match(), Some(0));
     keys(&mut app, "<enter>");
     keys(&mut app, "n");
-    assert_eq!(page(&app).current, Some(1));
+    assert_eq!(page(&app).current_match(), Some(1));
     keys(&mut app, "N");
     keys(&mut app, "N");
-    assert_eq!(page(&app).current, Some(first.len() - 1), "N wraps around");
+    assert_eq!(
+        page(&app).current_match(),
+        Some(first.len() - 1),
+        "N wraps around"
+    );
     let line = first[first.len() - 1];
     let p = page(&app);
     let rows = crate::tui::layout::page_rows(app.size.1);

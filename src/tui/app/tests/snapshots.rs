@@ -3,12 +3,12 @@
 
 use ratatui::style::Modifier;
 
-use super::app::{App, Msg, Options};
-use super::render;
-use super::test_support::*;
 use crate::cluster::kinds::KindSpec;
 use crate::cluster::rows::{Cell, Column, Row, RowKey, Tone};
 use crate::cluster::watch::{WatchFailure, WatchMsg, WatchNote};
+use crate::tui::app::{App, Msg, Options};
+use crate::tui::render;
+use crate::tui::test_support::*;
 
 fn open(app: &mut App, cmd: &str, rows: Vec<crate::cluster::rows::Row>) {
     keys(app, &format!(":{cmd}<enter>"));
@@ -194,7 +194,7 @@ fn readonly_and_guarded_header() {
     app.start();
     app.update(Msg::Connected {
         context: "prod-eu-1".into(),
-        result: Ok(super::app::ServerInfo {
+        result: Ok(crate::tui::app::ServerInfo {
             git_version: "v1.31.4".into(),
             ..Default::default()
         }),
@@ -207,8 +207,8 @@ fn readonly_and_guarded_header() {
 
 #[test]
 fn every_theme() {
-    for (name, _) in super::theme::SHIPPED {
-        let theme = super::theme::Theme::shipped(name).unwrap();
+    for (name, _) in crate::tui::theme::SHIPPED {
+        let theme = crate::tui::theme::Theme::shipped(name).unwrap();
         snap!(format!("theme_{name}"), theme.describe());
     }
 }

@@ -3,11 +3,11 @@
 
 use serde_json::{Value, json};
 
-use super::Dialog;
-use super::forward::forward_target;
-use super::tests::{answer, dialog_id, error_of, on_pod, on_web_deployment};
+use super::dialogs::{answer, dialog_id, error_of, on_pod, on_web_deployment};
 use crate::cluster::forward::{ForwardSpec, ForwardTarget, PortRef};
 use crate::tui::app::{App, Effect, Msg};
+use crate::tui::dialogs::Dialog;
+use crate::tui::dialogs::forward::forward_target;
 use crate::tui::test_support::*;
 
 fn web_service() -> Value {

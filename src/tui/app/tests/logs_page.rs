@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::fixtures::*;
+use super::logs_fixtures::*;
 use crate::cluster::logs::LogSource;
 use crate::tui::app::{Effect, Mode, Msg};
 use crate::tui::msg::Saved;
@@ -380,16 +380,6 @@ fn wrapped_and_pretty_lines_scroll_by_rows() {
     keys(&mut app, "J");
     let p = page(&app);
     assert_eq!(p.rows_of(1, 100), 5, "pretty JSON takes a row per line");
-    assert_eq!(super::layout::wrap_ranges("ab日本", 3), [0..2, 2..5, 5..8]);
-    use super::layout::sanitize;
-    assert_eq!(
-        sanitize("\x1b[31mERROR\x1b[0m\tat Foo.bar(Foo.java:1)\r"),
-        "ERROR   at Foo.bar(Foo.java:1)"
-    );
-    assert!(matches!(
-        sanitize("plain"),
-        std::borrow::Cow::Borrowed("plain")
-    ));
 }
 
 #[test]

@@ -4,11 +4,11 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::{Value, json};
 
-use super::LogsPage;
 use crate::cluster::logs::{LineKind, LogEvent, LogLine, LogSource};
 use crate::tui::app::{App, Effect, Msg};
 use crate::tui::msg::Fetched;
 use crate::tui::pages::Page;
+use crate::tui::pages::logs::LogsPage;
 use crate::tui::test_support::*;
 
 /// A pod with an init container and two containers (the picker case).

@@ -1,11 +1,22 @@
 //! Behaviour of `App::update`: navigation, drill-down, namespaces, history, context switches and the
-//! effects each one asks for.
+//! effects each one asks for; the submodules drive each page and dialog through the app, as a user does,
+//! and snapshot the frames.
 
-use super::app::{Connection, Effect, Mode, Msg, ServerInfo, ViewState};
-use super::nav::ViewSpec;
-use super::test_support::*;
+mod dialog_forward;
+mod dialogs;
+mod forwards_page;
+mod logs_fixtures;
+mod logs_page;
+mod logs_snapshots;
+mod reconnect;
+mod snapshots;
+mod text_page;
+
 use crate::cluster::store::Delta;
 use crate::cluster::watch::{WatchFailure, WatchMsg, WatchNote};
+use crate::tui::app::{Connection, Effect, Mode, Msg, ServerInfo, ViewState};
+use crate::tui::nav::ViewSpec;
+use crate::tui::test_support::*;
 
 fn watch_target(effects: &[Effect]) -> crate::cluster::watch::WatchTarget {
     effects
@@ -233,8 +244,8 @@ fn kubectl_skew_is_shown_and_flashed() {
             .contains("4 minor versions")
     );
     let mut buf = ratatui::buffer::Buffer::empty(ratatui::layout::Rect::new(0, 0, 120, 24));
-    super::render::draw(&app, buf.area, &mut buf, NOW);
-    let text = super::render::to_text(&buf);
+    crate::tui::render::draw(&app, buf.area, &mut buf, NOW);
+    let text = crate::tui::render::to_text(&buf);
     assert!(
         text.contains("kubectl: 1.29.4") && text.contains("SKEW"),
         "{text}"
@@ -249,7 +260,7 @@ fn favourites_are_per_context_and_start_from_the_saved_ones() {
     saved.insert("prod-eu-1".into(), vec!["payments".into()]);
     let mut app = connected_with(
         dir.path(),
-        super::app::Options {
+        crate::tui::app::Options {
             favourites: saved,
             ..Default::default()
         },
@@ -295,7 +306,7 @@ fn s_opens_a_shell_on_pods_and_scales_deployments_and_read_only_refuses_the_shel
 
     let mut ro = connected_with(
         dir.path(),
-        super::app::Options {
+        crate::tui::app::Options {
             safety: crate::safety::SafetySources {
                 readonly_flag: true,
                 ..Default::default()

@@ -4,10 +4,10 @@
 
 use serde_json::{Value, json};
 
-use super::Dialog;
-use super::delete::DeleteField;
 use crate::cluster::actions::{ActionError, DeleteOptions};
 use crate::tui::app::{App, Effect, Msg, Options, ServerInfo};
+use crate::tui::dialogs::Dialog;
+use crate::tui::dialogs::delete::DeleteField;
 use crate::tui::msg::Fetched;
 use crate::tui::test_support::*;
 

@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use super::{ForwardsPage, bytes, cells};
 use crate::cluster::forward::{ForwardInfo, ForwardSpec, ForwardState, ForwardTarget, PortRef};
 use crate::tui::app::{Effect, Msg};
 use crate::tui::pages::Page;
+use crate::tui::pages::forwards::{ForwardsPage, bytes, cells};
 use crate::tui::test_support::*;
 
 fn info(id: u64, target: ForwardTarget, local: u16, state: ForwardState) -> ForwardInfo {
