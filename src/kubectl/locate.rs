@@ -1,5 +1,5 @@
 //! Resolution against the real machine: reads the environment, `.tool-versions` files, the nearest
-//! `.kdeck.yaml` (through [`crate::shell::dirconfig`]), the installed versions and PATH, then lets the
+//! `.kdeck.yaml` (through [`crate::dirconfig`]), the installed versions and PATH, then lets the
 //! pure rules in [`super::resolve`] decide. Kept cheap: the shim calls it before every kubectl command.
 
 use std::ffi::OsStr;
@@ -92,7 +92,7 @@ fn read_optional(path: &Path) -> io::Result<Option<String>> {
 /// The pin in effect for `dir`, if any.
 pub fn pin_for_dir(dir: &Path) -> Result<Option<Pin>, ResolveError> {
     let env = std::env::var(ENV_VERSION).ok();
-    let kdeck_yaml = crate::shell::dirconfig::find_nearest(dir)?;
+    let kdeck_yaml = crate::dirconfig::find_nearest(dir)?;
     resolve::find_pin(
         env.as_deref(),
         dir,

@@ -5,7 +5,7 @@
 //! Owns `<data>/kubectl/<ver>/`, `<data>/shims/` and the server-version cache. Parsing and resolution
 //! rules are pure ([`tool_versions`], [`resolve`], [`version`]); disk, network and PATH live at the edges
 //! ([`locate`], [`store`], [`install`], [`download`], [`server`], [`shim`]).
-//! It must not change kubeconfig, and reads `.kdeck.yaml` only through [`crate::shell::dirconfig`]; the
+//! It must not change kubeconfig, and reads `.kdeck.yaml` only through [`crate::dirconfig`]; the
 //! shell hook and trust store belong to [`crate::shell`].
 
 mod commands;

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use super::tool_versions::{self, Spec, ToolVersionsError};
 use super::version::{Version, VersionError};
-use crate::shell::dirconfig::{DirConfigError, FoundDirConfig};
+use crate::dirconfig::{DirConfigError, FoundDirConfig};
 
 pub const ENV_VERSION: &str = "KDECK_KUBECTL_VERSION";
 
@@ -77,7 +77,7 @@ fn parse_specs(text: &str) -> Result<Vec<Spec>, VersionError> {
 }
 
 /// Finds the pin for `start`. `read` returns a file's content, or `None` when it does not exist.
-/// `kdeck_yaml` is the nearest `.kdeck.yaml` (from [`crate::shell::dirconfig::find_nearest`]); it is
+/// `kdeck_yaml` is the nearest `.kdeck.yaml` (from [`crate::dirconfig::find_nearest`]); it is
 /// parsed only if the walk reaches its directory, so a broken one behind a closer pin costs nothing.
 pub fn find_pin(
     env_value: Option<&str>,

@@ -40,7 +40,7 @@ use crate::cli::{DemoArgs, GlobalArgs, TuiArgs};
 use crate::config::Config;
 use crate::kubeconfig::KubeconfigSet;
 use crate::safety::SafetySources;
-use crate::shell::dirconfig::DirConfigError;
+use crate::dirconfig::DirConfigError;
 use app::{App, Options};
 use keymap::Keymap;
 use theme::Theme;

@@ -1,11 +1,15 @@
-//! The per-directory `.kdeck.yaml`: finding the nearest one walking up from a directory, and parsing it.
+//! The per-directory `.kdeck.yaml`: finding the nearest one walking up from a directory, parsing it, and
+//! the allow/deny store ([`trust`]) that decides whether it may take effect.
 //!
-//! Finding and parsing only; whether a file may take effect is the trust store's decision
-//! (`kdeck allow`/`deny`), and applying it is the hook's.
+//! A root module because `shell` (auto-context), `kubectl` (the `kubectl:` pin), `safety` and the TUI
+//! (`readonly:`) all read it. It must not apply anything: switching is the hook's job, pinning the
+//! resolver's, and refusing the safety policy's.
 
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+pub mod trust;
 
 pub const FILE_NAME: &str = ".kdeck.yaml";
 
