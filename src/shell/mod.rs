@@ -2,7 +2,7 @@
 //! per-directory contexts (`.kdeck.yaml`) with the allow/deny trust store, and completions.
 //!
 //! Owns: [`prompt`] (pure formatter), [`ps1_env`] (kube-ps1 variables), [`guard`] (guarded-context
-//! patterns), [`segment`] (`kdeck prompt`), [`hook`] and `scripts/` (the shell side), [`update`] (the
+//! patterns), [`segment`] (`kdeck prompt`), [`read`] (bounded kubeconfig reads for the prompt), [`hook`] and `scripts/` (the shell side), [`update`] (the
 //! step the hook runs on a change), [`state`] (per-shell state), [`overlay`] (per-shell kubeconfigs),
 //! [`autoctx`] (applying `.kdeck.yaml`), [`use_cmd`], [`completions`]. The `.kdeck.yaml` model and its
 //! trust store live in [`crate::dirconfig`], since `safety`, `kubectl` and the TUI read it too.
@@ -20,6 +20,7 @@ pub mod hook;
 pub mod overlay;
 pub mod prompt;
 pub mod ps1_env;
+pub mod read;
 pub mod segment;
 pub mod state;
 pub mod suggest;
