@@ -184,7 +184,7 @@ pub fn confined(dir: &Path, name: &str) -> io::Result<PathBuf> {
 
 /// Reads a small regular file without ever blocking on what is not one: `Ok(None)` when it does not
 /// exist; an error naming the file type for a FIFO, socket or device (`/dev/zero`), and
-/// `FileTooLarge` past `limit` bytes. Used where a read runs at every prompt: a hostile or mistaken
+/// `FileTooLarge` past `limit` bytes (the messages leave naming the file to the caller). Used where a read runs at every prompt: a hostile or mistaken
 /// path must cost a few system calls, not the shell.
 pub fn read_bounded(path: &Path, limit: u64) -> io::Result<Option<Vec<u8>>> {
     // O_NONBLOCK: opening a FIFO without a writer would otherwise wait forever.
@@ -215,16 +215,13 @@ pub fn read_bounded(path: &Path, limit: u64) -> io::Result<Option<Vec<u8>>> {
         };
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!("{} is {what}, not a regular file", path.display()),
+            format!("it is {what}, not a regular file"),
         ));
     }
     let too_large = |size: u64| {
         io::Error::new(
             io::ErrorKind::FileTooLarge,
-            format!(
-                "{} is {size} bytes, more than the {limit} read here",
-                path.display()
-            ),
+            format!("it is {size} bytes, more than the {limit} read here"),
         )
     };
     if meta.len() > limit {

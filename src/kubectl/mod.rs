@@ -6,7 +6,7 @@
 //! rules are pure ([`tool_versions`], [`resolve`], [`version`]); disk, network and PATH live at the edges
 //! ([`locate`], [`store`], [`install`], [`download`], [`server`], [`shim`]).
 //! It must not change kubeconfig, and reads `.kdeck.yaml` only through [`crate::dirconfig`]; the
-//! shell hook and trust store belong to [`crate::shell`].
+//! shell hook belongs to [`crate::shell`], the `.kdeck.yaml` trust store to [`crate::dirconfig`].
 
 mod commands;
 pub mod download;

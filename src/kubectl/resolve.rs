@@ -7,9 +7,10 @@
 //! `.tool-versions` wins a tie in the same directory, so `kdeck kubectl pin` always takes effect where it
 //! writes); then `$HOME/.tool-versions`.
 //!
-//! The `.kdeck.yaml` pin applies without `kdeck allow`: it can only pick among sha256-verified versions
-//! kdeck installed itself or the user's own PATH, exactly what a `.tool-versions` (never trust-gated by
-//! asdf) can do, so it cannot make anyone run a binary they did not already have.
+//! The `.kdeck.yaml` handed in here is one the caller found trusted (`kdeck allow`), as for its
+//! `context:` and `namespace:`: a file cloned with a repository must not change which kubectl runs
+//! until the user says so ([`super::locate::pin_for_dir`] checks the trust store and says once when it
+//! ignores one).
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -34,8 +34,9 @@ pub fn save_previous_namespace(context: &str, namespace: &str) -> Result<()> {
 }
 
 /// The context's file under `kubens/`; the context name comes from a kubeconfig, so it is encoded and
-/// confined there (see [`crate::paths::component`]).
-fn namespace_file(context: &str) -> Result<PathBuf> {
+/// confined there (see [`crate::paths::component`]). Callers that edit kubeconfig ask for it first, so
+/// a refused path (a symlink planted to lead out) fails before anything is written.
+pub fn namespace_file(context: &str) -> Result<PathBuf> {
     crate::paths::previous_namespace_file(context).map_err(|source| SwitchError::HistoryRead {
         what: PREVIOUS_NAMESPACE,
         path: crate::paths::kubectx_state_root().join("kubens"),

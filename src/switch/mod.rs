@@ -159,7 +159,7 @@ impl Session {
             Err(e) => {
                 let mut text = self.err.error(&e.to_string());
                 if let Some(hint) = names::did_you_mean(e.suggestions()) {
-                    text.push_str(&hint);
+                    text.push_str(&crate::escape::message(&hint));
                     text.push('\n');
                 }
                 self.err_msg(&text);

@@ -91,6 +91,7 @@ fn switch_namespace(s: &Session, target: &str, force: bool) -> Result<String> {
     let mut set = s.load()?;
     let context = current_context(&set)?;
     let current = set.namespace_of(&context);
+    history::namespace_file(&context)?;
     let ns = if target == "-" {
         history::previous_namespace(&context)?
             .ok_or_else(|| SwitchError::NoPreviousNamespace(context.clone()))?
