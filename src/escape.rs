@@ -47,7 +47,13 @@ mod tests {
 
     #[test]
     fn printable_names_are_untouched() {
-        for n in ["dev", "arn:aws:eks:eu-west-1:1:cluster/x", "ünï", "a\\b", "%F{1}"] {
+        for n in [
+            "dev",
+            "arn:aws:eks:eu-west-1:1:cluster/x",
+            "ünï",
+            "a\\b",
+            "%F{1}",
+        ] {
             assert!(matches!(name(n), Cow::Borrowed(_)), "{n}");
         }
     }
@@ -59,7 +65,11 @@ mod tests {
         assert_eq!(name("a\rb\nc\td"), "a\\x0db\\x0ac\\x09d");
         assert_eq!(name("\u{9b}2J"), "\\x9b2J");
         assert_eq!(name("\x7f"), "\\x7f");
-        assert_eq!(name("\\x1b\x1b"), "\\\\x1b\\x1b", "a literal \\x1b stays distinct");
+        assert_eq!(
+            name("\\x1b\x1b"),
+            "\\\\x1b\\x1b",
+            "a literal \\x1b stays distinct"
+        );
         for n in ["\x1b[31m", "a\x07", "\u{9b}"] {
             assert!(!name(n).chars().any(char::is_control), "{n:?}");
         }

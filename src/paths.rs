@@ -323,7 +323,10 @@ mod tests {
             }
         }
         let long = component(&long_a);
-        assert!(long.len() <= MAX_COMPONENT && long.starts_with("%~"), "{long}");
+        assert!(
+            long.len() <= MAX_COMPONENT && long.starts_with("%~"),
+            "{long}"
+        );
         assert_eq!(component(&"é".repeat(200)).len(), 66, "over-long multibyte");
     }
 

@@ -8,7 +8,9 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+// Shared with tests/shell_hooks.rs; this file needs only the sandbox, not the scripted sessions.
 #[path = "support/shell_sandbox.rs"]
+#[allow(dead_code)]
 mod sandbox;
 
 use sandbox::{KDECK, Sandbox};

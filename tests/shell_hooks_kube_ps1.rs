@@ -88,7 +88,9 @@ fn shell_available(shell: &str) -> bool {
         !required,
         "{shell} is required here (CI or KDECK_E2E_REQUIRED=1): install it, e.g. `apt-get install {shell}`"
     );
-    eprintln!("SKIPPED: {shell} is not installed (apt-get install {shell}); kube-ps1 cases not run");
+    eprintln!(
+        "SKIPPED: {shell} is not installed (apt-get install {shell}); kube-ps1 cases not run"
+    );
     false
 }
 
@@ -132,7 +134,10 @@ fn through_hook(shell: &str, case: &Case, tmp: &Path) -> (Vec<u8>, String) {
     };
     let out = c.output().unwrap();
     assert!(out.status.success(), "{shell} {}: {out:?}", case.name);
-    (out.stdout, String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 fn run_table(shell: &str) {

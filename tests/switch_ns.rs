@@ -415,7 +415,10 @@ fn history_names_differ_for_names_that_encode_alike() {
 fn a_symlink_planted_in_kubens_is_refused_before_anything_is_written() {
     let server = FakeApiServer::start(&["default", "web"], Mode::Normal);
     let sb = Sandbox::new();
-    let cfg = sb.write("kube/config", &hostile_kubeconfig(&server, &["evil"], "evil"));
+    let cfg = sb.write(
+        "kube/config",
+        &hostile_kubeconfig(&server, &["evil"], "evil"),
+    );
     let target = sb.write("outside/authorized_keys", "ssh-ed25519 KEEP\n");
     std::fs::create_dir_all(sb.cache().join("kubens")).unwrap();
     std::os::unix::fs::symlink(&target, sb.cache().join("kubens/evil")).unwrap();
@@ -473,15 +476,17 @@ fn invalid_request_timeout_is_an_error() {
             let out: Out = cmd.output().unwrap().into();
             assert_eq!(out.code, 1, "{bad} {args:?}: {out:?}");
             assert!(
-                out.stderr
-                    .contains(&format!("KDECK_REQUEST_TIMEOUT=\"{bad}\" is not a valid timeout")),
+                out.stderr.contains(&format!(
+                    "KDECK_REQUEST_TIMEOUT=\"{bad}\" is not a valid timeout"
+                )),
                 "{out:?}"
             );
         }
     }
     assert!(server.requests().is_empty(), "{:?}", server.requests());
     let mut ok = sb.command(&common::kdeck_bin(), &[&cfg]);
-    ok.env("KDECK_REQUEST_TIMEOUT", "1500ms").args(["ns", "web"]);
+    ok.env("KDECK_REQUEST_TIMEOUT", "1500ms")
+        .args(["ns", "web"]);
     let out: Out = ok.output().unwrap().into();
     assert!(out.ok(), "{out:?}");
 }
@@ -493,23 +498,26 @@ fn escape_sequences_in_names_are_shown_escaped() {
     let server = FakeApiServer::start(&["default", "\u{9b}2Jwipe"], Mode::Normal);
     let sb = Sandbox::new();
     let ctx = format!("dev{osc}");
-    let cfg = sb.write("kube/config", &hostile_kubeconfig(&server, &[&ctx, "b"], &ctx));
+    let cfg = sb.write(
+        "kube/config",
+        &hostile_kubeconfig(&server, &[&ctx, "b"], &ctx),
+    );
     let listed = sb.ns(&[&cfg], &[]);
     assert!(listed.ok(), "{listed:?}");
     assert_eq!(listed.stdout, "default\n\\x9b2Jwipe\n");
     let switched = sb.ns(&[&cfg], &["\x1b[31mred", "-f"]);
     assert!(switched.ok(), "{switched:?}");
-    assert_eq!(
-        switched.stderr,
-        "✔ Active namespace is \"\\x1b[31mred\"\n"
-    );
+    assert_eq!(switched.stderr, "✔ Active namespace is \"\\x1b[31mred\"\n");
     assert_eq!(sb.ns(&[&cfg], &["-c"]).stdout, "\\x1b[31mred\n");
     let contexts = sb.ctx(&[&cfg], &[]);
     assert_eq!(contexts.stdout, "b\ndev\\x1b]0;owned\\x07\n");
     assert_eq!(sb.ctx(&[&cfg], &["-c"]).stdout, "dev\\x1b]0;owned\\x07\n");
     let missing = sb.ctx(&[&cfg], &[&format!("x{osc}")]);
     assert!(!missing.stderr.contains('\x1b'), "{missing:?}");
-    assert!(missing.stderr.contains("x\\x1b]0;owned\\x07"), "{missing:?}");
+    assert!(
+        missing.stderr.contains("x\\x1b]0;owned\\x07"),
+        "{missing:?}"
+    );
     for out in [&listed, &switched, &contexts, &missing] {
         let raw = |t: &str| t.chars().any(|c| c.is_control() && c != '\n');
         assert!(!raw(&out.stdout) && !raw(&out.stderr), "{out:?}");

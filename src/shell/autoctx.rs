@@ -7,10 +7,10 @@ use std::path::Path;
 
 use crate::kubeconfig::KubeconfigSet;
 
-use crate::dirconfig::trust::{Trust, TrustStore, content_key};
-use crate::dirconfig::{self, FoundDirConfig};
 use super::state::{DirApplied, Target};
 use super::suggest;
+use crate::dirconfig::trust::{Trust, TrustStore, content_key};
+use crate::dirconfig::{self, FoundDirConfig};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DirOutcome {

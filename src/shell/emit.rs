@@ -70,7 +70,9 @@ impl Emitter {
     pub fn set_color_from_function(&mut self, name: &str, func: &str, arg: &str) -> &mut Self {
         self.line(match self.shell {
             Shell::Fish => format!("set -g {name} (_kdeck_fg (${func} ${arg}))"),
-            Shell::Bash | Shell::Zsh => format!("{name}=$(_kdeck_fg \"$(\"${func}\" \"${arg}\")\")"),
+            Shell::Bash | Shell::Zsh => {
+                format!("{name}=$(_kdeck_fg \"$(\"${func}\" \"${arg}\")\")")
+            }
         })
     }
 

@@ -178,7 +178,10 @@ fn empty_prefix_prints_a_lone_reset_as_kube_ps1_does() {
         ..Default::default()
     };
     let out = text(&s, &input("dev", "b"), Wrap::Bash);
-    assert!(out.starts_with("\x01\x1b[39m\x02\x01\x1b[34m\x02⎈"), "{out:?}");
+    assert!(
+        out.starts_with("\x01\x1b[39m\x02\x01\x1b[34m\x02⎈"),
+        "{out:?}"
+    );
 }
 
 #[test]
@@ -215,4 +218,3 @@ fn pieces_keep_context_and_namespace_apart() {
         ]
     );
 }
-

@@ -210,7 +210,11 @@ mod tests {
             ("KUBE_PS1_SYMBOL_COLOR", ""),
             ("NO_COLOR", "1"),
         ]);
-        assert_eq!(s.ctx_color, Color::Index(1), "empty is kube-ps1's default, red");
+        assert_eq!(
+            s.ctx_color,
+            Color::Index(1),
+            "empty is kube-ps1's default, red"
+        );
         assert_eq!(s.ns_color, Color::Index(5));
         assert_eq!(s.symbol_color, Color::Index(4));
         assert!(!s.color);

@@ -11,7 +11,7 @@ use crate::kubeconfig::{KubeconfigDoc, KubeconfigError, KubeconfigSet, Resolutio
 
 /// The largest kubeconfig file the prompt reads. Real ones (hundreds of contexts, embedded CA data) stay
 /// well below it; parsing this much still fits the prompt's budget (`scripts/bench-prompt-hostile.sh`).
-pub const MAX_KUBECONFIG_BYTES: u64 = 4 * 1024 * 1024;
+pub const MAX_KUBECONFIG_BYTES: u64 = 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PromptReadError {

@@ -27,7 +27,9 @@ pub fn input_from(set: &KubeconfigSet, guards: &[glob::Pattern]) -> PromptInput 
     // `--minify` fails ("cannot locate cluster/user") when the context names an entry that is not
     // defined, and kube-ps1 then shows N/A; a context that names no namespace prints none either.
     let defined = |section: Section, entry: &Option<String>| {
-        entry.as_ref().is_none_or(|n| set.entry(section, n).is_some())
+        entry
+            .as_ref()
+            .is_none_or(|n| set.entry(section, n).is_some())
     };
     let namespace = info.as_ref().and_then(|i| {
         (defined(Section::Clusters, &i.cluster) && defined(Section::Users, &i.user))
@@ -192,8 +194,14 @@ mod tests {
         )]);
         assert_eq!(input_from(&set, &[]).namespace, None, "no namespace set");
         for (what, text) in [
-            ("cluster", "contexts:\n- name: x\n  context: {cluster: gone, namespace: web}\n"),
-            ("user", "contexts:\n- name: x\n  context: {user: gone, namespace: web}\n"),
+            (
+                "cluster",
+                "contexts:\n- name: x\n  context: {cluster: gone, namespace: web}\n",
+            ),
+            (
+                "user",
+                "contexts:\n- name: x\n  context: {user: gone, namespace: web}\n",
+            ),
         ] {
             let (_d, set) = load(&[("a", &format!("current-context: x\n{text}"))]);
             assert_eq!(input_from(&set, &[]).namespace, None, "undefined {what}");

@@ -20,8 +20,8 @@ use super::autoctx::{self, DirOutcome};
 use super::emit::{Emitter, Part};
 use super::prompt::{self, Piece};
 use super::state::ShellState;
-use crate::dirconfig::{self, trust::TrustStore};
 use super::{overlay, ps1_env, segment};
+use crate::dirconfig::{self, trust::TrustStore};
 
 /// Everything one update needs, gathered from the process and the hook's arguments.
 pub struct UpdateInput {

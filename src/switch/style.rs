@@ -158,7 +158,10 @@ mod tests {
     #[test]
     fn names_and_errors_never_carry_raw_escapes() {
         let colored = Style::from_parts(true, false, false, false, None, None);
-        assert_eq!(colored.name("a\x1b]0;t\x07"), "\x1b[32ma\\x1b]0;t\\x07\x1b[0m");
+        assert_eq!(
+            colored.name("a\x1b]0;t\x07"),
+            "\x1b[32ma\\x1b]0;t\\x07\x1b[0m"
+        );
         assert_eq!(Style::plain().active("\x1b[2J"), "\\x1b[2J");
         assert_eq!(
             Style::plain().error("no context \"\x1b[8m\""),
