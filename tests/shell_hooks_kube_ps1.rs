@@ -180,3 +180,20 @@ fn bash_hook_matches_kube_ps1_byte_for_byte() {
 fn zsh_hook_matches_kube_ps1_byte_for_byte() {
     run_table("zsh");
 }
+
+#[test]
+fn prompt_help_says_shell_functions_apply_only_through_the_hooks() {
+    let out = Command::new(KDECK)
+        .args(["prompt", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout).replace('\n', " ");
+    for f in [
+        "KUBE_PS1_CLUSTER_FUNCTION",
+        "KUBE_PS1_NAMESPACE_FUNCTION",
+        "KUBE_PS1_CTX_COLOR_FUNCTION",
+    ] {
+        assert!(help.contains(f), "{help}");
+    }
+    assert!(help.contains("only through the hooks"), "{help}");
+}
