@@ -111,12 +111,16 @@ fn escape_sequences_in_names_reach_the_prompt_escaped() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(stdout, "(⎈|x\\x1b]0;owned\\x07:\\x1b[8mhidden)\n");
     assert!(!stdout.contains('\x1b'), "{stdout:?}");
-    // kubectl, the referee, reads the same names from the file (raw; it is not a terminal prompt).
-    if let Ok(k) = Command::new("kubectl")
+    // kubectl, the referee, reads the same name from the file (raw: it is not drawing a prompt).
+    match Command::new("kubectl")
         .args(["config", "current-context"])
         .env("KUBECONFIG", &kc)
         .output()
     {
-        assert_eq!(String::from_utf8_lossy(&k.stdout), "x\x1b]0;owned\x07\n");
+        Ok(k) => assert_eq!(String::from_utf8_lossy(&k.stdout), "x\x1b]0;owned\x07\n"),
+        Err(_) if std::env::var_os("CI").is_some() => {
+            panic!("kubectl is required in CI (install kubectl 1.31+ on PATH)")
+        }
+        Err(_) => eprintln!("SKIPPED the kubectl cross-check: kubectl is not installed"),
     }
 }
