@@ -6,7 +6,7 @@
 #   KDECK=path N=20 scripts/bench-prompt-hostile.sh
 #
 # Cases: a normal two-context file; a FIFO with no writer; /dev/zero; a 50 MB file (refused by size);
-# a kubeconfig just under the read limit (1 MiB of real contexts, parsed); 100,000 levels of nesting.
+# a kubeconfig just under the read limit (256 KiB of real contexts, parsed); 100,000 levels of nesting.
 # Each is run N times in a row; the per-run wall time is printed. A case that would hang is cut at 10 s.
 set -euo pipefail
 
@@ -30,7 +30,7 @@ head -c $((50 * 1024 * 1024)) /dev/zero | tr '\0' '#' | fold -w 1023 >"$tmp/50mb
     while :; do
         i=$((i + 1))
         printf -- "- name: ctx-%d\n  context: {cluster: c-%d, user: u-%d, namespace: ns-%d}\n" "$i" "$i" "$i" "$i"
-        ((i % 1000 == 0)) && [[ $(stat -c %s "$tmp/near-limit.yaml" 2>/dev/null || echo 0) -gt $((1024 * 1024 - 60000)) ]] && break
+        ((i % 200 == 0)) && [[ $(stat -c %s "$tmp/near-limit.yaml" 2>/dev/null || echo 0) -gt $((256 * 1024 - 15000)) ]] && break
     done
 } >"$tmp/near-limit.yaml"
 { printf 'a: '; head -c 100000 /dev/zero | tr '\0' '['; } >"$tmp/deep.yaml"
@@ -50,5 +50,5 @@ run "normal kubeconfig" "$tmp/normal.yaml"
 run "FIFO without a writer" "$tmp/fifo"
 run "/dev/zero" /dev/zero
 run "50 MB file" "$tmp/50mb.yaml"
-run "1 MiB kubeconfig (read limit)" "$tmp/near-limit.yaml"
+run "256 KiB kubeconfig (read limit)" "$tmp/near-limit.yaml"
 run "100,000 levels of nesting" "$tmp/deep.yaml"

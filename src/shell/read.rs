@@ -9,9 +9,10 @@ use std::path::PathBuf;
 
 use crate::kubeconfig::{KubeconfigDoc, KubeconfigError, KubeconfigSet, Resolution};
 
-/// The largest kubeconfig file the prompt reads. Real ones (hundreds of contexts, embedded CA data) stay
-/// well below it; parsing this much still fits the prompt's budget (`scripts/bench-prompt-hostile.sh`).
-pub const MAX_KUBECONFIG_BYTES: u64 = 1024 * 1024;
+/// The largest kubeconfig file the prompt reads: about 2,000 contexts, or a hundred clusters with embedded
+/// CA data. Parsing this much takes ~40 ms in a release build, the prompt's whole budget
+/// (`scripts/bench-prompt-hostile.sh`: 1 MiB takes ~170 ms).
+pub const MAX_KUBECONFIG_BYTES: u64 = 256 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PromptReadError {
