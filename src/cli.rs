@@ -85,6 +85,10 @@ pub enum Command {
     Ns(RawArgs),
 
     /// Print the prompt segment for the effective context and namespace.
+    ///
+    /// Honours kube-ps1's KUBE_PS1_* variables. KUBE_PS1_CLUSTER_FUNCTION, KUBE_PS1_NAMESPACE_FUNCTION
+    /// and KUBE_PS1_CTX_COLOR_FUNCTION name shell functions, which a separate process cannot call: they
+    /// apply only through the hooks (`eval "$(kdeck hook bash)"`, then `$KDECK_PS1`).
     Prompt(PromptArgs),
 
     /// Print shell code to eval that installs kdeck's shell integration.
@@ -174,7 +178,7 @@ pub struct PromptArgs {
     #[arg(long)]
     pub format: Option<String>,
 
-    /// Colour escapes wrapped for this shell (bash: \001..\002, zsh: %{..%}); default: plain.
+    /// Colour escapes for this shell (bash: \001..\002 around SGR, zsh: %{%F{n}%}); default: raw SGR.
     #[arg(long, value_enum)]
     pub shell: Option<Shell>,
 

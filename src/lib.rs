@@ -11,7 +11,9 @@
 //! - [`tui`]: the full-screen app loop, views, widgets, themes and keymaps.
 //! - [`shell`]: prompt segment, shell hooks, per-shell and per-directory contexts, trust.
 //! - [`kubectl`]: kubectl version resolution, verified installs and the `kubectl` shim.
+//! - [`dirconfig`]: the per-directory `.kdeck.yaml` model and its allow/deny trust store.
 //! - [`safety`]: the read-only and guarded-context policy for mutating actions.
+//! - [`escape`]: names from kubeconfigs and clusters made safe to print on a terminal.
 //! - [`cli`]: clap definitions only; [`yaml`]: the one module that touches serde_yaml.
 //! - [`error`]: the one formatter that turns an error and its causes into the text a user reads.
 #![deny(unsafe_code)]
@@ -20,8 +22,10 @@ pub mod cli;
 pub mod cluster;
 pub mod config;
 pub mod describe;
+pub mod dirconfig;
 pub mod duration;
 pub mod error;
+pub mod escape;
 pub mod kubeconfig;
 pub mod kubectl;
 pub mod labels;

@@ -59,11 +59,11 @@ impl SafetySources {
     pub fn from_env(
         readonly_flag: bool,
         cwd: &Path,
-    ) -> Result<Self, crate::shell::dirconfig::DirConfigError> {
+    ) -> Result<Self, crate::dirconfig::DirConfigError> {
         let env_readonly = std::env::var("KDECK_READONLY")
             .map(|v| env_truthy(&v))
             .unwrap_or(false);
-        let readonly_dirconfig = match crate::shell::dirconfig::find_nearest(cwd)? {
+        let readonly_dirconfig = match crate::dirconfig::find_nearest(cwd)? {
             Some(found) if found.parse()?.readonly => Some(found.path),
             _ => None,
         };

@@ -303,8 +303,28 @@ fn shim_runs_the_pinned_version_everywhere() {
     );
     assert_eq!(out.status.code(), Some(3));
 
-    // A closer .kdeck.yaml wins over the farther .tool-versions, and needs no `kdeck allow`.
+    // An untrusted .kdeck.yaml changes nothing, and says so once (not at every kubectl run).
     sb.write("project/a/.kdeck.yaml", "context: dev\nkubectl: 1.30.1\n");
+    let out = run("project/a/b", &[]);
+    assert!(text(&out.stdout).starts_with("fake kubectl 1.29.4"));
+    let note = "ignoring `kubectl: 1.30.1`";
+    assert_eq!(
+        text(&out.stderr).matches(note).count(),
+        1,
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(text(&out.stderr).contains("kdeck allow"));
+    let again = run("project/a/b", &[]);
+    assert!(text(&again.stdout).starts_with("fake kubectl 1.29.4"));
+    assert!(
+        !text(&again.stderr).contains(note),
+        "{}",
+        text(&again.stderr)
+    );
+
+    // Once allowed, the closer .kdeck.yaml wins over the farther .tool-versions.
+    assert!(sb.kdeck("project/a", &["allow"]).status.success());
     let out = run("project/a/b", &[]);
     assert!(
         text(&out.stdout).starts_with("fake kubectl 1.30.1"),

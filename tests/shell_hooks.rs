@@ -308,7 +308,7 @@ fn prompt_binary_variables_and_colours() {
         "{bash:?}"
     );
     let zsh = prompt(&sb, &[], &["--shell", "zsh"]);
-    assert!(zsh.contains("%{\x1b[31m%}dev%{\x1b[39m%}"), "{zsh:?}");
+    assert!(zsh.contains("%{%F{1}%}dev%{%f%}"), "{zsh:?}");
 }
 
 #[test]
@@ -317,7 +317,7 @@ fn prompt_binary_multi_file_no_context_and_toggle() {
     let extra = sb.path("extra.yaml");
     std::fs::write(
         &extra,
-        "current-context: prod-eu\ncontexts:\n- name: prod-eu\n  context: {cluster: c9, namespace: shop}\n",
+        "current-context: prod-eu\ncontexts:\n- name: prod-eu\n  context: {cluster: c9, namespace: shop}\nclusters:\n- {name: c9, cluster: {}}\n",
     )
     .unwrap();
     let both = format!("{}:{}", extra.display(), sb.global_kubeconfig().display());
@@ -482,7 +482,11 @@ fn bash_fast_path_runs_nothing_until_a_file_changes_sub_second() {
         "nothing changed, so no prompt ran the binary:\n{}",
         out.stderr
     );
-    assert_eq!(out.get("first"), "(⎈|prod-eu:default)");
+    assert_eq!(
+        out.get("first"),
+        "(⎈|prod-eu:N/A)",
+        "no namespace set: N/A, as kube-ps1 shows it"
+    );
     assert_eq!(out.get("second"), "(⎈|dev:web)");
     assert_eq!(
         out.stderr.matches("UPDATE-RAN").count(),

@@ -347,3 +347,179 @@ fn against_the_simulated_cluster_kubectl_agrees() {
     );
     rt.block_on(sim.shutdown());
 }
+
+/// A kubeconfig whose context names are given as YAML (JSON-quoted, so any byte can be written).
+fn hostile_kubeconfig(server: &FakeApiServer, names: &[&str], current: &str) -> String {
+    let q = |s: &str| serde_json::to_string(s).unwrap();
+    let quoted: Vec<String> = names.iter().map(|n| q(n)).collect();
+    let pairs: Vec<(&str, Option<&str>)> = quoted.iter().map(|n| (n.as_str(), None)).collect();
+    server.kubeconfig(&pairs, &q(current))
+}
+
+#[test]
+fn history_of_hostile_context_names_stays_inside_kubens() {
+    let server = FakeApiServer::start(&["default", "web"], Mode::Normal);
+    let long = "x".repeat(300);
+    let hostile = [
+        "../../../planted",
+        "/tmp/kdeck-absolute-plant",
+        "..",
+        "a/b",
+        "nul\0byte",
+        long.as_str(),
+        "%2E%2E",
+    ];
+    for name in hostile {
+        let sb = Sandbox::new();
+        let cfg = sb.write("kube/config", &hostile_kubeconfig(&server, &[name], name));
+        let before: Vec<_> = sb.snapshot("").into_keys().collect();
+        let out = sb.ns(&[&cfg], &["web"]);
+        assert!(out.ok(), "{name:?}: {out:?}");
+        let after: Vec<_> = sb.snapshot("").into_keys().collect();
+        let new: Vec<_> = after.iter().filter(|p| !before.contains(p)).collect();
+        assert_eq!(new.len(), 1, "{name:?}: one history file, {new:?}");
+        assert_eq!(
+            new[0].parent(),
+            Some(sb.cache().join("kubens").as_path()),
+            "{name:?}"
+        );
+        assert_eq!(std::fs::read_to_string(new[0]).unwrap(), "default");
+        // kdeck finds it again: `-` goes back.
+        let back = sb.ns(&[&cfg], &["-"]);
+        assert!(back.ok(), "{name:?}: {back:?}");
+        assert_eq!(namespace_in_file(&cfg, name).as_deref(), Some("default"));
+    }
+    assert!(!std::path::Path::new("/tmp/kdeck-absolute-plant").exists());
+}
+
+#[test]
+fn history_names_differ_for_names_that_encode_alike() {
+    let server = FakeApiServer::start(&["default", "web", "ops"], Mode::Normal);
+    let sb = Sandbox::new();
+    // ".." is encoded, "%2E%2E" must not land on the same file.
+    let cfg = sb.write(
+        "kube/config",
+        &hostile_kubeconfig(&server, &["..", "%2E%2E"], ".."),
+    );
+    assert!(sb.ns(&[&cfg], &["web"]).ok());
+    let other = sb.write(
+        "kube/other",
+        &hostile_kubeconfig(&server, &["..", "%2E%2E"], "%2E%2E"),
+    );
+    assert!(sb.ns(&[&other], &["ops"]).ok());
+    let files: Vec<_> = sb.snapshot("cache/kubens").into_keys().collect();
+    assert_eq!(files.len(), 2, "{files:?}");
+}
+
+#[test]
+fn a_symlink_planted_in_kubens_is_refused_before_anything_is_written() {
+    let server = FakeApiServer::start(&["default", "web"], Mode::Normal);
+    let sb = Sandbox::new();
+    let cfg = sb.write(
+        "kube/config",
+        &hostile_kubeconfig(&server, &["evil"], "evil"),
+    );
+    let target = sb.write("outside/authorized_keys", "ssh-ed25519 KEEP\n");
+    std::fs::create_dir_all(sb.cache().join("kubens")).unwrap();
+    std::os::unix::fs::symlink(&target, sb.cache().join("kubens/evil")).unwrap();
+    let before = std::fs::read(&cfg).unwrap();
+    let out = sb.ns(&[&cfg], &["web"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("outside"), "{out:?}");
+    assert_eq!(std::fs::read(&cfg).unwrap(), before, "kubeconfig untouched");
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "ssh-ed25519 KEEP\n"
+    );
+}
+
+#[test]
+fn empty_namespace_is_refused_even_with_force() {
+    let server = FakeApiServer::start(&["default"], Mode::Normal);
+    let (sb, cfg) = setup(&server);
+    let before = sb.snapshot("");
+    for args in [&["", "-f"][..], &["-f", ""], &[""]] {
+        let out = sb.ns(&[&cfg], args);
+        assert_eq!(out.code, 1, "{args:?}: {out:?}");
+        assert!(
+            out.stderr.starts_with("error: the namespace name is empty"),
+            "{out:?}"
+        );
+    }
+    assert_eq!(sb.snapshot(""), before);
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
+}
+
+#[test]
+fn previous_without_history_asks_no_server() {
+    let server = FakeApiServer::start(&["default"], Mode::Normal);
+    let (sb, cfg) = setup(&server);
+    for args in [&["-"][..], &["-", "-f"]] {
+        let out = sb.ns(&[&cfg], args);
+        assert_eq!(out.code, 1, "{out:?}");
+        assert_eq!(
+            out.stderr,
+            "error: No previous namespace found for current context (dev)\n"
+        );
+    }
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
+}
+
+#[test]
+fn invalid_request_timeout_is_an_error() {
+    let server = FakeApiServer::start(&["default", "web"], Mode::Normal);
+    let (sb, cfg) = setup(&server);
+    for bad in ["ten", "0", "5x", "-1"] {
+        for args in [&["web"][..], &[]] {
+            let mut cmd = sb.command(&common::kdeck_bin(), &[&cfg]);
+            cmd.env("KDECK_REQUEST_TIMEOUT", bad).arg("ns").args(args);
+            let out: Out = cmd.output().unwrap().into();
+            assert_eq!(out.code, 1, "{bad} {args:?}: {out:?}");
+            assert!(
+                out.stderr.contains(&format!(
+                    "KDECK_REQUEST_TIMEOUT=\"{bad}\" is not a valid timeout"
+                )),
+                "{out:?}"
+            );
+        }
+    }
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
+    let mut ok = sb.command(&common::kdeck_bin(), &[&cfg]);
+    ok.env("KDECK_REQUEST_TIMEOUT", "1500ms")
+        .args(["ns", "web"]);
+    let out: Out = ok.output().unwrap().into();
+    assert!(out.ok(), "{out:?}");
+}
+
+#[test]
+fn escape_sequences_in_names_are_shown_escaped() {
+    let osc = "\x1b]0;owned\x07";
+    // The stand-in server writes names into JSON unescaped, so the namespace carries a C1 CSI.
+    let server = FakeApiServer::start(&["default", "\u{9b}2Jwipe"], Mode::Normal);
+    let sb = Sandbox::new();
+    let ctx = format!("dev{osc}");
+    let cfg = sb.write(
+        "kube/config",
+        &hostile_kubeconfig(&server, &[&ctx, "b"], &ctx),
+    );
+    let listed = sb.ns(&[&cfg], &[]);
+    assert!(listed.ok(), "{listed:?}");
+    assert_eq!(listed.stdout, "default\n\\x9b2Jwipe\n");
+    let switched = sb.ns(&[&cfg], &["\x1b[31mred", "-f"]);
+    assert!(switched.ok(), "{switched:?}");
+    assert_eq!(switched.stderr, "✔ Active namespace is \"\\x1b[31mred\"\n");
+    assert_eq!(sb.ns(&[&cfg], &["-c"]).stdout, "\\x1b[31mred\n");
+    let contexts = sb.ctx(&[&cfg], &[]);
+    assert_eq!(contexts.stdout, "b\ndev\\x1b]0;owned\\x07\n");
+    assert_eq!(sb.ctx(&[&cfg], &["-c"]).stdout, "dev\\x1b]0;owned\\x07\n");
+    let missing = sb.ctx(&[&cfg], &[&format!("x{osc}")]);
+    assert!(!missing.stderr.contains('\x1b'), "{missing:?}");
+    assert!(
+        missing.stderr.contains("x\\x1b]0;owned\\x07"),
+        "{missing:?}"
+    );
+    for out in [&listed, &switched, &contexts, &missing] {
+        let raw = |t: &str| t.chars().any(|c| c.is_control() && c != '\n');
+        assert!(!raw(&out.stdout) && !raw(&out.stderr), "{out:?}");
+    }
+}

@@ -123,6 +123,12 @@ impl KubeconfigSet {
         Ok(KubeconfigSet { resolution, docs })
     }
 
+    /// A set over documents the caller read itself (the prompt reads with a size bound), one per file
+    /// of `resolution`, in its order.
+    pub fn from_docs(resolution: Resolution, docs: Vec<KubeconfigDoc>) -> Self {
+        KubeconfigSet { resolution, docs }
+    }
+
     pub fn files(&self) -> impl Iterator<Item = &Path> {
         self.docs.iter().map(|d| d.path.as_path())
     }

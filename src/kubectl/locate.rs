@@ -1,5 +1,5 @@
 //! Resolution against the real machine: reads the environment, `.tool-versions` files, the nearest
-//! `.kdeck.yaml` (through [`crate::shell::dirconfig`]), the installed versions and PATH, then lets the
+//! `.kdeck.yaml` (through [`crate::dirconfig`]), the installed versions and PATH, then lets the
 //! pure rules in [`super::resolve`] decide. Kept cheap: the shim calls it before every kubectl command.
 
 use std::ffi::OsStr;
@@ -89,17 +89,56 @@ fn read_optional(path: &Path) -> io::Result<Option<String>> {
     }
 }
 
-/// The pin in effect for `dir`, if any.
+/// The pin in effect for `dir`, if any. A `.kdeck.yaml` pins only once trusted (`kdeck allow`), like
+/// its `context:` and `namespace:`; an untrusted one that would have changed the answer is ignored with
+/// a note, once per file content (a denied one silently).
 pub fn pin_for_dir(dir: &Path) -> Result<Option<Pin>, ResolveError> {
+    use crate::dirconfig::trust::{Trust, TrustStore};
     let env = std::env::var(ENV_VERSION).ok();
-    let kdeck_yaml = crate::shell::dirconfig::find_nearest(dir)?;
-    resolve::find_pin(
+    let home = crate::paths::home();
+    let nearest = crate::dirconfig::find_nearest(dir)?;
+    let (trusted, untrusted) = match nearest {
+        Some(f) => match TrustStore::user().status(&f) {
+            Trust::Allowed => (Some(f), None),
+            Trust::Denied => (None, None),
+            Trust::Unknown => (None, Some(f)),
+        },
+        None => (None, None),
+    };
+    let pin = resolve::find_pin(
         env.as_deref(),
         dir,
-        &crate::paths::home(),
-        kdeck_yaml.as_ref(),
+        &home,
+        trusted.as_ref(),
         &mut read_optional,
-    )
+    )?;
+    if let Some(f) = untrusted
+        && let Ok(Some(would)) =
+            resolve::find_pin(env.as_deref(), dir, &home, Some(&f), &mut read_optional)
+        && Some(&would) != pin.as_ref()
+    {
+        note_untrusted_once(&f, &would);
+    }
+    Ok(pin)
+}
+
+/// Says on stderr that an untrusted `.kdeck.yaml` pin was ignored, the first time for this file
+/// content; a marker under the cache directory remembers it, so every kubectl run does not repeat it.
+fn note_untrusted_once(found: &crate::dirconfig::FoundDirConfig, would: &Pin) {
+    let key = crate::dirconfig::trust::content_key(&found.path, &found.content);
+    let marker = crate::paths::cache_dir().join("untrusted-pin").join(key);
+    if marker.exists() {
+        return;
+    }
+    let specs: Vec<String> = would.specs.iter().map(ToString::to_string).collect();
+    eprintln!(
+        "kdeck: ignoring `kubectl: {}` in {}: the file is not trusted. Run `kdeck allow` there to use it (or `kdeck deny` to silence this).",
+        specs.join(" "),
+        found.path.display()
+    );
+    if let Some(parent) = marker.parent() {
+        let _ = std::fs::create_dir_all(parent).and_then(|()| std::fs::write(&marker, b""));
+    }
 }
 
 /// The first `kubectl` on `path_var` that is neither in the shim directory nor kdeck itself (compared

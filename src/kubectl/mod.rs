@@ -5,8 +5,8 @@
 //! Owns `<data>/kubectl/<ver>/`, `<data>/shims/` and the server-version cache. Parsing and resolution
 //! rules are pure ([`tool_versions`], [`resolve`], [`version`]); disk, network and PATH live at the edges
 //! ([`locate`], [`store`], [`install`], [`download`], [`server`], [`shim`]).
-//! It must not change kubeconfig, and reads `.kdeck.yaml` only through [`crate::shell::dirconfig`]; the
-//! shell hook and trust store belong to [`crate::shell`].
+//! It must not change kubeconfig, and reads `.kdeck.yaml` only through [`crate::dirconfig`]; the
+//! shell hook belongs to [`crate::shell`], the `.kdeck.yaml` trust store to [`crate::dirconfig`].
 
 mod commands;
 pub mod download;

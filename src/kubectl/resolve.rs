@@ -7,16 +7,17 @@
 //! `.tool-versions` wins a tie in the same directory, so `kdeck kubectl pin` always takes effect where it
 //! writes); then `$HOME/.tool-versions`.
 //!
-//! The `.kdeck.yaml` pin applies without `kdeck allow`: it can only pick among sha256-verified versions
-//! kdeck installed itself or the user's own PATH, exactly what a `.tool-versions` (never trust-gated by
-//! asdf) can do, so it cannot make anyone run a binary they did not already have.
+//! The `.kdeck.yaml` handed in here is one the caller found trusted (`kdeck allow`), as for its
+//! `context:` and `namespace:`: a file cloned with a repository must not change which kubectl runs
+//! until the user says so ([`super::locate::pin_for_dir`] checks the trust store and says once when it
+//! ignores one).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::tool_versions::{self, Spec, ToolVersionsError};
 use super::version::{Version, VersionError};
-use crate::shell::dirconfig::{DirConfigError, FoundDirConfig};
+use crate::dirconfig::{DirConfigError, FoundDirConfig};
 
 pub const ENV_VERSION: &str = "KDECK_KUBECTL_VERSION";
 
@@ -77,7 +78,7 @@ fn parse_specs(text: &str) -> Result<Vec<Spec>, VersionError> {
 }
 
 /// Finds the pin for `start`. `read` returns a file's content, or `None` when it does not exist.
-/// `kdeck_yaml` is the nearest `.kdeck.yaml` (from [`crate::shell::dirconfig::find_nearest`]); it is
+/// `kdeck_yaml` is the nearest `.kdeck.yaml` (from [`crate::dirconfig::find_nearest`]); it is
 /// parsed only if the walk reaches its directory, so a broken one behind a closer pin costs nothing.
 pub fn find_pin(
     env_value: Option<&str>,

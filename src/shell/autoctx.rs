@@ -1,16 +1,16 @@
 //! Per-directory auto-context: what the nearest `.kdeck.yaml` means for this shell right now.
 //!
-//! Finds the file ([`super::dirconfig`]), asks the trust store, parses it and checks its context against
+//! Finds the file ([`crate::dirconfig`]), asks the trust store, parses it and checks its context against
 //! the kubeconfig files in effect. It decides only; the hook applies the outcome and announces it.
 
 use std::path::Path;
 
 use crate::kubeconfig::KubeconfigSet;
 
-use super::dirconfig::{self, FoundDirConfig};
 use super::state::{DirApplied, Target};
 use super::suggest;
-use super::trust::{Trust, TrustStore, content_key};
+use crate::dirconfig::trust::{Trust, TrustStore, content_key};
+use crate::dirconfig::{self, FoundDirConfig};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DirOutcome {

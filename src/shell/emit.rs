@@ -65,6 +65,17 @@ impl Emitter {
         })
     }
 
+    /// Sets `name` to the colour sequence for what the shell function named by variable `func` answers
+    /// for the value of variable `arg` (through the hook script's `_kdeck_fg`, kube-ps1's colour rule).
+    pub fn set_color_from_function(&mut self, name: &str, func: &str, arg: &str) -> &mut Self {
+        self.line(match self.shell {
+            Shell::Fish => format!("set -g {name} (_kdeck_fg (${func} ${arg}))"),
+            Shell::Bash | Shell::Zsh => {
+                format!("{name}=$(_kdeck_fg \"$(\"${func}\" \"${arg}\")\")")
+            }
+        })
+    }
+
     /// Sets `name` to a concatenation of literal text and the values of other variables.
     pub fn set_concat(&mut self, name: &str, parts: &[Part<'_>]) -> &mut Self {
         let mut v = String::new();

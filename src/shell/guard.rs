@@ -21,9 +21,13 @@ pub fn patterns_from(text: Option<&str>) -> Vec<glob::Pattern> {
         .collect()
 }
 
-/// The patterns from the user's config file.
+/// The patterns from the user's config file, read with a bound (this runs at every prompt): a config
+/// that cannot be read keeps the default guard.
 pub fn load() -> Vec<glob::Pattern> {
-    let text = std::fs::read_to_string(Config::path()).ok();
+    let text = crate::paths::read_bounded(&Config::path(), 256 * 1024)
+        .ok()
+        .flatten()
+        .map(|b| String::from_utf8_lossy(&b).into_owned());
     patterns_from(text.as_deref())
 }
 

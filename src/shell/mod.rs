@@ -2,9 +2,10 @@
 //! per-directory contexts (`.kdeck.yaml`) with the allow/deny trust store, and completions.
 //!
 //! Owns: [`prompt`] (pure formatter), [`ps1_env`] (kube-ps1 variables), [`guard`] (guarded-context
-//! patterns), [`segment`] (`kdeck prompt`), [`hook`] and `scripts/` (the shell side), [`update`] (the
+//! patterns), [`segment`] (`kdeck prompt`), [`read`] (bounded kubeconfig reads for the prompt), [`hook`] and `scripts/` (the shell side), [`update`] (the
 //! step the hook runs on a change), [`state`] (per-shell state), [`overlay`] (per-shell kubeconfigs),
-//! [`trust`] and [`autoctx`] (`.kdeck.yaml`), [`use_cmd`], [`completions`].
+//! [`autoctx`] (applying `.kdeck.yaml`), [`use_cmd`], [`completions`]. The `.kdeck.yaml` model and its
+//! trust store live in [`crate::dirconfig`], since `safety`, `kubectl` and the TUI read it too.
 //!
 //! It reads and writes kubeconfig only through [`crate::kubeconfig`] and never forks kubectl: parts of
 //! it run at every prompt. The shell-side check at a prompt forks nothing when nothing changed. The
@@ -13,19 +14,18 @@
 
 pub mod autoctx;
 pub mod completions;
-pub mod dirconfig;
 pub mod emit;
 pub mod guard;
 pub mod hook;
 pub mod overlay;
 pub mod prompt;
 pub mod ps1_env;
+pub mod read;
 pub mod segment;
 pub mod state;
 pub mod suggest;
 #[cfg(test)]
 mod test_support;
-pub mod trust;
 pub mod update;
 pub mod use_cmd;
 
@@ -34,6 +34,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 
 use crate::cli::{GlobalArgs, HookUpdateArgs, PromptArgs, Shell, UseArgs};
+use crate::dirconfig::{self, trust};
 
 /// The shell whose hook wrapper is running us (it sets `_KDECK_HOOK`), if any: then stdout carries
 /// shell code for it to eval.

@@ -1,26 +1,32 @@
 //! The prompt segment as a pure function: settings (kube-ps1's variables) + what kubeconfig says →
 //! pieces of text. No I/O here; [`super::ps1_env`] reads the variables and [`super::segment`] the files.
 //!
-//! The layout and colours follow kube-ps1 (`(⎈|ctx:ns)`, symbol blue, context red, namespace cyan, reset
-//! to the default foreground), so a kube-ps1 user who switches keeps the prompt they had.
+//! The output is kube-ps1's, byte for byte (current line, v0.8.0 and later; the table in
+//! `tests/fixtures/kube-ps1/` holds its recorded outputs): the layout `(⎈|ctx:ns)`, its colour rules
+//! (including its quirks: an unknown colour name prints no colour but still the reset, an empty prefix
+//! prints a lone reset), `tput`'s xterm-256color sequences wrapped in `\001…\002` for bash, and zsh's own
+//! `%F{n}`/`%f` in `%{…%}`. Deliberate differences: a guarded context is drawn in the guard colour,
+//! `NO_COLOR` drops every colour, and names are printed literally (control characters escaped, a zsh
+//! `%` doubled), since a kubeconfig from someone else must not drive the terminal.
 
 /// How colour escapes are wrapped so the shell does not count them as printed characters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Wrap {
-    /// `\001…\002` (readline's ignore markers).
+    /// `\001…\002` (readline's ignore markers) around SGR sequences.
     Bash,
-    /// `%{…%}`; literal `%` is doubled because zsh %-expands the result.
+    /// zsh's own `%F{n}`/`%f` inside `%{…%}`; a literal `%` in a name is doubled.
     Zsh,
-    /// Raw escapes (fish, tmux, anything that does not count width itself).
+    /// Raw SGR escapes (fish, tmux, anything that does not count width itself).
     Raw,
 }
 
-/// One colour value as kube-ps1 accepts it: a name (`red`), a 0–256 index, or empty for "no colour".
+/// One colour value as kube-ps1 accepts it: a name (`red`), a 0–256 index, or nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Color {
+    /// Unset or empty (prefix, suffix, background only: the others have defaults).
     None,
     Index(u16),
-    /// An unknown name: kube-ps1 falls back to the default foreground.
+    /// Anything else: kube-ps1 prints no colour sequence for it (the reset after the text stays).
     Default,
 }
 
@@ -35,26 +41,33 @@ impl Color {
         if let Some(i) = names.iter().position(|n| *n == s) {
             return Color::Index(i as u16);
         }
+        // kube-ps1's pattern: plain decimal without a leading zero, 0–256.
+        let decimal = s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'));
         match s.parse::<u16>() {
-            Ok(n) if n <= 256 => Color::Index(n),
+            Ok(n) if decimal && n <= 256 => Color::Index(n),
             _ => Color::Default,
         }
     }
 
-    /// The SGR sequence `tput setaf` (or `setab`) gives on a 256-colour terminal.
-    fn sgr(&self, background: bool) -> Option<String> {
-        let (base, bright, ext, default) = if background {
-            (40, 100, 48, 49)
-        } else {
-            (30, 90, 38, 39)
-        };
+    fn index(&self) -> Option<u16> {
         match self {
-            Color::None => None,
-            Color::Default => Some(format!("\x1b[{default}m")),
-            Color::Index(n @ 0..=7) => Some(format!("\x1b[{}m", base + n)),
-            Color::Index(n @ 8..=15) => Some(format!("\x1b[{}m", bright + n - 8)),
-            Color::Index(n) => Some(format!("\x1b[{ext};5;{n}m")),
+            Color::Index(n) => Some(*n),
+            Color::None | Color::Default => None,
         }
+    }
+}
+
+/// The SGR sequence `tput setaf`/`setab` gives on an xterm-256color terminal.
+pub fn sgr(n: u16, background: bool) -> String {
+    let (base, bright, ext) = if background {
+        (40, 100, 48)
+    } else {
+        (30, 90, 38)
+    };
+    match n {
+        0..=7 => format!("\x1b[{}m", base + n),
+        8..=15 => format!("\x1b[{}m", bright + n - 8),
+        _ => format!("\x1b[{ext};5;{n}m"),
     }
 }
 
@@ -74,7 +87,10 @@ pub enum Symbol {
 /// Every layout knob of the segment. `Default` is kube-ps1's default look.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PromptSettings {
+    /// The symbol is drawn unless `KUBE_PS1_SYMBOL_ENABLE` is exactly `false`...
     pub symbol_enable: bool,
+    /// ...but the separator after it only when it is exactly `true` (or unset/empty).
+    pub separator_enable: bool,
     pub symbol: Symbol,
     pub symbol_padding: bool,
     pub symbol_color: Color,
@@ -101,6 +117,7 @@ impl Default for PromptSettings {
     fn default() -> Self {
         PromptSettings {
             symbol_enable: true,
+            separator_enable: true,
             symbol: Symbol::Text("\u{2388}".into()),
             symbol_padding: false,
             symbol_color: Color::Index(4),
@@ -124,7 +141,8 @@ impl Default for PromptSettings {
     }
 }
 
-/// What kubeconfig says about the effective context. `None` context means no current-context is set.
+/// What kubeconfig says about the effective context. `None` context means no current-context is set;
+/// `None` namespace means kubectl would print none (`kubectl config view --minify` fails or finds none).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PromptInput {
     pub context: Option<String>,
@@ -134,11 +152,13 @@ pub struct PromptInput {
     pub guarded: bool,
 }
 
-/// A piece of the rendered segment. Context and namespace stay separate so the hook can pass them
-/// through `KUBE_PS1_CLUSTER_FUNCTION`/`KUBE_PS1_NAMESPACE_FUNCTION` before joining.
+/// A piece of the rendered segment. Context, namespace and the context's colour stay separate so the
+/// hook can pass them through kube-ps1's `KUBE_PS1_*_FUNCTION`s before joining.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Piece {
     Lit(String),
+    /// The context's colour sequence (wrapped; empty for an unknown colour name).
+    CtxColor(String),
     Context(String),
     Namespace(String),
 }
@@ -150,91 +170,67 @@ pub fn join(pieces: &[Piece]) -> String {
     pieces
         .iter()
         .map(|p| match p {
-            Piece::Lit(s) | Piece::Context(s) | Piece::Namespace(s) => s.as_str(),
+            Piece::Lit(s) | Piece::CtxColor(s) | Piece::Context(s) | Piece::Namespace(s) => {
+                s.as_str()
+            }
         })
         .collect()
 }
 
 /// Renders the segment; an empty vector means "print nothing".
 pub fn render(s: &PromptSettings, input: &PromptInput, wrap: Wrap) -> Vec<Piece> {
-    if input.context.is_none() && s.hide_if_no_context {
+    // kube-ps1 compares its context variable with N/A, and never fills it while the context is off.
+    if s.hide_if_no_context && (input.context.is_none() || !s.context_enable) {
         return Vec::new();
     }
     let r = Renderer { s, wrap };
-    let context = input
-        .context
-        .clone()
-        .unwrap_or_else(|| NOT_AVAILABLE.into());
-    let namespace = match &input.context {
-        None => NOT_AVAILABLE.to_string(),
-        Some(_) => input
-            .namespace
-            .clone()
-            .unwrap_or_else(|| NOT_AVAILABLE.into()),
-    };
-    let ctx_sgr = if input.guarded {
-        Some(s.guard_sgr.clone())
-    } else {
-        s.ctx_color.sgr(false)
-    };
+    let context = r.name(input.context.as_deref().unwrap_or(NOT_AVAILABLE));
+    let namespace = r.name(input.namespace.as_deref().unwrap_or(NOT_AVAILABLE));
     let mut out = Out::default();
     match &s.format {
         Some(template) => {
-            let cluster = input.cluster.as_deref().unwrap_or(NOT_AVAILABLE);
-            let user = input.user.as_deref().unwrap_or(NOT_AVAILABLE);
             for token in tokenize(template) {
                 match token {
                     Token::Text(t) => out.lit(&r.escape(&t)),
                     Token::Field("symbol") => r.symbol(&mut out),
-                    Token::Field("context") => r.colored_slot(
-                        &mut out,
-                        ctx_sgr.as_deref(),
-                        Piece::Context(r.escape(&context)),
-                    ),
-                    Token::Field("namespace") => r.colored_slot(
-                        &mut out,
-                        s.ns_color.sgr(false).as_deref(),
-                        Piece::Namespace(r.escape(&namespace)),
-                    ),
-                    Token::Field("cluster") => out.lit(&r.escape(cluster)),
-                    Token::Field("user") => out.lit(&r.escape(user)),
+                    Token::Field("context") => r.context(&mut out, input.guarded, context.clone()),
+                    Token::Field("namespace") => r.namespace(&mut out, namespace.clone()),
+                    Token::Field("cluster") => {
+                        out.lit(&r.name(input.cluster.as_deref().unwrap_or(NOT_AVAILABLE)))
+                    }
+                    Token::Field("user") => {
+                        out.lit(&r.name(input.user.as_deref().unwrap_or(NOT_AVAILABLE)))
+                    }
                     Token::Field(other) => out.lit(&r.escape(&format!("{{{other}}}"))),
                 }
             }
         }
         None => {
-            if let Some(bg) = s.bg_color.sgr(true) {
-                out.lit(&r.esc(&bg));
+            if s.bg_color != Color::None {
+                out.lit(&r.bg(&s.bg_color));
             }
-            r.colored_lit(&mut out, s.prefix_color.sgr(false).as_deref(), &s.prefix);
+            r.edge(&mut out, &s.prefix_color, &s.prefix);
             if s.symbol_enable {
                 r.symbol(&mut out);
                 if s.symbol_padding {
                     out.lit(" ");
                 }
-                out.lit(&r.escape(&s.separator));
+            }
+            if s.separator_enable {
+                out.lit(&s.separator);
             }
             if s.context_enable {
-                r.colored_slot(
-                    &mut out,
-                    ctx_sgr.as_deref(),
-                    Piece::Context(r.escape(&context)),
-                );
+                r.context(&mut out, input.guarded, context);
             }
             if s.ns_enable {
                 if s.context_enable {
-                    out.lit(&r.escape(&s.divider));
+                    out.lit(&s.divider);
                 }
-                let ns_sgr = s.ns_color.sgr(false);
-                r.colored_slot(
-                    &mut out,
-                    ns_sgr.as_deref(),
-                    Piece::Namespace(r.escape(&namespace)),
-                );
+                r.namespace(&mut out, namespace);
             }
-            r.colored_lit(&mut out, s.suffix_color.sgr(false).as_deref(), &s.suffix);
-            if s.bg_color.sgr(true).is_some() {
-                out.lit(&r.esc("\x1b[49m"));
+            r.edge(&mut out, &s.suffix_color, &s.suffix);
+            if s.bg_color != Color::None {
+                out.lit(&r.bg_reset());
             }
         }
     }
@@ -265,7 +261,7 @@ struct Renderer<'a> {
 }
 
 impl Renderer<'_> {
-    /// Wraps an escape sequence so the shell treats it as zero-width.
+    /// Wraps a raw escape sequence so the shell treats it as zero-width.
     fn esc(&self, seq: &str) -> String {
         if !self.s.color {
             return String::new();
@@ -277,7 +273,38 @@ impl Renderer<'_> {
         }
     }
 
-    /// Escapes printed text for the target shell (zsh %-expands the segment).
+    /// The foreground sequence for `c`, as kube-ps1's `_kube_ps1_color_fg` prints it.
+    fn fg(&self, c: &Color) -> String {
+        match (c.index(), self.wrap) {
+            (None, _) => String::new(),
+            (Some(n), Wrap::Zsh) => self.esc(&format!("%F{{{n}}}")),
+            (Some(n), _) => self.esc(&sgr(n, false)),
+        }
+    }
+
+    fn bg(&self, c: &Color) -> String {
+        match (c.index(), self.wrap) {
+            (None, _) => String::new(),
+            (Some(n), Wrap::Zsh) => self.esc(&format!("%K{{{n}}}")),
+            (Some(n), _) => self.esc(&sgr(n, true)),
+        }
+    }
+
+    fn reset(&self) -> String {
+        match self.wrap {
+            Wrap::Zsh => self.esc("%f"),
+            _ => self.esc("\x1b[39m"),
+        }
+    }
+
+    fn bg_reset(&self) -> String {
+        match self.wrap {
+            Wrap::Zsh => self.esc("%k"),
+            _ => self.esc("\x1b[49m"),
+        }
+    }
+
+    /// Escapes kdeck's own template text for zsh, which %-expands the segment.
     fn escape(&self, text: &str) -> String {
         match self.wrap {
             Wrap::Zsh => text.replace('%', "%%"),
@@ -285,54 +312,54 @@ impl Renderer<'_> {
         }
     }
 
-    fn reset(&self) -> String {
-        self.esc("\x1b[39m")
+    /// A name from kubeconfig, printed literally: control characters escaped, `%` doubled for zsh.
+    fn name(&self, name: &str) -> String {
+        self.escape(&crate::escape::name(name))
     }
 
-    fn colored_lit(&self, out: &mut Out, sgr: Option<&str>, text: &str) {
-        if text.is_empty() {
+    /// The prefix or suffix: plain when it has no colour, else colour + text + reset (kube-ps1 prints
+    /// the reset even for an empty text or an unknown colour).
+    fn edge(&self, out: &mut Out, color: &Color, text: &str) {
+        if *color == Color::None && !text.is_empty() {
+            out.lit(text);
+        } else {
+            out.lit(&self.fg(color));
+            out.lit(text);
+            out.lit(&self.reset());
+        }
+    }
+
+    fn context(&self, out: &mut Out, guarded: bool, name: String) {
+        if guarded {
+            out.lit(&self.esc(&self.s.guard_sgr));
+            out.pieces.push(Piece::Context(name));
+            // The guard colour sets bold and reverse, which a plain foreground reset would leave on.
+            out.lit(&self.esc("\x1b[22;27;39m"));
             return;
         }
-        match sgr {
-            Some(seq) => {
-                out.lit(&self.esc(seq));
-                out.lit(&self.escape(text));
-                out.lit(&self.reset_for(seq));
-            }
-            None => out.lit(&self.escape(text)),
+        if self.s.color {
+            out.pieces.push(Piece::CtxColor(self.fg(&self.s.ctx_color)));
         }
+        out.pieces.push(Piece::Context(name));
+        out.lit(&self.reset());
     }
 
-    fn colored_slot(&self, out: &mut Out, sgr: Option<&str>, piece: Piece) {
-        if let Some(seq) = sgr {
-            out.lit(&self.esc(seq));
-        }
-        out.pieces.push(piece);
-        if let Some(seq) = sgr {
-            out.lit(&self.reset_for(seq));
-        }
-    }
-
-    /// The guard colour sets bold and reverse, which a plain foreground reset would leave on.
-    fn reset_for(&self, seq: &str) -> String {
-        if seq == self.s.guard_sgr {
-            self.esc("\x1b[22;27;39m")
-        } else {
-            self.reset()
-        }
+    fn namespace(&self, out: &mut Out, name: String) {
+        out.lit(&self.fg(&self.s.ns_color));
+        out.pieces.push(Piece::Namespace(name));
+        out.lit(&self.reset());
     }
 
     fn symbol(&self, out: &mut Out) {
-        match &self.s.symbol {
-            Symbol::Img => out.lit("\u{2638}\u{fe0f}"),
-            Symbol::Text(t) => {
-                self.colored_lit(out, self.s.symbol_color.sgr(false).as_deref(), t);
-            }
-            Symbol::K8s => {
-                self.colored_lit(out, self.s.symbol_color.sgr(false).as_deref(), "\u{f10fe}");
-            }
-            Symbol::Oc => self.colored_lit(out, Color::Index(1).sgr(false).as_deref(), "\u{e7b7}"),
-        }
+        let (color, glyph) = match &self.s.symbol {
+            Symbol::Img => return out.lit("\u{2638}\u{fe0f}"),
+            Symbol::Text(t) => (&self.s.symbol_color, t.as_str()),
+            Symbol::K8s => (&self.s.symbol_color, "\u{f10fe}"),
+            Symbol::Oc => (&Color::Index(1), "\u{e7b7}"),
+        };
+        out.lit(&self.fg(color));
+        out.lit(glyph);
+        out.lit(&self.reset());
     }
 }
 
@@ -372,190 +399,5 @@ fn tokenize(template: &str) -> Vec<Token<'_>> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn input(ctx: &str, ns: &str) -> PromptInput {
-        PromptInput {
-            context: Some(ctx.into()),
-            namespace: Some(ns.into()),
-            cluster: Some("c1".into()),
-            user: Some("u1".into()),
-            guarded: false,
-        }
-    }
-
-    fn plain() -> PromptSettings {
-        PromptSettings {
-            color: false,
-            ..Default::default()
-        }
-    }
-
-    fn text(s: &PromptSettings, i: &PromptInput, w: Wrap) -> String {
-        join(&render(s, i, w))
-    }
-
-    #[test]
-    fn default_layout_without_colour() {
-        assert_eq!(
-            text(&plain(), &input("dev", "web"), Wrap::Raw),
-            "(⎈|dev:web)"
-        );
-    }
-
-    #[test]
-    fn default_colours_match_kube_ps1_in_bash() {
-        let out = text(&PromptSettings::default(), &input("dev", "web"), Wrap::Bash);
-        assert_eq!(
-            out,
-            "(\x01\x1b[34m\x02⎈\x01\x1b[39m\x02|\x01\x1b[31m\x02dev\x01\x1b[39m\x02:\
-             \x01\x1b[36m\x02web\x01\x1b[39m\x02)"
-        );
-    }
-
-    #[test]
-    fn zsh_wraps_and_doubles_percent() {
-        let out = text(&PromptSettings::default(), &input("a%b", "web"), Wrap::Zsh);
-        assert!(out.contains("%{\x1b[31m%}a%%b%{\x1b[39m%}"), "{out:?}");
-        assert!(!out.contains('\x01'));
-    }
-
-    #[test]
-    fn symbol_off_drops_separator_too() {
-        let s = PromptSettings {
-            symbol_enable: false,
-            ..plain()
-        };
-        assert_eq!(text(&s, &input("dev", "web"), Wrap::Raw), "(dev:web)");
-    }
-
-    #[test]
-    fn custom_separators_and_padding() {
-        let s = PromptSettings {
-            prefix: "[".into(),
-            separator: " ".into(),
-            divider: "/".into(),
-            suffix: "]".into(),
-            symbol_padding: true,
-            ..plain()
-        };
-        assert_eq!(text(&s, &input("dev", "web"), Wrap::Raw), "[⎈  dev/web]");
-    }
-
-    #[test]
-    fn namespace_off_drops_divider() {
-        let s = PromptSettings {
-            ns_enable: false,
-            ..plain()
-        };
-        assert_eq!(text(&s, &input("dev", "web"), Wrap::Raw), "(⎈|dev)");
-    }
-
-    #[test]
-    fn context_off_shows_namespace_alone() {
-        let s = PromptSettings {
-            context_enable: false,
-            ..plain()
-        };
-        assert_eq!(text(&s, &input("dev", "web"), Wrap::Raw), "(⎈|web)");
-    }
-
-    #[test]
-    fn no_context_is_na_or_hidden() {
-        let none = PromptInput::default();
-        assert_eq!(text(&plain(), &none, Wrap::Raw), "(⎈|N/A:N/A)");
-        let hide = PromptSettings {
-            hide_if_no_context: true,
-            ..plain()
-        };
-        assert!(render(&hide, &none, Wrap::Raw).is_empty());
-        assert_eq!(text(&hide, &input("dev", "web"), Wrap::Raw), "(⎈|dev:web)");
-    }
-
-    #[test]
-    fn symbols() {
-        let with = |symbol| PromptSettings { symbol, ..plain() };
-        assert_eq!(
-            text(&with(Symbol::Img), &input("a", "b"), Wrap::Raw),
-            "(☸️|a:b)"
-        );
-        assert_eq!(
-            text(&with(Symbol::Text("k".into())), &input("a", "b"), Wrap::Raw),
-            "(k|a:b)"
-        );
-        let oc = text(
-            &PromptSettings {
-                symbol: Symbol::Oc,
-                ..Default::default()
-            },
-            &input("a", "b"),
-            Wrap::Raw,
-        );
-        assert!(oc.starts_with("(\x1b[31m\u{e7b7}\x1b[39m|"), "{oc:?}");
-    }
-
-    #[test]
-    fn colours_by_index_name_and_background() {
-        let s = PromptSettings {
-            ctx_color: Color::parse("200"),
-            ns_color: Color::parse("green"),
-            prefix_color: Color::parse("9"),
-            bg_color: Color::parse("white"),
-            ..Default::default()
-        };
-        let out = text(&s, &input("a", "b"), Wrap::Raw);
-        assert!(out.starts_with("\x1b[47m\x1b[91m(\x1b[39m"), "{out:?}");
-        assert!(out.contains("\x1b[38;5;200ma\x1b[39m"), "{out:?}");
-        assert!(out.contains("\x1b[32mb\x1b[39m"), "{out:?}");
-        assert!(out.ends_with(")\x1b[49m"), "{out:?}");
-        assert_eq!(Color::parse(""), Color::None);
-        assert_eq!(Color::parse("mauve"), Color::Default);
-        assert_eq!(Color::parse("257"), Color::Default);
-    }
-
-    #[test]
-    fn empty_colour_means_uncoloured() {
-        let s = PromptSettings {
-            ctx_color: Color::None,
-            ..Default::default()
-        };
-        let out = text(&s, &input("dev", "b"), Wrap::Raw);
-        assert!(out.contains("|dev:"), "{out:?}");
-    }
-
-    #[test]
-    fn guarded_context_uses_guard_colour() {
-        let mut i = input("prod-eu", "web");
-        i.guarded = true;
-        let out = text(&PromptSettings::default(), &i, Wrap::Raw);
-        assert!(out.contains("\x1b[1;7;31mprod-eu\x1b[22;27;39m"), "{out:?}");
-    }
-
-    #[test]
-    fn format_template() {
-        let s = PromptSettings {
-            format: Some("{symbol} {context}:{namespace} @{cluster}/{user} {{x}} {bogus}".into()),
-            ..plain()
-        };
-        assert_eq!(
-            text(&s, &input("dev", "web"), Wrap::Raw),
-            "⎈ dev:web @c1/u1 {x} {bogus}"
-        );
-    }
-
-    #[test]
-    fn pieces_keep_context_and_namespace_apart() {
-        let pieces = render(&plain(), &input("dev", "web"), Wrap::Raw);
-        assert_eq!(
-            pieces,
-            vec![
-                Piece::Lit("(⎈|".into()),
-                Piece::Context("dev".into()),
-                Piece::Lit(":".into()),
-                Piece::Namespace("web".into()),
-                Piece::Lit(")".into()),
-            ]
-        );
-    }
-}
+#[path = "prompt_tests.rs"]
+mod tests;

@@ -6,9 +6,9 @@
 //! process cannot see).
 //!
 //! Accepted but without effect here: `KUBE_PS1_BINARY` (kdeck reads the kubeconfig files that kubectl and
-//! oc read, so the binary does not matter), and `KUBE_PS1_CLUSTER_FUNCTION`/`KUBE_PS1_NAMESPACE_FUNCTION`,
-//! which name shell functions: only the hook's `kdeck_ps1` can call them; `kdeck prompt`, being a separate
-//! process, cannot.
+//! oc read, so the binary does not matter), and `KUBE_PS1_CLUSTER_FUNCTION`, `KUBE_PS1_NAMESPACE_FUNCTION`
+//! and `KUBE_PS1_CTX_COLOR_FUNCTION`, which name shell functions: only the hooks can call them (the
+//! shell code [`super::update`] prints does); `kdeck prompt`, being a separate process, cannot.
 
 use std::path::PathBuf;
 
@@ -39,6 +39,7 @@ pub const VARS: &[&str] = &[
     "KUBE_PS1_ENABLED",
     "KUBE_PS1_CLUSTER_FUNCTION",
     "KUBE_PS1_NAMESPACE_FUNCTION",
+    "KUBE_PS1_CTX_COLOR_FUNCTION",
     "KDECK_PROMPT",
     "KDECK_PROMPT_FORMAT",
     "NO_COLOR",
@@ -46,8 +47,8 @@ pub const VARS: &[&str] = &[
 
 /// Builds the settings from variables, as kube-ps1 defaults them: `PREFIX`, `SEPARATOR`, `DIVIDER` and
 /// `SUFFIX` keep an empty value (`${VAR-default}`), the others treat empty as unset (`${VAR:-default}`).
-/// One deliberate difference: an empty `_CTX_COLOR`/`_NS_COLOR` means "no colour", as kube-ps1's README
-/// documents (its code falls back to the default colour instead).
+/// The enable flags compare with `true` exactly, as kube-ps1 does; `SYMBOL_ENABLE` is the odd one: only
+/// `false` hides the symbol, while only `true` shows the separator after it.
 pub fn settings(var: &dyn Fn(&str) -> Option<String>) -> PromptSettings {
     let d = PromptSettings::default();
     let nonempty = |name: &str| var(name).filter(|v| !v.is_empty());
@@ -56,7 +57,9 @@ pub fn settings(var: &dyn Fn(&str) -> Option<String>) -> PromptSettings {
         None => default,
     };
     let keep_empty = |name: &str, default: &str| var(name).unwrap_or_else(|| default.to_string());
-    let color_or = |name: &str, default: Color| match var(name) {
+    // An empty colour takes the default, as kube-ps1's `${KUBE_PS1_CTX_COLOR:-red}` does (its README
+    // says empty means uncoloured; its code, which this matches, says otherwise).
+    let color_or = |name: &str, default: Color| match nonempty(name) {
         Some(v) => Color::parse(&v),
         None => default,
     };
@@ -70,13 +73,12 @@ pub fn settings(var: &dyn Fn(&str) -> Option<String>) -> PromptSettings {
             .unwrap_or(d.symbol),
     };
     PromptSettings {
-        // kube-ps1 disables the symbol only on the exact value "false".
         symbol_enable: nonempty("KUBE_PS1_SYMBOL_ENABLE").as_deref() != Some("false"),
+        separator_enable: is_true("KUBE_PS1_SYMBOL_ENABLE", true)
+            && !keep_empty("KUBE_PS1_SEPARATOR", &d.separator).is_empty(),
         symbol,
         symbol_padding: is_true("KUBE_PS1_SYMBOL_PADDING", false),
-        symbol_color: nonempty("KUBE_PS1_SYMBOL_COLOR")
-            .map(|v| Color::parse(&v))
-            .unwrap_or(d.symbol_color),
+        symbol_color: color_or("KUBE_PS1_SYMBOL_COLOR", d.symbol_color),
         context_enable: is_true("KUBE_PS1_CONTEXT_ENABLE", true),
         ns_enable: is_true("KUBE_PS1_NS_ENABLE", true),
         prefix: keep_empty("KUBE_PS1_PREFIX", &d.prefix),
@@ -167,10 +169,13 @@ mod tests {
             ("KUBE_PS1_HIDE_IF_NOCONTEXT", "true"),
         ]);
         assert!(s.symbol_enable, "only \"false\" disables the symbol");
+        assert!(!s.separator_enable, "only \"true\" shows the separator");
         assert!(!s.ns_enable);
         assert!(s.context_enable, "empty means default");
         assert!(s.hide_if_no_context);
         assert!(!with(&[("KUBE_PS1_SYMBOL_ENABLE", "false")]).symbol_enable);
+        assert!(with(&[("KUBE_PS1_SYMBOL_ENABLE", "")]).separator_enable);
+        assert!(!with(&[("KUBE_PS1_SEPARATOR", "")]).separator_enable);
     }
 
     #[test]
@@ -205,7 +210,11 @@ mod tests {
             ("KUBE_PS1_SYMBOL_COLOR", ""),
             ("NO_COLOR", "1"),
         ]);
-        assert_eq!(s.ctx_color, Color::None);
+        assert_eq!(
+            s.ctx_color,
+            Color::Index(1),
+            "empty is kube-ps1's default, red"
+        );
         assert_eq!(s.ns_color, Color::Index(5));
         assert_eq!(s.symbol_color, Color::Index(4));
         assert!(!s.color);

@@ -2,40 +2,61 @@
 //! `--on`/`--off` do what kube-ps1's kubeon/kubeoff do.
 //!
 //! This runs once per prompt for users who call it directly, so it stays cheap: one pass of the
-//! kubeconfig engine, no async runtime, no network.
+//! kubeconfig engine over files read with a bound ([`super::read`]), no async runtime, no network.
+//! kube-ps1's shell functions (`KUBE_PS1_CLUSTER_FUNCTION`, `_NAMESPACE_FUNCTION`, `_CTX_COLOR_FUNCTION`)
+//! cannot be called from a separate process: they apply only through the hooks (`kdeck hook bash|zsh`).
 
 use std::path::Path;
 
 use anyhow::Context as _;
 
 use crate::cli::{GlobalArgs, PromptArgs, Shell};
-use crate::kubeconfig::{KubeconfigError, KubeconfigSet};
+use crate::kubeconfig::{KubeconfigSet, Resolution, Section};
 
 use super::emit::Emitter;
 use super::prompt::{self, Piece, PromptInput, Wrap};
-use super::{guard, hook_shell, ps1_env};
+use super::{guard, hook_shell, ps1_env, read};
 
-/// What kubeconfig says, for the formatter.
+/// What kubeconfig says, for the formatter: what `kubectl config current-context` and
+/// `kubectl config view --minify -o jsonpath={..namespace}` print, which is what kube-ps1 shows.
 pub fn input_from(set: &KubeconfigSet, guards: &[glob::Pattern]) -> PromptInput {
     let Some(name) = set.current_context() else {
         return PromptInput::default();
     };
     let info = set.context(name);
+    // `--minify` fails ("cannot locate cluster/user") when the context names an entry that is not
+    // defined, and kube-ps1 then shows N/A; a context that names no namespace prints none either.
+    let defined = |section: Section, entry: &Option<String>| {
+        entry
+            .as_ref()
+            .is_none_or(|n| set.entry(section, n).is_some())
+    };
+    let namespace = info.as_ref().and_then(|i| {
+        (defined(Section::Clusters, &i.cluster) && defined(Section::Users, &i.user))
+            .then(|| i.namespace.clone())
+            .flatten()
+    });
     PromptInput {
         context: Some(name.to_string()),
-        // A context that names no namespace works in `default`, and that is what kubectl will use.
-        namespace: info
-            .as_ref()
-            .map(|i| i.namespace.clone().unwrap_or_else(|| "default".into())),
+        namespace,
         cluster: info.as_ref().and_then(|i| i.cluster.clone()),
         user: info.as_ref().and_then(|i| i.user.clone()),
         guarded: guard::is_guarded(guards, name),
     }
 }
 
-/// The segment pieces for a loaded (or failed) kubeconfig; empty when the prompt is off.
-pub fn pieces(
-    set: Result<&KubeconfigSet, &KubeconfigError>,
+/// Loads the files of `resolution` for a prompt: `Ok(None)` when none of them exists (kube-ps1 then
+/// prints nothing), an error when one cannot be read or parsed (the prompt shows N/A).
+pub fn load(resolution: Resolution) -> Result<Option<KubeconfigSet>, read::PromptReadError> {
+    let set = read::load(resolution)?;
+    let any = set.existing_files().next().is_some();
+    Ok(any.then_some(set))
+}
+
+/// The segment pieces for a loaded kubeconfig (`Err` when it could not be read); empty when the
+/// prompt is off or there is no kubeconfig file at all.
+pub fn pieces<E>(
+    set: Result<&Option<KubeconfigSet>, E>,
     var: &dyn Fn(&str) -> Option<String>,
     format: Option<&str>,
     wrap: Wrap,
@@ -48,7 +69,8 @@ pub fn pieces(
         settings.format = Some(f.to_string());
     }
     let input = match set {
-        Ok(set) => input_from(set, &guard::load()),
+        Ok(None) => return Vec::new(),
+        Ok(Some(set)) => input_from(set, &guard::load()),
         // kube-ps1 shows N/A when kubectl cannot read the config; the error is reported by the caller.
         Err(_) => PromptInput::default(),
     };
@@ -68,9 +90,9 @@ pub fn run(global: &GlobalArgs, args: &PromptArgs) -> anyhow::Result<i32> {
     if args.on || args.off {
         return toggle(args.on, args.global);
     }
-    let loaded = KubeconfigSet::load(global.kubeconfig.as_deref());
+    let loaded = load(Resolution::from_env(global.kubeconfig.as_deref()));
     if let Err(e) = &loaded {
-        eprintln!("kdeck: {e}");
+        eprintln!("kdeck: {}", crate::escape::message(&e.to_string()));
     }
     let out = prompt::join(&pieces(
         loaded.as_ref(),
@@ -140,9 +162,8 @@ mod tests {
             })
             .collect();
         let env = std::env::join_paths(&paths).unwrap();
-        let res =
-            crate::kubeconfig::Resolution::resolve(None, Some(&env), Path::new("/nonexistent"));
-        (dir, KubeconfigSet::load_resolution(res).unwrap())
+        let res = Resolution::resolve(None, Some(&env), Path::new("/nonexistent"));
+        (dir, super::load(res).unwrap().unwrap())
     }
 
     #[test]
@@ -154,7 +175,7 @@ mod tests {
             ),
             (
                 "b",
-                "current-context: prod-eu\ncontexts:\n- name: prod-eu\n  context: {cluster: c, user: u, namespace: web}\n",
+                "current-context: prod-eu\ncontexts:\n- name: prod-eu\n  context: {cluster: c, user: u, namespace: web}\nclusters:\n- {name: c, cluster: {}}\nusers:\n- {name: u, user: {}}\n",
             ),
             ("c", "current-context: ignored\n"),
         ]);
@@ -166,12 +187,30 @@ mod tests {
     }
 
     #[test]
-    fn context_without_namespace_is_default_and_dangling_is_na() {
+    fn namespace_is_na_where_kubectl_minify_prints_none() {
         let (_d, set) = load(&[(
             "a",
-            "current-context: dev\ncontexts:\n- name: dev\n  context: {cluster: c}\n",
+            "current-context: dev\ncontexts:\n- name: dev\n  context: {cluster: c}\nclusters:\n- name: c\n  cluster: {}\n",
         )]);
-        assert_eq!(input_from(&set, &[]).namespace.as_deref(), Some("default"));
+        assert_eq!(input_from(&set, &[]).namespace, None, "no namespace set");
+        for (what, text) in [
+            (
+                "cluster",
+                "contexts:\n- name: x\n  context: {cluster: gone, namespace: web}\n",
+            ),
+            (
+                "user",
+                "contexts:\n- name: x\n  context: {user: gone, namespace: web}\n",
+            ),
+        ] {
+            let (_d, set) = load(&[("a", &format!("current-context: x\n{text}"))]);
+            assert_eq!(input_from(&set, &[]).namespace, None, "undefined {what}");
+        }
+        let (_d, bare) = load(&[(
+            "a",
+            "current-context: x\ncontexts:\n- name: x\n  context: {namespace: tools}\n",
+        )]);
+        assert_eq!(input_from(&bare, &[]).namespace.as_deref(), Some("tools"));
         let (_d2, dangling) = load(&[("a", "current-context: gone\n")]);
         let settings = prompt::PromptSettings {
             color: false,
@@ -183,5 +222,15 @@ mod tests {
             Wrap::Raw,
         ));
         assert_eq!(text, "(⎈|gone:N/A)");
+    }
+
+    #[test]
+    fn no_file_at_all_is_none() {
+        let res = Resolution::resolve(
+            None,
+            Some(std::ffi::OsStr::new("/nonexistent/a:/nonexistent/b")),
+            Path::new("/nonexistent"),
+        );
+        assert!(super::load(res).unwrap().is_none());
     }
 }

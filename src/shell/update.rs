@@ -14,14 +14,14 @@ use std::os::unix::fs::OpenOptionsExt;
 use anyhow::Context as _;
 
 use crate::cli::{HookUpdateArgs, Shell};
-use crate::kubeconfig::{KubeconfigSet, Resolution};
+use crate::kubeconfig::Resolution;
 
 use super::autoctx::{self, DirOutcome};
 use super::emit::{Emitter, Part};
 use super::prompt::{self, Piece};
 use super::state::ShellState;
-use super::trust::TrustStore;
-use super::{dirconfig, overlay, ps1_env, segment};
+use super::{overlay, ps1_env, segment};
+use crate::dirconfig::{self, trust::TrustStore};
 
 /// Everything one update needs, gathered from the process and the hook's arguments.
 pub struct UpdateInput {
@@ -80,7 +80,8 @@ pub fn update(input: UpdateInput) -> anyhow::Result<String> {
     st.observe_kubeconfig(input.kubeconfig.as_deref(), &overlay_path);
 
     let base_res = resolution_of(st.base.as_deref());
-    let base = KubeconfigSet::load_resolution(base_res.clone());
+    // Read with a bound: the hook runs at a prompt, and KUBECONFIG may name a FIFO or a device.
+    let base = super::read::load(base_res.clone());
     let store = TrustStore::user();
     match &base {
         Ok(base) => {
@@ -110,7 +111,7 @@ pub fn update(input: UpdateInput) -> anyhow::Result<String> {
                 st.use_target = None;
             }
         }
-        Err(e) => eprintln!("kdeck: {e}"),
+        Err(e) => eprintln!("kdeck: {}", crate::escape::message(&e.to_string())),
     }
 
     let effective = st.effective().cloned();
@@ -155,7 +156,7 @@ pub fn update(input: UpdateInput) -> anyhow::Result<String> {
     // costs one extra refresh instead of a missed change.
     let exist = stamp(&watch, &files.stamp)?;
     let var = ps1_env::from_pairs(&input.vars);
-    let loaded = KubeconfigSet::load_resolution(now);
+    let loaded = segment::load(now);
     let pieces = segment::pieces(
         loaded.as_ref(),
         &var,
@@ -226,30 +227,44 @@ fn stamp(watch: &[PathBuf], stamp: &Path) -> anyhow::Result<String> {
     Ok(exist)
 }
 
-/// Sets `KDECK_PS1`; when kube-ps1's cluster/namespace functions are set, the shell calls them on the
-/// raw names first, as kube-ps1 does.
+/// Sets `KDECK_PS1`. When kube-ps1's functions are set, the shell calls them as kube-ps1 does: the
+/// cluster function on the context, the namespace function on the namespace (`N/A` included), and the
+/// colour function on the context the cluster function returned, its answer mapped by `_kdeck_fg`.
 fn emit_segment(e: &mut Emitter, pieces: &[Piece], var: &dyn Fn(&str) -> Option<String>) {
     let has = |name: &str| var(name).is_some_and(|v| !v.is_empty());
-    let (cf, nf) = (
+    let (cf, nf, ccf) = (
         has("KUBE_PS1_CLUSTER_FUNCTION"),
         has("KUBE_PS1_NAMESPACE_FUNCTION"),
+        has("KUBE_PS1_CTX_COLOR_FUNCTION"),
     );
-    if !cf && !nf {
+    if !cf && !nf && !ccf {
         e.set("KDECK_PS1", &prompt::join(pieces));
         return;
+    }
+    let context = pieces.iter().find_map(|p| match p {
+        Piece::Context(c) => Some(c.as_str()),
+        _ => None,
+    });
+    if let Some(c) = context {
+        if cf {
+            e.set_from_function("_kdeck_c", "KUBE_PS1_CLUSTER_FUNCTION", c);
+        } else {
+            e.set("_kdeck_c", c);
+        }
     }
     let mut parts = Vec::new();
     for p in pieces {
         match p {
-            Piece::Context(c) if cf => {
-                e.set_from_function("_kdeck_c", "KUBE_PS1_CLUSTER_FUNCTION", c);
-                parts.push(Part::Var("_kdeck_c"));
+            Piece::CtxColor(_) if ccf => {
+                e.set_color_from_function("_kdeck_cc", "KUBE_PS1_CTX_COLOR_FUNCTION", "_kdeck_c");
+                parts.push(Part::Var("_kdeck_cc"));
             }
+            Piece::Context(_) => parts.push(Part::Var("_kdeck_c")),
             Piece::Namespace(n) if nf => {
                 e.set_from_function("_kdeck_n", "KUBE_PS1_NAMESPACE_FUNCTION", n);
                 parts.push(Part::Var("_kdeck_n"));
             }
-            Piece::Lit(s) | Piece::Context(s) | Piece::Namespace(s) => parts.push(Part::Lit(s)),
+            Piece::Lit(s) | Piece::CtxColor(s) | Piece::Namespace(s) => parts.push(Part::Lit(s)),
         }
     }
     e.set_concat("KDECK_PS1", &parts);

@@ -24,7 +24,7 @@ pub fn run(op: CtxOp, s: &Session) -> Result<()> {
         CtxOp::Current => {
             let (_, current) = names_and_current(s)?;
             let cur = current.ok_or(SwitchError::NoCurrentContext)?;
-            s.stdout(&format!("{cur}\n"));
+            s.stdout(&format!("{}\n", crate::escape::name(&cur)));
             Ok(())
         }
         CtxOp::Unset => unset(s),

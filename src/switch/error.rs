@@ -81,6 +81,12 @@ pub enum SwitchError {
     #[error("No previous namespace found for current context ({0})")]
     NoPreviousNamespace(String),
 
+    #[error("the namespace name is empty; give a name (kubectl reads an empty one as \"default\")")]
+    EmptyNamespace,
+
+    #[error(transparent)]
+    Timeout(super::namespaces::InvalidTimeout),
+
     #[error("no namespace exists with name \"{0}\"")]
     UnknownNamespace(String),
 

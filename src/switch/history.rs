@@ -1,7 +1,8 @@
 //! kubectx's and kubens's history files, at kubectx's own paths so the tools share them:
 //! `${XDG_CACHE_HOME:-~/.kube}/kubectx` holds the previous context and `…/kubens/<context>` the previous
 //! namespace of each context. Both hold the bare name with no newline, as kubectx writes them; reads trim
-//! whitespace so files written by hand or by the bash kubectx also work.
+//! whitespace so files written by hand or by the bash kubectx also work. A context name that is not a
+//! plain file name (`..`, `/`, NUL, over-long) is encoded rather than used as a path.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -25,18 +26,22 @@ pub fn save_previous_context(name: &str) -> Result<()> {
 }
 
 pub fn previous_namespace(context: &str) -> Result<Option<String>> {
-    read(
-        &crate::paths::previous_namespace_file(context),
-        PREVIOUS_NAMESPACE,
-    )
+    read(&namespace_file(context)?, PREVIOUS_NAMESPACE)
 }
 
 pub fn save_previous_namespace(context: &str, namespace: &str) -> Result<()> {
-    save(
-        &crate::paths::previous_namespace_file(context),
-        namespace,
-        PREVIOUS_NAMESPACE,
-    )
+    save(&namespace_file(context)?, namespace, PREVIOUS_NAMESPACE)
+}
+
+/// The context's file under `kubens/`; the context name comes from a kubeconfig, so it is encoded and
+/// confined there (see [`crate::paths::component`]). Callers that edit kubeconfig ask for it first, so
+/// a refused path (a symlink planted to lead out) fails before anything is written.
+pub fn namespace_file(context: &str) -> Result<PathBuf> {
+    crate::paths::previous_namespace_file(context).map_err(|source| SwitchError::HistoryRead {
+        what: PREVIOUS_NAMESPACE,
+        path: crate::paths::kubectx_state_root().join("kubens"),
+        source,
+    })
 }
 
 fn read(path: &Path, what: &'static str) -> Result<Option<String>> {

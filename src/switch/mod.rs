@@ -60,9 +60,12 @@ pub fn print_namespace_names(global: &GlobalArgs) -> anyhow::Result<i32> {
     let Some(context) = set.current_context().map(str::to_string) else {
         return Ok(0);
     };
-    let timeout = namespaces::request_timeout().min(std::time::Duration::from_secs(3));
-    let names = namespaces::list(&set, &context, timeout)
-        .unwrap_or_else(|_| ns::known_namespaces(&set, &context));
+    // Completion must stay quiet: a bad KDECK_REQUEST_TIMEOUT only skips asking the cluster.
+    let names = match namespaces::request_timeout() {
+        Ok(t) => namespaces::list(&set, &context, t.min(std::time::Duration::from_secs(3))).ok(),
+        Err(_) => None,
+    }
+    .unwrap_or_else(|| ns::known_namespaces(&set, &context));
     ctx::write_lines(&mut std::io::stdout().lock(), names.into_iter());
     Ok(0)
 }
@@ -143,7 +146,7 @@ impl Session {
             if Some(n.as_str()) == active {
                 self.out.active(n)
             } else {
-                n.clone()
+                crate::escape::name(n).into_owned()
             }
         });
         ctx::write_lines(&mut out, lines);
@@ -156,7 +159,7 @@ impl Session {
             Err(e) => {
                 let mut text = self.err.error(&e.to_string());
                 if let Some(hint) = names::did_you_mean(e.suggestions()) {
-                    text.push_str(&hint);
+                    text.push_str(&crate::escape::message(&hint));
                     text.push('\n');
                 }
                 self.err_msg(&text);

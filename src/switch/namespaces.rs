@@ -1,6 +1,7 @@
 //! The only network access of the kubens face: LIST namespaces and GET one, through kube-rs on the
 //! context's own credentials, each bounded by a timeout so an unreachable server fails instead of
-//! hanging. `KDECK_REQUEST_TIMEOUT` (seconds) overrides the default of 10.
+//! hanging. `KDECK_REQUEST_TIMEOUT` (seconds, or with a unit) overrides the default of 10; a value that
+//! does not parse is an error.
 
 use std::time::Duration;
 
@@ -37,14 +38,38 @@ pub enum QueryError {
     Timeout { server: String, after: Duration },
 }
 
-/// The timeout for one namespace query, from `KDECK_REQUEST_TIMEOUT` or the default.
-pub fn request_timeout() -> Duration {
-    std::env::var("KDECK_REQUEST_TIMEOUT")
-        .ok()
-        .and_then(|v| v.trim().trim_end_matches('s').parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s > 0.0)
-        .map(Duration::from_secs_f64)
-        .unwrap_or(DEFAULT_TIMEOUT)
+/// `KDECK_REQUEST_TIMEOUT` holds something that is not a positive duration.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "KDECK_REQUEST_TIMEOUT={0:?} is not a valid timeout: give a positive number of seconds, or a number with a unit (500ms, 10s, 1m)"
+)]
+pub struct InvalidTimeout(String);
+
+/// The timeout for one namespace query, from `KDECK_REQUEST_TIMEOUT` or the default. A value that does
+/// not parse is an error: silently waiting 10 s instead of what the user asked for hides the typo.
+pub fn request_timeout() -> Result<Duration, InvalidTimeout> {
+    match std::env::var("KDECK_REQUEST_TIMEOUT") {
+        Ok(v) if !v.trim().is_empty() => parse_timeout(&v).ok_or(InvalidTimeout(v)),
+        _ => Ok(DEFAULT_TIMEOUT),
+    }
+}
+
+/// `10`, `2.5`, `10s`, `500ms`, `1m`, `1h` (kubectl's `--request-timeout` spellings).
+fn parse_timeout(v: &str) -> Option<Duration> {
+    let v = v.trim();
+    let split = v
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(v.len());
+    let (number, unit) = v.split_at(split);
+    let scale = match unit {
+        "" | "s" => 1.0,
+        "ms" => 0.001,
+        "m" => 60.0,
+        "h" => 3600.0,
+        _ => return None,
+    };
+    let secs = number.parse::<f64>().ok()? * scale;
+    (secs.is_finite() && secs > 0.0).then(|| Duration::from_secs_f64(secs))
 }
 
 /// All namespace names of the context's cluster, in the server's order, paging by 500 as kubens does.
@@ -135,5 +160,20 @@ fn api_error(e: kube::Error, server: &str, what: &str) -> QueryError {
             server: server.to_string(),
             source,
         },
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeout_spellings() {
+        assert_eq!(parse_timeout("10"), Some(Duration::from_secs(10)));
+        assert_eq!(parse_timeout(" 2.5s "), Some(Duration::from_millis(2500)));
+        assert_eq!(parse_timeout("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_timeout("1m"), Some(Duration::from_secs(60)));
+        for bad in ["0", "-1", "ten", "10x", "1e400", "s", ""] {
+            assert_eq!(parse_timeout(bad), None, "{bad}");
+        }
     }
 }

@@ -28,7 +28,10 @@ pub fn run(op: NsOp, s: &Session) -> Result<()> {
         NsOp::Current => {
             let set = s.load()?;
             let context = current_context(&set)?;
-            s.stdout(&format!("{}\n", set.namespace_of(&context)));
+            s.stdout(&format!(
+                "{}\n",
+                crate::escape::name(&set.namespace_of(&context))
+            ));
             Ok(())
         }
         NsOp::Unset => {
@@ -88,14 +91,21 @@ fn switch_namespace(s: &Session, target: &str, force: bool) -> Result<String> {
     let mut set = s.load()?;
     let context = current_context(&set)?;
     let current = set.namespace_of(&context);
+    history::namespace_file(&context)?;
     let ns = if target == "-" {
         history::previous_namespace(&context)?
             .ok_or_else(|| SwitchError::NoPreviousNamespace(context.clone()))?
     } else {
         target.to_string()
     };
+    // kubectl reads an empty namespace as "default" while kubens would record "" as the choice; refuse
+    // it, with or without -f, so the file never says something kubectl reads differently.
+    if ns.is_empty() {
+        return Err(SwitchError::EmptyNamespace);
+    }
     if !force {
-        match namespaces::exists(&set, &context, &ns, namespaces::request_timeout()) {
+        let timeout = namespaces::request_timeout().map_err(SwitchError::Timeout)?;
+        match namespaces::exists(&set, &context, &ns, timeout) {
             Ok(true) => {}
             Ok(false) => return Err(SwitchError::UnknownNamespace(ns)),
             Err(e @ QueryError::Forbidden { .. }) => {
@@ -118,7 +128,8 @@ fn switch_namespace(s: &Session, target: &str, force: bool) -> Result<String> {
 /// The namespaces to list: the cluster's, or when LIST is forbidden, the ones kdeck knows (with a note
 /// on stderr saying so).
 fn namespaces_of(s: &Session, set: &KubeconfigSet, context: &str) -> Result<Vec<String>> {
-    match namespaces::list(set, context, namespaces::request_timeout()) {
+    let timeout = namespaces::request_timeout().map_err(SwitchError::Timeout)?;
+    match namespaces::list(set, context, timeout) {
         Ok(listed) => Ok(listed),
         Err(QueryError::Forbidden { .. }) => {
             s.err_msg(&format!(

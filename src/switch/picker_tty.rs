@@ -165,7 +165,7 @@ fn render_item(
     let name = clip(p.item(m), width.saturating_sub(2));
     let mut out = String::from(if on_cursor { "> " } else { "  " });
     if !style.color() {
-        out.push_str(&name);
+        out.push_str(&crate::escape::name(&name));
         return out;
     }
     let base = format!(
@@ -178,13 +178,18 @@ fn render_item(
         }
     );
     out.push_str(&base);
+    // Match positions count characters of the raw name, so escaping goes character by character.
+    let push = |out: &mut String, c: char| {
+        let mut buf = [0u8; 4];
+        out.push_str(&crate::escape::name(c.encode_utf8(&mut buf)));
+    };
     for (i, c) in name.chars().enumerate() {
         if m.positions.contains(&i) {
             out.push_str("\x1b[4m");
-            out.push(c);
+            push(&mut out, c);
             out.push_str("\x1b[24m");
         } else {
-            out.push(c);
+            push(&mut out, c);
         }
     }
     out.push_str("\x1b[0m");
@@ -221,6 +226,23 @@ impl Drop for SignalFlags {
     fn drop(&mut self) {
         for id in self.0.drain(..) {
             signal_hook::low_level::unregister(id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_drawn_with_control_characters_escaped() {
+        let p = Picker::new(vec!["a\x1b[2Jb".into()], None, 5);
+        let (m, _) = p.visible().next().unwrap();
+        for color in [false, true] {
+            let style = Style::from_parts(color, color, !color, false, None, None);
+            let line = render_item(&p, m, true, 80, &style);
+            assert!(line.contains("a\\x1b[2Jb"), "{line:?}");
+            assert!(!line.contains("\x1b[2J"), "{line:?}");
         }
     }
 }

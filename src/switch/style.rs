@@ -89,14 +89,14 @@ impl Style {
         }
     }
 
-    /// A name inside a message (kubectx's `SuccessColor`).
+    /// A name inside a message (kubectx's `SuccessColor`), control characters escaped.
     pub fn name(&self, s: &str) -> String {
-        self.paint(GREEN, s)
+        self.paint(GREEN, &crate::escape::name(s))
     }
 
-    /// The current context or namespace in a list.
+    /// The current context or namespace in a list, control characters escaped.
     pub fn active(&self, s: &str) -> String {
-        self.paint(&self.active, s)
+        self.paint(&self.active, &crate::escape::name(s))
     }
 
     /// The escape that starts the "current entry" colour ("" without colour).
@@ -112,7 +112,9 @@ impl Style {
         format!("{}{message}\n", self.paint(BOLD_YELLOW, "warning: "))
     }
 
+    /// An error, which may quote names from a kubeconfig: control characters are escaped.
     pub fn error(&self, message: &str) -> String {
+        let message = crate::escape::message(message);
         format!("{}{message}\n", self.paint(BOLD_RED, "error: "))
     }
 }
@@ -151,6 +153,20 @@ mod tests {
         let colored = Style::from_parts(true, false, false, false, None, None);
         assert_eq!(colored.active("a"), "\x1b[32;1ma\x1b[0m");
         assert_eq!(colored.error("x"), "\x1b[31;1merror: \x1b[0mx\n");
+    }
+
+    #[test]
+    fn names_and_errors_never_carry_raw_escapes() {
+        let colored = Style::from_parts(true, false, false, false, None, None);
+        assert_eq!(
+            colored.name("a\x1b]0;t\x07"),
+            "\x1b[32ma\\x1b]0;t\\x07\x1b[0m"
+        );
+        assert_eq!(Style::plain().active("\x1b[2J"), "\\x1b[2J");
+        assert_eq!(
+            Style::plain().error("no context \"\x1b[8m\""),
+            "error: no context \"\\x1b[8m\"\n"
+        );
     }
 
     #[test]

@@ -46,9 +46,9 @@ use anyhow::Context as _;
 
 use crate::cli::{DemoArgs, GlobalArgs, TuiArgs};
 use crate::config::Config;
+use crate::dirconfig::DirConfigError;
 use crate::kubeconfig::KubeconfigSet;
 use crate::safety::SafetySources;
-use crate::shell::dirconfig::DirConfigError;
 use app::{App, Options};
 use keymap::Keymap;
 use theme::Theme;

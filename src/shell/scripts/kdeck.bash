@@ -61,6 +61,31 @@ _kdeck_hook() {
     return $rc
 }
 
+# kube-ps1's colour rule for what KUBE_PS1_CTX_COLOR_FUNCTION answers: a name or 0-256 gives the
+# foreground sequence (as kube-ps1 prints it in bash), anything else nothing.
+_kdeck_fg() {
+    local n
+    case $1 in
+        black) n=0 ;;
+        red) n=1 ;;
+        green) n=2 ;;
+        yellow) n=3 ;;
+        blue) n=4 ;;
+        magenta) n=5 ;;
+        cyan) n=6 ;;
+        white) n=7 ;;
+        [0-9] | [1-9][0-9] | 1[0-9][0-9] | 2[0-4][0-9] | 25[0-6]) n=$1 ;;
+        *) return 0 ;;
+    esac
+    if ((n < 8)); then
+        printf '\001\033[%dm\002' $((30 + n))
+    elif ((n < 16)); then
+        printf '\001\033[%dm\002' $((82 + n))
+    else
+        printf '\001\033[38;5;%dm\002' "$n"
+    fi
+}
+
 kdeck_ps1() {
     printf '%s' "$KDECK_PS1"
 }

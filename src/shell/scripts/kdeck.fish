@@ -75,6 +75,26 @@ function _kdeck_update
     set -g _kdeck_vsig "$_kdeck_sig"
 end
 
+# kube-ps1's colour rule for what KUBE_PS1_CTX_COLOR_FUNCTION answers: a name or 0-256 gives the
+# foreground sequence, anything else nothing.
+function _kdeck_fg
+    set -l n (contains -i -- "$argv[1]" black red green yellow blue magenta cyan white)
+    if test -n "$n"
+        set n (math $n - 1)
+    else if string match -qr '^([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-6])$' -- "$argv[1]"
+        set n $argv[1]
+    else
+        return 0
+    end
+    if test $n -lt 8
+        printf '\e[%dm' (math 30 + $n)
+    else if test $n -lt 16
+        printf '\e[%dm' (math 82 + $n)
+    else
+        printf '\e[38;5;%dm' $n
+    end
+end
+
 function _kdeck_hook --on-event fish_prompt --on-variable PWD
     _kdeck_fresh; or _kdeck_update
 end

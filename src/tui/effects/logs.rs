@@ -141,10 +141,12 @@ pub fn save_logs(session: &LogSession, dir: &Path, stem: &str) -> Result<Saved, 
     let time = jiff::Timestamp::now()
         .strftime("%Y%m%dT%H%M%SZ")
         .to_string();
-    let mut path: PathBuf = dir.join(format!("{stem}_{time}.log"));
+    // The stem holds namespace, pod and container names from the server: confined to `dir`.
+    let file = |name: String| crate::paths::confined(dir, &name).map_err(|e| e.to_string());
+    let mut path: PathBuf = file(format!("{stem}_{time}.log"))?;
     let mut n = 2;
-    while path.exists() {
-        path = dir.join(format!("{stem}_{time}-{n}.log"));
+    while path.symlink_metadata().is_ok() {
+        path = file(format!("{stem}_{time}-{n}.log"))?;
         n += 1;
     }
     let report = session.save_all(&path).map_err(|e| e.to_string())?;

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::dirconfig::FoundDirConfig;
+use super::FoundDirConfig;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trust {

@@ -1,11 +1,15 @@
-//! The per-directory `.kdeck.yaml`: finding the nearest one walking up from a directory, and parsing it.
+//! The per-directory `.kdeck.yaml`: finding the nearest one walking up from a directory, parsing it, and
+//! the allow/deny store ([`trust`]) that decides whether it may take effect.
 //!
-//! Finding and parsing only; whether a file may take effect is the trust store's decision
-//! (`kdeck allow`/`deny`), and applying it is the hook's.
+//! A root module because `shell` (auto-context), `kubectl` (the `kubectl:` pin), `safety` and the TUI
+//! (`readonly:`) all read it. It must not apply anything: switching is the hook's job, pinning the
+//! resolver's, and refusing the safety policy's.
 
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+pub mod trust;
 
 pub const FILE_NAME: &str = ".kdeck.yaml";
 
@@ -41,14 +45,18 @@ pub enum DirConfigError {
     },
 }
 
+/// The largest `.kdeck.yaml` read: it holds four short keys, and the hook reads it at a prompt.
+pub const MAX_BYTES: u64 = 64 * 1024;
+
 /// The nearest `.kdeck.yaml` at or above `start`, if any. Unreadable files are reported, not skipped, so
-/// a broken file never silently lets an outer one take over.
+/// a broken file never silently lets an outer one take over. A FIFO, device or over-large file in its
+/// place is such an error, not a wait: this runs at every `cd`.
 pub fn find_nearest(start: &Path) -> Result<Option<FoundDirConfig>, DirConfigError> {
     for dir in start.ancestors() {
         let path = dir.join(FILE_NAME);
-        match std::fs::read(&path) {
-            Ok(content) => return Ok(Some(FoundDirConfig { path, content })),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+        match crate::paths::read_bounded(&path, MAX_BYTES) {
+            Ok(Some(content)) => return Ok(Some(FoundDirConfig { path, content })),
+            Ok(None) => continue,
             Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => continue,
             Err(source) => return Err(DirConfigError::Read { path, source }),
         }
@@ -113,5 +121,17 @@ mod tests {
             .parse()
             .unwrap_err();
         assert!(err.to_string().contains("contxt"), "{err}");
+    }
+
+    #[test]
+    fn a_fifo_in_its_place_is_an_error_not_a_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let st = std::process::Command::new("mkfifo")
+            .arg(dir.path().join(FILE_NAME))
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let err = find_nearest(dir.path()).unwrap_err();
+        assert!(err.to_string().contains("a FIFO"), "{err}");
     }
 }
