@@ -15,7 +15,6 @@ use std::time::{Duration, Instant};
 #[allow(dead_code)]
 mod sandbox;
 #[path = "tools/mod.rs"]
-#[allow(dead_code)]
 mod tools;
 
 use sandbox::{KDECK, Sandbox};

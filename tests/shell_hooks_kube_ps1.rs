@@ -6,6 +6,8 @@
 //! setup as the recording, then `eval "$(kdeck hook SHELL)"` and one prompt, and compares `$KDECK_PS1`.
 //! A missing zsh skips with a message, and fails when `CI` or `KDECK_E2E_REQUIRED` is set.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
