@@ -144,7 +144,7 @@ fn unknown_context_suggests_nearest_and_changes_nothing() {
 }
 
 #[test]
-fn rename_moves_current_and_refuses_existing_names() {
+fn rename_moves_current_and_overwrites_existing_names_as_kubectx() {
     let sb = Sandbox::new();
     let cfg = sb.write("kube/config", &kubeconfig_with(&["a", "b"], Some("a")));
     let out = sb.ctx(&[&cfg], &["x=."]);
@@ -158,14 +158,33 @@ fn rename_moves_current_and_refuses_existing_names() {
         )
     );
 
-    let before = sb.snapshot("");
+    // kubectx b=x when b exists: b is replaced by x, with a warning, exit 0.
     let out = sb.ctx(&[&cfg], &["b=x"]);
-    assert_eq!(out.code, 1);
-    assert!(
-        out.stderr
-            .starts_with("error: context \"b\" already exists, can't rename \"x\" to it"),
-        "{out:?}"
+    assert!(out.ok(), "{out:?}");
+    assert_eq!(
+        out.stderr,
+        "warning: context b exists, overwriting it.\n✔ Context x renamed to b.\n"
     );
+    assert_eq!(
+        contexts_of(&cfg).unwrap(),
+        (vec!["b".to_string()], Some("b".to_string()))
+    );
+    if let Some(kubectl) = common::kubectl() {
+        let seen = std::process::Command::new(kubectl)
+            .args([
+                "--kubeconfig",
+                cfg.to_str().unwrap(),
+                "config",
+                "get-contexts",
+                "-o",
+                "name",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&seen.stdout), "b\n");
+    }
+
+    let before = sb.snapshot("");
     let out = sb.ctx(&[&cfg], &["y=nope"]);
     assert_eq!(out.code, 1);
     assert_eq!(

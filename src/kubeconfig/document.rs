@@ -117,9 +117,10 @@ impl KubeconfigDoc {
                 Some(_) => return Err(shape(format!("`{}` must be a list", section.list_key()))),
             }
             for (i, entry) in self.list(section).iter().enumerate() {
-                if entry.get("name").and_then(Value::as_str).is_none() {
+                // kubectl takes an entry without a name (or `name: null`) as the name "".
+                if entry_name(entry).is_none() {
                     return Err(shape(format!(
-                        "entry {} of `{}` has no name",
+                        "entry {} of `{}` must be a mapping with a string `name`",
                         i + 1,
                         section.list_key()
                     )));
@@ -308,35 +309,94 @@ impl KubeconfigDoc {
     }
 }
 
-/// The `name` of a list entry.
+/// The `name` of a list entry; a missing or null name is "", as kubectl reads it. `None` when the entry
+/// is not a mapping or its name is not a string.
 pub fn entry_name(entry: &Value) -> Option<&str> {
-    entry.get("name").and_then(Value::as_str)
+    match entry.as_mapping()?.get("name") {
+        None | Some(Value::Null) => Some(""),
+        Some(v) => v.as_str(),
+    }
 }
 
-/// Changes a top-level `current-context:` line in place, so comments and formatting of the rest of the
-/// file survive the most common edit. Returns `None` when the line is not in a simple form; the caller then
-/// re-serializes the whole document.
+/// Changes a top-level `current-context:` line in place (keeping a trailing comment), or appends one when
+/// the file has none, so comments and formatting of the rest of the file survive the most common edit.
+/// Returns `None` when the line is not in a simple form (a block scalar, a multi-line value); the caller
+/// then re-serializes the whole document. Callers re-parse the result and compare before using it.
 pub fn patch_current_context_line(text: &str, name: &str) -> Option<String> {
-    let mut out = String::with_capacity(text.len() + name.len());
+    let mut out = String::with_capacity(text.len() + name.len() + 20);
     let mut replaced = false;
     for line in text.split_inclusive('\n') {
         let body = line.trim_end_matches(['\n', '\r']);
         if !replaced && let Some(rest) = body.strip_prefix("current-context:") {
-            let rest = rest.trim();
-            // Only plain or quoted scalars, with nothing after them, are replaced textually.
-            if rest.contains('#') || rest.starts_with('|') || rest.starts_with('>') {
+            let value = rest.trim_start();
+            if value.starts_with(['|', '>', '&', '!', '*', '[', '{']) {
                 return None;
             }
+            let comment = trailing_comment(value)?;
             let ending = &line[body.len()..];
             out.push_str("current-context: ");
             out.push_str(&quote_scalar(name));
+            out.push_str(comment);
             out.push_str(ending);
             replaced = true;
             continue;
         }
+        if !replaced
+            && (body == "---" || body.starts_with("--- ") || body == "...")
+            && !out.is_empty()
+        {
+            // The end of the first document: the line goes before it.
+            return None;
+        }
         out.push_str(line);
     }
-    replaced.then_some(out)
+    if !replaced {
+        if !out.is_empty() && !out.ends_with('\n') {
+            out.push('\n');
+        }
+        out.push_str("current-context: ");
+        out.push_str(&quote_scalar(name));
+        out.push('\n');
+    }
+    Some(out)
+}
+
+/// The part of a one-line scalar value from the whitespace before its `#` comment to the end ("" when
+/// there is no comment); `None` when the quoting does not close on the line.
+fn trailing_comment(value: &str) -> Option<&str> {
+    let after_scalar = match value.chars().next() {
+        Some(q @ ('"' | '\'')) => {
+            let mut escaped = false;
+            let mut close = None;
+            for (i, c) in value.char_indices().skip(1) {
+                if q == '"' && c == '\\' && !escaped {
+                    escaped = true;
+                    continue;
+                }
+                if c == q && !escaped {
+                    close = Some(i);
+                    break;
+                }
+                escaped = false;
+            }
+            close? + 1
+        }
+        _ => 0,
+    };
+    let tail = &value[after_scalar..];
+    let hash = tail
+        .char_indices()
+        .find(|&(i, c)| {
+            c == '#' && (i == 0 && after_scalar == 0 || tail[..i].ends_with([' ', '\t']))
+        })
+        .map(|(i, _)| i);
+    Some(match hash {
+        Some(i) => {
+            let start = tail[..i].trim_end_matches([' ', '\t']).len();
+            &tail[start..]
+        }
+        None => "",
+    })
 }
 
 /// Quotes a string as a YAML scalar the way the serializer would, so the textual patch parses back.
@@ -411,11 +471,13 @@ x-top: [1, 2]
         let out = patch_current_context_line(text, "new: one").unwrap();
         assert!(out.starts_with("# keep\n"));
         assert_eq!(doc(&out).current_context(), Some("new: one"));
-        assert!(
-            patch_current_context_line(SAMPLE, "x").is_none(),
-            "trailing comment falls back"
-        );
-        assert!(patch_current_context_line("kind: Config\n", "x").is_none());
+        let out = patch_current_context_line(SAMPLE, "x").unwrap();
+        assert!(out.contains("current-context: x # trailing\n"), "{out}");
+        let out = patch_current_context_line("current-context: \"a # b\"   # keep\n", "c").unwrap();
+        assert_eq!(out, "current-context: c   # keep\n");
+        let out = patch_current_context_line("kind: Config # k\n", "x").unwrap();
+        assert_eq!(out, "kind: Config # k\ncurrent-context: x\n");
+        assert!(patch_current_context_line("current-context: |\n  a\n", "x").is_none());
     }
 
     #[test]
@@ -426,8 +488,14 @@ x-top: [1, 2]
             "{err}"
         );
         let err =
-            KubeconfigDoc::parse(Path::new("/k"), "contexts:\n- context: {}\n".into()).unwrap_err();
-        assert!(err.to_string().contains("has no name"), "{err}");
+            KubeconfigDoc::parse(Path::new("/k"), "contexts:\n- name: [1]\n".into()).unwrap_err();
+        assert!(err.to_string().contains("string `name`"), "{err}");
+        let nameless = KubeconfigDoc::parse(
+            Path::new("/k"),
+            "contexts:\n- context: {}\n- name: null\n".into(),
+        )
+        .unwrap();
+        assert_eq!(nameless.names(Section::Contexts), [""]);
     }
 
     #[test]

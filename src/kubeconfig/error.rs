@@ -23,9 +23,6 @@ pub enum KubeconfigError {
     #[error("no context exists with the name: \"{0}\"")]
     UnknownContext(String),
 
-    #[error("context \"{0}\" already exists")]
-    ContextExists(String),
-
     #[error("cannot write kubeconfig {}: {source}", path.display())]
     Write { path: PathBuf, source: io::Error },
 

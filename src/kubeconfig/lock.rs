@@ -1,8 +1,9 @@
 //! The `<file>.lock` protocol that client-go uses around kubeconfig writes.
 //!
 //! client-go creates `<file>.lock` with O_CREAT|O_EXCL and removes it afterwards; it never waits. We take
-//! the same file, so kubectl and kdeck exclude each other, but we retry for a while and treat a lock older
-//! than [`STALE_AFTER`] as left behind by a killed process (a kubeconfig write takes milliseconds).
+//! the same file, so kubectl and kdeck exclude each other. A live lock is never broken: we wait up to
+//! [`WAIT_FOR`] and then fail naming the lock file. Only a lock older than [`STALE_AFTER`] by its mtime
+//! (a kubeconfig write takes milliseconds) is taken as abandoned, and breaking it is said on stderr.
 //!
 //! kdeck also writes `<pid>@<host>` into the lock it holds. A waiter on the same host that finds the named
 //! process gone breaks the lock at once instead of waiting out [`STALE_AFTER`], so a `kill -9` or Ctrl-C in
@@ -19,9 +20,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
 use super::KubeconfigError;
+use super::cleanup::{Pending, pid_alive};
 
 /// A lock file older than this is considered abandoned.
-pub const STALE_AFTER: Duration = Duration::from_secs(3);
+pub const STALE_AFTER: Duration = Duration::from_secs(120);
 /// How long to keep retrying before giving up.
 pub const WAIT_FOR: Duration = Duration::from_secs(10);
 
@@ -29,6 +31,8 @@ pub const WAIT_FOR: Duration = Duration::from_secs(10);
 #[derive(Debug)]
 pub struct FileLock {
     path: PathBuf,
+    /// Removes the lock if a signal ends the process while it is held.
+    _pending: Pending,
     /// The flocked directory handle; released after `<file>.lock` is removed (fields drop after `drop`).
     _writers: Option<File>,
 }
@@ -60,16 +64,30 @@ impl FileLock {
                         let _ = writeln!(f, "{}@{host}", std::process::id());
                     }
                     return Ok(FileLock {
+                        _pending: Pending::new(&path),
                         path,
                         _writers: writers,
                     });
                 }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                    if is_stale(&path) || holder_is_gone(&path) {
+                    let why = if holder_is_gone(&path) {
+                        Some("its kdeck process is gone".to_string())
+                    } else {
+                        lock_age(&path)
+                            .filter(|age| *age > STALE_AFTER)
+                            .map(|age| format!("it is {} s old", age.as_secs()))
+                    };
+                    if let Some(why) = why {
                         // Another waiter may remove it at the same moment; either way we retry. A lock
                         // we cannot remove (a directory, say) must still run into the timeout below.
                         match std::fs::remove_file(&path) {
-                            Ok(()) => continue,
+                            Ok(()) => {
+                                eprintln!(
+                                    "kdeck: removed the stale lock {} ({why})",
+                                    crate::escape::message(&path.display().to_string())
+                                );
+                                continue;
+                            }
                             Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
                             Err(_) => {}
                         }
@@ -119,12 +137,33 @@ fn serialize_writers(file: &Path, start: Instant) -> Result<Option<File>, Kubeco
     }
 }
 
-fn is_stale(path: &Path) -> bool {
+fn lock_age(path: &Path) -> Option<Duration> {
     std::fs::metadata(path)
         .and_then(|m| m.modified())
         .ok()
         .and_then(|t| SystemTime::now().duration_since(t).ok())
-        .is_some_and(|age| age > STALE_AFTER)
+}
+
+/// Removes `<file>.lock` when it was left by a kdeck that no longer runs, so kubectl does not keep
+/// failing with "file exists" until kdeck's next write. Called whenever kdeck loads a kubeconfig; costs
+/// one `stat` when there is no lock. Skips the check while another kdeck holds the directory's writer lock
+/// (that one may be about to take the lock legitimately).
+pub fn clear_dead_lock(file: &Path) {
+    let path = lock_path(file);
+    if std::fs::symlink_metadata(&path).is_err() {
+        return;
+    }
+    let dir = match file.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let Ok(handle) = File::open(dir) else { return };
+    if handle.try_lock().is_err() {
+        return;
+    }
+    if holder_is_gone(&path) {
+        let _ = std::fs::remove_file(&path);
+    }
 }
 
 /// Whether the lock names a process of this host that no longer exists. Unknown content, another host,
@@ -139,11 +178,7 @@ fn holder_is_gone(path: &Path) -> bool {
     let Ok(pid) = pid.parse::<u32>() else {
         return false;
     };
-    let proc_root = Path::new("/proc");
-    if hostname().as_deref() != Some(host) || !proc_root.join("self").exists() {
-        return false;
-    }
-    !proc_root.join(pid.to_string()).exists()
+    hostname().as_deref() == Some(host) && !pid_alive(pid)
 }
 
 fn hostname() -> Option<String> {

@@ -10,6 +10,7 @@
 //! Files are never written back through `kube::config::Kubeconfig`: it rewrites relative paths to absolute
 //! ones and drops fields it does not know.
 
+pub mod cleanup;
 mod document;
 mod error;
 pub mod lock;

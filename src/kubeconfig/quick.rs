@@ -39,6 +39,7 @@ impl QuickView {
     pub fn load_resolution(resolution: Resolution) -> Result<Option<Self>, KubeconfigError> {
         let mut files = Vec::with_capacity(resolution.files.len());
         for path in &resolution.files {
+            super::lock::clear_dead_lock(path);
             let Some(file) = read(path)? else {
                 return Ok(None);
             };

@@ -115,6 +115,9 @@ impl KubeconfigSet {
     }
 
     pub fn load_resolution(resolution: Resolution) -> Result<Self, KubeconfigError> {
+        for file in &resolution.files {
+            super::lock::clear_dead_lock(file);
+        }
         let docs = resolution
             .files
             .iter()
@@ -307,6 +310,8 @@ impl KubeconfigSet {
     }
 
     /// Renames a context in the file that defines it, and moves current-context along if it pointed there.
+    /// A context already named `new` is replaced, as kubectx replaces it (its caller warns): every entry
+    /// of that name is removed first, so the renamed one is the one in effect afterwards.
     pub fn rename_context(
         &mut self,
         old: &str,
@@ -318,13 +323,27 @@ impl KubeconfigSet {
         if old == new {
             return Ok(Vec::new());
         }
-        if self.has_context(new) {
-            return Err(KubeconfigError::ContextExists(new.to_string()));
-        }
         let was_current = self.current_context() == Some(old);
-        let mut written = self.edit_file(&info.source, |doc| {
+        let mut written = Vec::new();
+        let holders: Vec<PathBuf> = self
+            .docs
+            .iter()
+            .filter(|d| d.has_entry(Section::Contexts, new))
+            .map(|d| d.path.clone())
+            .collect();
+        for path in holders {
+            written.extend(self.edit_file(&path, |doc| {
+                while doc.remove_entry(Section::Contexts, new) {}
+                Ok(true)
+            })?);
+        }
+        for p in self.edit_file(&info.source, |doc| {
             Ok(doc.rename_entry(Section::Contexts, old, new))
-        })?;
+        })? {
+            if !written.contains(&p) {
+                written.push(p);
+            }
+        }
         if was_current {
             for p in self.write_current_context(new)? {
                 if !written.contains(&p) {
@@ -436,10 +455,9 @@ fn render_minimal(doc: &KubeconfigDoc, before: &Value) -> Result<KubeconfigDoc, 
         && let Some(new_ctx) = doc.root.get("current-context").and_then(Value::as_str)
     {
         let mut only_ctx_changed = before.clone();
-        if let Value::Mapping(m) = &mut only_ctx_changed
-            && let Some(slot) = m.get_mut("current-context")
-        {
-            *slot = Value::String(new_ctx.to_string());
+        if let Value::Mapping(m) = &mut only_ctx_changed {
+            // Replaces in place, or appends where the textual patch appends the line.
+            m.insert("current-context".into(), Value::String(new_ctx.to_string()));
         }
         if only_ctx_changed == doc.root
             && let Some(text) = patch_current_context_line(&doc.text, new_ctx)

@@ -145,10 +145,20 @@ fn rename_keeps_file_and_moves_current() {
     let fresh = env_set(&[&a, &b]);
     assert_eq!(fresh.context("renamed").unwrap().source, b);
     assert_eq!(fresh.current_context(), Some("renamed"));
-    assert!(matches!(
-        set.rename_context("renamed", "shared"),
-        Err(KubeconfigError::ContextExists(_))
-    ));
+    // Onto an existing name: that context is replaced (kubectx overwrites it).
+    set.rename_context("renamed", "shared").unwrap();
+    let fresh = env_set(&[&a, &b]);
+    assert_eq!(fresh.context("shared").unwrap().source, b);
+    assert_eq!(fresh.current_context(), Some("shared"));
+    assert!(!fresh.has_context("renamed"));
+    assert_eq!(
+        fresh
+            .context_names()
+            .iter()
+            .filter(|n| *n == "shared")
+            .count(),
+        1
+    );
 }
 
 #[test]

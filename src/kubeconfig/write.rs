@@ -4,11 +4,18 @@
 //! torn one, even if we are killed mid-write. The mode and owner of the file being replaced are kept; new
 //! files get the mode the caller asks for (0600 for kubeconfigs). Symlinks are followed, so a kubeconfig
 //! managed as a dotfile symlink stays a symlink.
+//!
+//! A file we may not write (0444 in a writable directory) is refused with "permission denied", as kubectl
+//! refuses it, instead of being replaced. The temp file is 0600 from its creation, removed if a signal
+//! ends the process mid-write ([`cleanup::Pending`]), and the temp files of writers killed outright are
+//! swept by the next write ([`cleanup::sweep_orphans`]).
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+
+use super::cleanup;
 
 /// Replaces `path` with `bytes` atomically. `new_mode` applies only when the file does not exist yet.
 pub fn atomic_write(path: &Path, bytes: &[u8], new_mode: u32) -> io::Result<()> {
@@ -25,6 +32,10 @@ pub fn atomic_write(path: &Path, bytes: &[u8], new_mode: u32) -> io::Result<()> 
             "is a directory",
         ));
     }
+    if existing.as_ref().is_some_and(|m| m.is_file()) {
+        // Opening for writing (without truncating) asks the kernel the question kubectl's write asks.
+        OpenOptions::new().write(true).open(&target)?;
+    }
     let mode = existing
         .as_ref()
         .map(|m| m.permissions().mode() & 0o7777)
@@ -34,11 +45,13 @@ pub fn atomic_write(path: &Path, bytes: &[u8], new_mode: u32) -> io::Result<()> 
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "kubeconfig".into());
+    cleanup::sweep_orphans(&dir, &name);
     let tmp = dir.join(format!(
         ".{name}.kdeck-{}-{:08x}.tmp",
         std::process::id(),
         rand::random::<u32>()
     ));
+    let pending = cleanup::Pending::new(&tmp);
     let result = (|| {
         let mut f = OpenOptions::new()
             .write(true)
@@ -46,6 +59,7 @@ pub fn atomic_write(path: &Path, bytes: &[u8], new_mode: u32) -> io::Result<()> 
             .mode(0o600)
             .open(&tmp)?;
         f.write_all(bytes)?;
+        pause_for_fault_tests();
         f.set_permissions(fs::Permissions::from_mode(mode))?;
         if let Some(m) = &existing {
             // Keep the owner when root edits someone else's kubeconfig; ignore failure as non-root.
@@ -63,7 +77,20 @@ pub fn atomic_write(path: &Path, bytes: &[u8], new_mode: u32) -> io::Result<()> 
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
+    drop(pending);
     result
+}
+
+/// `KDECK_TEST_PAUSE_IN_WRITE=<ms>` holds every write for that long with its temp file and lock in place,
+/// so the kill tests (tests/kubeconfig_safety.rs) can land a signal mid-write for certain. Unset, it costs
+/// one environment lookup per write.
+fn pause_for_fault_tests() {
+    if let Some(ms) = std::env::var("KDECK_TEST_PAUSE_IN_WRITE")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        std::thread::sleep(std::time::Duration::from_millis(ms.min(60_000)));
+    }
 }
 
 /// Follows a chain of symlinks to the file that should be replaced.

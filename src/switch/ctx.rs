@@ -141,8 +141,7 @@ fn unset(s: &Session) -> Result<()> {
     Ok(())
 }
 
-/// `NEW=OLD` / `NEW=.`. Unlike kubectx (which overwrites an existing NEW after a warning), an existing
-/// NEW is refused and nothing is written: a rename should never destroy another context.
+/// `NEW=OLD` / `NEW=.`. An existing NEW is overwritten after a warning, as kubectx does.
 fn rename(s: &Session, new: &str, old: &str) -> Result<()> {
     let mut set = s.load()?;
     let old = if old == "." {
@@ -157,10 +156,10 @@ fn rename(s: &Session, new: &str, old: &str) -> Result<()> {
         });
     }
     if new != old && set.has_context(new) {
-        return Err(SwitchError::RenameTargetExists {
-            old,
-            new: new.to_string(),
-        });
+        s.err_msg(&s.err.warning(&format!(
+            "context {} exists, overwriting it.",
+            s.err.name(new)
+        )));
     }
     set.rename_context(&old, new)
         .map_err(|e| SwitchError::from_edit(e).during("failed to change context name"))?;

@@ -13,10 +13,11 @@ pub enum SwitchError {
     #[error("{0}")]
     Usage(String),
 
-    #[error("kubeconfig error: {0}")]
+    /// The kubeconfig error already says "kubeconfig <file> …"; no second prefix.
+    #[error("{0}")]
     Kubeconfig(#[source] KubeconfigError),
 
-    #[error("kubeconfig error: kubeconfig file not found: {}", .0.display())]
+    #[error("kubeconfig file not found: {}", .0.display())]
     NoKubeconfigFile(PathBuf),
 
     #[error("current-context is not set")]
@@ -36,11 +37,6 @@ pub enum SwitchError {
         name: String,
         suggestions: Vec<String>,
     },
-
-    #[error(
-        "context \"{new}\" already exists, can't rename \"{old}\" to it (delete it first with -d {new})"
-    )]
-    RenameTargetExists { old: String, new: String },
 
     #[error("context does not exist")]
     DeleteMissing { suggestions: Vec<String> },
