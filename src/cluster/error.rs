@@ -52,6 +52,11 @@ impl RequestError {
         }
     }
 
+    /// The server answered with something kdeck could not decode (asking again gets the same).
+    pub fn is_undecodable(&self) -> bool {
+        matches!(self, RequestError::Transport(kube::Error::SerdeError(_)))
+    }
+
     /// The server's Status, when it answered with one.
     pub fn status(&self) -> Option<&ApiStatus> {
         match self {

@@ -54,6 +54,9 @@ pub struct WatchFailure {
     /// HTTP status when the server answered (403, 410, 500 …); None for transport errors.
     pub code: Option<u16>,
     pub message: String,
+    /// The server answered, but with a body kdeck cannot read: retrying would get the same answer, so
+    /// the watch stops and the view shows the error instead of reconnecting forever.
+    pub unusable: bool,
 }
 
 /// What to watch.
@@ -86,10 +89,19 @@ fn failure(e: &watcher::Error) -> WatchFailure {
         | watcher::Error::WatchError(s) => WatchFailure {
             code: Some(s.code),
             message: s.message.clone(),
+            unusable: false,
+        },
+        watcher::Error::InitialListFailed(e)
+        | watcher::Error::WatchStartFailed(e)
+        | watcher::Error::WatchFailed(e) => WatchFailure {
+            code: None,
+            message: crate::error::chain(e),
+            unusable: matches!(e, kube::Error::SerdeError(_)),
         },
         other => WatchFailure {
             code: None,
             message: crate::error::chain(other),
+            unusable: false,
         },
     }
 }
@@ -100,9 +112,11 @@ impl From<RequestError> for WatchFailure {
             RequestError::Refused(s) => WatchFailure {
                 code: Some(s.code),
                 message: s.message,
+                unusable: false,
             },
             other => WatchFailure {
                 code: None,
+                unusable: other.is_undecodable(),
                 message: other.to_string(),
             },
         }
@@ -123,7 +137,13 @@ where
         let note = match ev {
             Err(e) => {
                 failing = true;
-                WatchNote::Error(failure(&e))
+                let f = failure(&e);
+                if f.unusable {
+                    // The same request would get the same answer: report it once and stop.
+                    send(WatchNote::Error(f));
+                    return;
+                }
+                WatchNote::Error(f)
             }
             Ok(ev) => {
                 if failing {

@@ -68,6 +68,11 @@ pub mod idx {
     pub const REPLICASETS: usize = 9;
     pub const STATEFULSETS: usize = 10;
     pub const DAEMONSETS: usize = 11;
+    pub const LIMITRANGES: usize = 12;
+    pub const ROLES: usize = 13;
+    pub const ROLEBINDINGS: usize = 14;
+    pub const CLUSTERROLES: usize = 15;
+    pub const CLUSTERROLEBINDINGS: usize = 16;
 }
 
 pub static RESOURCES: &[ResourceType] = &[
@@ -193,10 +198,63 @@ pub static RESOURCES: &[ResourceType] = &[
         false,
         true
     ),
+    rt!(
+        "",
+        "LimitRange",
+        "limitranges",
+        "limitrange",
+        true,
+        &["limits"],
+        &[],
+        false,
+        false
+    ),
+    rt!(RBAC, "Role", "roles", "role", true, &[], &[], false, false),
+    rt!(
+        RBAC,
+        "RoleBinding",
+        "rolebindings",
+        "rolebinding",
+        true,
+        &[],
+        &[],
+        false,
+        false
+    ),
+    rt!(
+        RBAC,
+        "ClusterRole",
+        "clusterroles",
+        "clusterrole",
+        false,
+        &[],
+        &[],
+        false,
+        false
+    ),
+    rt!(
+        RBAC,
+        "ClusterRoleBinding",
+        "clusterrolebindings",
+        "clusterrolebinding",
+        false,
+        &[],
+        &[],
+        false,
+        false
+    ),
 ];
 
+const RBAC: &str = "rbac.authorization.k8s.io";
+
 /// The groups served besides the legacy core group, in discovery order.
-pub static GROUPS: &[&str] = &["apps"];
+pub static GROUPS: &[&str] = &["apps", RBAC];
+
+/// Kinds without a printer of their own: the apiserver's default Table (Name, Created At), whose `rows`
+/// is `null` when the list is empty (../shared/apiserver-1.28 README, quirk 1).
+pub fn default_printer(res: usize) -> bool {
+    matches!(res, idx::LIMITRANGES | idx::ROLES | idx::CLUSTERROLES)
+}
 
 /// Finds a resource by group, version and plural.
 pub fn lookup(group: &str, version: &str, plural: &str) -> Option<usize> {
@@ -224,6 +282,14 @@ mod tests {
         assert_eq!(
             lookup("apps", "v1", "statefulsets"),
             Some(idx::STATEFULSETS)
+        );
+        assert_eq!(RESOURCES[idx::LIMITRANGES].plural, "limitranges");
+        assert_eq!(RESOURCES[idx::ROLES].plural, "roles");
+        assert_eq!(RESOURCES[idx::ROLEBINDINGS].plural, "rolebindings");
+        assert_eq!(RESOURCES[idx::CLUSTERROLES].plural, "clusterroles");
+        assert_eq!(
+            RESOURCES[idx::CLUSTERROLEBINDINGS].plural,
+            "clusterrolebindings"
         );
     }
 }

@@ -282,6 +282,34 @@ fn event_cells(o: &Value, now: i64) -> Vec<Value> {
     ]
 }
 
+/// kubectl's RoleBinding printer: the role as `Kind/name`, then users, groups and `ns/name` accounts.
+fn binding_cells(o: &Value, name: Value, age: Value) -> Vec<Value> {
+    let role = format!("{}/{}", s(&o["roleRef"]["kind"]), s(&o["roleRef"]["name"]));
+    let subjects = o["subjects"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+    let of_kind = |kind: &str| {
+        subjects
+            .iter()
+            .filter(|x| x["kind"] == kind)
+            .map(|x| {
+                if kind == "ServiceAccount" {
+                    format!("{}/{}", s(&x["namespace"]), s(&x["name"]))
+                } else {
+                    s(&x["name"])
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    vec![
+        name,
+        json!(role),
+        age,
+        json!(of_kind("User")),
+        json!(of_kind("Group")),
+        json!(of_kind("ServiceAccount")),
+    ]
+}
+
 /// The cells of one row.
 pub fn cells(res: usize, o: &Value, now: i64) -> Vec<Value> {
     let name = json!(s(&o["metadata"]["name"]));
@@ -387,6 +415,10 @@ pub fn cells(res: usize, o: &Value, now: i64) -> Vec<Value> {
         }
         idx::EVENTS => event_cells(o, now),
         idx::NODES => node_cells(o, now),
+        idx::ROLEBINDINGS | idx::CLUSTERROLEBINDINGS => binding_cells(o, name, age),
+        r if super::resources::default_printer(r) => {
+            vec![name, o["metadata"]["creationTimestamp"].clone()]
+        }
         _ => vec![name, json!(s(&o["status"]["phase"])), age],
     }
 }
@@ -439,12 +471,19 @@ pub fn table<'a>(
     if let Some(c) = cont {
         meta["continue"] = json!(c);
     }
+    let rows: Vec<Value> = objs.map(|o| row(res, o, include, now)).collect();
+    // The default printer answers an empty list with `rows: null`, as a real apiserver does.
+    let rows = if rows.is_empty() && super::resources::default_printer(res) {
+        Value::Null
+    } else {
+        Value::Array(rows)
+    };
     json!({
         "kind": "Table",
         "apiVersion": "meta.k8s.io/v1",
         "metadata": meta,
         "columnDefinitions": column_definitions(res),
-        "rows": objs.map(|o| row(res, o, include, now)).collect::<Vec<_>>(),
+        "rows": rows,
     })
 }
 

@@ -366,6 +366,25 @@ pub fn columns(res: usize) -> Vec<Col> {
                 "Container runtime version reported by the node through runtime remote API (e.g. containerd://1.4.2).",
             ),
         ],
+        idx::ROLEBINDINGS | idx::CLUSTERROLEBINDINGS => vec![
+            NAME,
+            (
+                "Role",
+                "string",
+                0,
+                "RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error.",
+            ),
+            AGE,
+            ("Users", "string", 1, "Users in the roleBinding"),
+            ("Groups", "string", 1, "Groups in the roleBinding"),
+            (
+                "ServiceAccounts",
+                "string",
+                1,
+                "ServiceAccounts in the roleBinding",
+            ),
+        ],
+        r if super::resources::default_printer(r) => vec![NAME, CREATED_AT],
         _ => vec![
             NAME,
             ("Status", "string", 0, "The status of the namespace"),
@@ -373,3 +392,11 @@ pub fn columns(res: usize) -> Vec<Col> {
         ],
     }
 }
+
+/// The default printer's second column (kinds without a printer of their own).
+const CREATED_AT: Col = (
+    "Created At",
+    "date",
+    0,
+    "CreationTimestamp is a timestamp representing the server time when this object was created.",
+);

@@ -34,7 +34,7 @@ fn qualified_kind(res: usize) -> String {
 
 /// Checks that the body decodes as the typed object (wrong field types are a 400, as in the apiserver).
 fn type_check(res: usize, obj: &Value) -> Result<(), ApiError> {
-    use k8s_openapi::api::{apps::v1 as apps, core::v1 as core};
+    use k8s_openapi::api::{apps::v1 as apps, core::v1 as core, rbac::v1 as rbac};
     let v = obj.clone();
     let r = match res {
         idx::NAMESPACES => serde_json::from_value::<core::Namespace>(v).map(drop),
@@ -48,7 +48,13 @@ fn type_check(res: usize, obj: &Value) -> Result<(), ApiError> {
         idx::DEPLOYMENTS => serde_json::from_value::<apps::Deployment>(v).map(drop),
         idx::REPLICASETS => serde_json::from_value::<apps::ReplicaSet>(v).map(drop),
         idx::STATEFULSETS => serde_json::from_value::<apps::StatefulSet>(v).map(drop),
-        _ => serde_json::from_value::<apps::DaemonSet>(v).map(drop),
+        idx::DAEMONSETS => serde_json::from_value::<apps::DaemonSet>(v).map(drop),
+        idx::LIMITRANGES => serde_json::from_value::<core::LimitRange>(v).map(drop),
+        idx::ROLES => serde_json::from_value::<rbac::Role>(v).map(drop),
+        idx::ROLEBINDINGS => serde_json::from_value::<rbac::RoleBinding>(v).map(drop),
+        idx::CLUSTERROLES => serde_json::from_value::<rbac::ClusterRole>(v).map(drop),
+        idx::CLUSTERROLEBINDINGS => serde_json::from_value::<rbac::ClusterRoleBinding>(v).map(drop),
+        _ => Ok(()),
     };
     r.map_err(|e| ApiError::bad_request(format!("{} in body is invalid: {e}", qualified_kind(res))))
 }

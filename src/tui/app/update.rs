@@ -166,6 +166,10 @@ impl App {
                 self.connection = Connection::Connected;
                 vec![]
             }
+            WatchNote::Error(f) if f.unusable => {
+                self.view.state = ViewState::Unusable { message: f.message };
+                vec![Effect::StopWatch]
+            }
             WatchNote::Error(f) => match f.code {
                 Some(403) => {
                     self.view.state = ViewState::Forbidden {

@@ -175,6 +175,7 @@ fn stale_view_notes_are_ignored_and_errors_set_connection_state() {
             note: WatchNote::Error(WatchFailure {
                 code,
                 message: "boom".into(),
+                unusable: false,
             }),
         })
     };

@@ -7,6 +7,7 @@ use crate::cluster::kinds::KindSpec;
 use crate::cluster::rows::{Cell, Column, Row, RowKey, Tone};
 use crate::cluster::watch::{WatchFailure, WatchMsg, WatchNote};
 use crate::tui::app::{App, Msg, Options};
+use crate::tui::msg::Effect;
 use crate::tui::render;
 use crate::tui::test_support::*;
 
@@ -143,6 +144,7 @@ fn banners_and_failures() {
         note: WatchNote::Error(WatchFailure {
             code: None,
             message: "connection refused".into(),
+            unusable: false,
         }),
     }));
     snap!("banner_connection_lost", text(&app));
@@ -156,10 +158,31 @@ fn banners_and_failures() {
             code: Some(403),
             message: "secrets is forbidden: User \"viewer\" cannot list resource \"secrets\""
                 .into(),
+            unusable: false,
         }),
     }));
     app.update(Msg::Namespaces(Ok(vec!["default".into(), "shop".into()])));
     snap!("view_forbidden", text(&app));
+
+    // An answer kdeck cannot read: shown in the view, the watch stopped, the connection not "lost".
+    open(&mut app, "configmaps", vec![]);
+    let view = app.view.id;
+    let effects = app.update(Msg::Watch(WatchMsg {
+        view,
+        note: WatchNote::Error(WatchFailure {
+            code: None,
+            message:
+                "Error deserializing response: invalid type: integer `17`, expected a sequence"
+                    .into(),
+            unusable: true,
+        }),
+    }));
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::StopWatch)),
+        "{effects:?}"
+    );
+    assert!(!text(&app).contains("reconnecting"));
+    snap!("view_unusable_answer", text(&app));
 
     let mut loading = connected_app(dir.path());
     loading.update(Msg::Tick);

@@ -27,6 +27,10 @@ pub enum ViewState {
         message: String,
         offer: Vec<String>,
     },
+    /// The server's answer could not be read; the watch has stopped (asking again gets the same).
+    Unusable {
+        message: String,
+    },
 }
 
 /// The view on screen.

@@ -108,6 +108,25 @@ pub fn render(v: &TableView, theme: &Theme, area: Rect, buf: &mut Buffer, now: i
             }
             return message(area, buf, block, text);
         }
+        ViewState::Unusable { message: m } => {
+            let text = vec![
+                Line::raw(""),
+                Line::styled(
+                    format!(
+                        "Cannot read the server's answer for {}:",
+                        v.spec.title_kind()
+                    ),
+                    theme.status.error,
+                ),
+                Line::styled(m.clone(), theme.status.error),
+                Line::raw(""),
+                Line::styled(
+                    "The watch has stopped (asking again gets the same answer); :ctx and other views work as usual.",
+                    t.empty,
+                ),
+            ];
+            return message(area, buf, block, text);
+        }
         ViewState::Ready => {}
     }
     let len = v.store.visible_len();
