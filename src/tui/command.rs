@@ -23,11 +23,12 @@ pub enum Command {
     Namespace(NsChoice),
     /// `:pf` — the running port-forwards.
     Forwards,
-    /// `:KIND [NS|all] [@CTX]`.
+    /// `:KIND [NS|all] [@CTX] [-l SELECTOR]`.
     View {
         kind: KindSpec,
         namespace: Option<NsChoice>,
         context: Option<String>,
+        labels: Option<String>,
     },
 }
 
@@ -60,7 +61,7 @@ pub fn parse(text: &str, kinds: &KindRegistry) -> Result<Command, String> {
             };
         }
         "ns" | "namespace" | "namespaces" if !rest.is_empty() => {
-            return Ok(Command::Namespace(ns_choice(rest[0])));
+            return Ok(Command::Namespace(ns_choice(rest[0])?));
         }
         _ => {}
     }
@@ -70,17 +71,29 @@ pub fn parse(text: &str, kinds: &KindRegistry) -> Result<Command, String> {
         .ok_or_else(|| format!("unknown command or kind \"{head}\" (try :pods, :deploy, :ctx)"))?;
     let mut namespace = None;
     let mut context = None;
-    for w in rest {
+    let mut labels = None;
+    let mut words = rest.into_iter();
+    while let Some(w) = words.next() {
         if let Some(c) = w.strip_prefix('@') {
             if c.is_empty() {
                 return Err("@ needs a context name, as in :pods @prod".into());
             }
             context = Some(c.to_string());
+        } else if let Some(sel) = w.strip_prefix("-l") {
+            let sel = if sel.is_empty() {
+                words.next()
+            } else {
+                Some(sel)
+            };
+            let sel = sel.ok_or("-l needs a label selector, as in :pods -l app=web")?;
+            crate::labels::LabelSelector::parse(sel)
+                .map_err(|e| format!("bad label selector: {e}"))?;
+            labels = Some(sel.to_string());
         } else if namespace.is_none() {
-            namespace = Some(ns_choice(w));
+            namespace = Some(ns_choice(w)?);
         } else {
             return Err(format!(
-                "unexpected \"{w}\" (usage: :{head} [namespace|all] [@context])"
+                "unexpected \"{w}\" (usage: :{head} [namespace|all] [@context] [-l selector])"
             ));
         }
     }
@@ -88,14 +101,36 @@ pub fn parse(text: &str, kinds: &KindRegistry) -> Result<Command, String> {
         kind,
         namespace,
         context,
+        labels,
     })
 }
 
-fn ns_choice(w: &str) -> NsChoice {
+/// `all` (or `-A`, `*`), or a namespace name, which must be a DNS-1123 label as the apiserver requires;
+/// a label selector or a filter typed where a namespace goes is refused with the right syntax.
+fn ns_choice(w: &str) -> Result<NsChoice, String> {
     match w {
-        "all" | "-A" | "*" => NsChoice::All,
-        n => NsChoice::Named(n.to_string()),
+        "all" | "-A" | "*" => Ok(NsChoice::All),
+        n if is_dns_label(n) => Ok(NsChoice::Named(n.to_string())),
+        n if n.contains('=') => Err(format!(
+            "\"{n}\" is not a namespace name; for labels use -l {n}"
+        )),
+        n if n.starts_with('/') => Err(format!(
+            "\"{n}\" is not a namespace name; to filter, press / and type {}",
+            &n[1..]
+        )),
+        n => Err(format!("\"{n}\" is not a namespace name")),
     }
+}
+
+/// A DNS-1123 label: lower-case alphanumerics and `-`, starting and ending alphanumeric, ≤ 63 bytes.
+pub fn is_dns_label(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 63
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b[0] != b'-'
+        && b[b.len() - 1] != b'-'
 }
 
 /// Candidates for the word being typed at the end of `input`.
@@ -221,18 +256,32 @@ mod tests {
     #[test]
     fn parses_kinds_namespaces_and_contexts() {
         let k = KindRegistry::default();
-        match parse(":po ns-x @prod", &k).unwrap() {
+        match parse(":po ns-x @prod -l app=web,tier!=db", &k).unwrap() {
             Command::View {
                 kind,
                 namespace,
                 context,
+                labels,
             } => {
                 assert_eq!(kind.plural, "pods");
                 assert_eq!(namespace, Some(NsChoice::Named("ns-x".into())));
                 assert_eq!(context.as_deref(), Some("prod"));
+                assert_eq!(labels.as_deref(), Some("app=web,tier!=db"));
             }
             c => panic!("{c:?}"),
         }
+        assert!(matches!(
+            parse("pods -lapp=x", &k).unwrap(),
+            Command::View { labels: Some(l), namespace: None, .. } if l == "app=x"
+        ));
+        // What k9s users type where a namespace goes, refused with the right syntax.
+        let e = parse("pods app=cart", &k).unwrap_err();
+        assert!(e.contains("for labels use -l app=cart"), "{e}");
+        let e = parse("pods /kafka", &k).unwrap_err();
+        assert!(e.contains("to filter, press / and type kafka"), "{e}");
+        assert!(parse("ns Bad_Name", &k).is_err());
+        assert!(parse("pods -l", &k).is_err());
+        assert!(parse("pods -l =x", &k).is_err());
         assert!(matches!(
             parse("deploy all", &k).unwrap(),
             Command::View {

@@ -76,8 +76,23 @@ pub fn connected_with(dir: &std::path::Path, options: Options) -> App {
             ..Default::default()
         }),
     });
+    // What the sim's namespace list answers after connecting (the app asks at once).
+    app.update(Msg::Namespaces(Ok(NAMESPACES
+        .iter()
+        .map(|n| n.to_string())
+        .collect())));
     app
 }
+
+/// The namespaces a connected test app knows from the server.
+pub const NAMESPACES: &[&str] = &[
+    "data",
+    "default",
+    "kube-system",
+    "monitoring",
+    "shop",
+    "web",
+];
 
 /// Feeds a complete list to the current view.
 pub fn feed(app: &mut App, rows: Vec<Row>) {

@@ -201,6 +201,16 @@ pub fn string(s: &str, indent: usize, is_key: bool) -> String {
     if !is_key && let Some(block) = literal_block(s, indent) {
         return block;
     }
+    // Text that only needs quoting for its punctuation (JSON in an annotation, `a: b`) reads best
+    // single-quoted; words a resolver would misread, and anything needing an escape, are double-quoted
+    // as kubectl writes them.
+    if !s.is_empty()
+        && !resolves_to_non_string(s)
+        && s.chars()
+            .all(|c| printable(c) && !matches!(c, '\n' | '\r' | '\t' | '\u{85}'))
+    {
+        return format!("'{}'", s.replace('\'', "''"));
+    }
     double_quoted(s)
 }
 

@@ -42,26 +42,55 @@ impl App {
                 }
                 effects
             }
+            Command::Namespace(NsChoice::Named(n)) => {
+                if let Err(e) = self.check_namespace(&n) {
+                    self.set_flash(e, true);
+                    return vec![];
+                }
+                if !self.known_namespaces.contains(&n) {
+                    // Unchecked (the list is forbidden): used, not saved as a favourite.
+                    self.session.namespace = Some(n.clone());
+                    let spec = match &self.view.spec {
+                        ViewSpec::Resource { kind, .. } if kind.namespaced => {
+                            self.view.spec.with_namespace(Some(n))
+                        }
+                        _ => match self.kinds.resolve("pods").cloned() {
+                            Some(k) => ViewSpec::resource(k, Some(n)),
+                            None => return vec![],
+                        },
+                    };
+                    return self.open(spec);
+                }
+                self.switch_namespace(NsChoice::Named(n))
+            }
             Command::Namespace(choice) => self.switch_namespace(choice),
             Command::View {
                 kind,
                 namespace,
                 context,
+                labels,
             } => {
                 if let Some(ctx) = context
                     && Some(ctx.as_str()) != self.session.context.as_deref()
                 {
-                    let rest = match &namespace {
+                    let mut rest = match &namespace {
                         Some(NsChoice::All) => format!("{} all", kind.plural),
                         Some(NsChoice::Named(n)) => format!("{} {n}", kind.plural),
                         None => kind.plural.clone(),
                     };
+                    if let Some(l) = &labels {
+                        rest.push_str(&format!(" -l {l}"));
+                    }
                     return self.switch_context(ctx, Some(rest));
                 }
                 let ns = match namespace {
                     Some(NsChoice::All) => None,
                     Some(NsChoice::Named(n)) => {
-                        self.remember_namespace(&n);
+                        if let Err(e) = self.check_namespace(&n) {
+                            self.set_flash(e, true);
+                            return vec![];
+                        }
+                        self.remember_typed_namespace(&n);
                         Some(n)
                     }
                     None => self.session.namespace.clone(),
@@ -71,7 +100,11 @@ impl App {
                 } else if kind.namespaced {
                     self.session.namespace = None;
                 }
-                self.open(ViewSpec::resource(kind, ns))
+                let mut spec = ViewSpec::resource(kind, ns);
+                if let ViewSpec::Resource { labels: l, .. } = &mut spec {
+                    *l = labels;
+                }
+                self.open(spec)
             }
         }
     }
@@ -84,6 +117,19 @@ impl App {
         }
         self.pending_command = then;
         self.begin_connect(name)
+    }
+
+    /// A namespace the server listed exists; one it did not list is refused, as `kdeck ns` refuses it.
+    /// When the namespaces could not be listed (forbidden), the view itself will say what the server
+    /// thinks.
+    fn check_namespace(&self, n: &str) -> Result<(), String> {
+        if self.known_namespaces.is_empty() || self.known_namespaces.iter().any(|k| k == n) {
+            return Ok(());
+        }
+        Err(format!(
+            "namespace \"{n}\" not found in context {}",
+            crate::escape::message(self.session.context.as_deref().unwrap_or("?"))
+        ))
     }
 
     pub(super) fn switch_namespace(&mut self, choice: NsChoice) -> Vec<Effect> {

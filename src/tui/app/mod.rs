@@ -369,6 +369,14 @@ impl App {
         matches!(self.page, Some(Page::Forwards(_)))
     }
 
+    /// A namespace typed in a `:` command becomes a favourite only once the server listed it: a name
+    /// that could not be checked (the list was forbidden) is used but not saved.
+    fn remember_typed_namespace(&mut self, ns: &str) {
+        if self.known_namespaces.iter().any(|k| k == ns) {
+            self.remember_namespace(ns);
+        }
+    }
+
     fn remember_namespace(&mut self, ns: &str) {
         super::favourites::remember(&mut self.favourites, ns);
         if let Some(ctx) = &self.session.context {

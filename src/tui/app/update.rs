@@ -247,6 +247,8 @@ impl App {
                     )
                 };
                 self.options.all_namespaces = false;
+                // The namespaces of the previous context no longer say anything; the list is re-asked.
+                self.known_namespaces.clear();
                 self.session.namespace = ns.clone();
                 if let Some(n) = &ns {
                     self.remember_namespace(n);
@@ -285,6 +287,11 @@ impl App {
     }
 
     fn on_namespaces(&mut self, result: Result<Vec<String>, String>) -> Vec<Effect> {
+        let result_kind = if result.is_ok() {
+            ListKind::Listed
+        } else {
+            ListKind::Guessed
+        };
         let names = match result {
             Ok(n) => n,
             Err(_) => {
@@ -301,10 +308,38 @@ impl App {
                 v
             }
         };
-        self.known_namespaces = names.clone();
+        let listed = matches!(result_kind, ListKind::Listed);
+        // The first list after connecting checks a namespace typed before it arrived (a command run at
+        // connect, `:pods shop @prod`).
+        let first = self.known_namespaces.is_empty();
+        if listed
+            && first
+            && let Some(ns) = self.session.namespace.clone()
+        {
+            // A namespace typed before the list arrived (a command run at connect) is checked now.
+            if names.contains(&ns) {
+                self.remember_namespace(&ns);
+            } else if !names.is_empty() {
+                self.set_flash(
+                    format!(
+                        "namespace \"{}\" not found in context {}",
+                        crate::escape::message(&ns),
+                        crate::escape::message(self.session.context.as_deref().unwrap_or("?"))
+                    ),
+                    true,
+                );
+            }
+        }
+        self.known_namespaces = if listed { names.clone() } else { Vec::new() };
         if let ViewState::Forbidden { offer, .. } = &mut self.view.state {
             *offer = names;
         }
         vec![]
     }
+}
+
+/// Whether a namespace list came from the server or was pieced together from kubeconfig and history.
+enum ListKind {
+    Listed,
+    Guessed,
 }

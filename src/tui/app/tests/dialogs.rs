@@ -273,6 +273,7 @@ fn guarded_app(dir: &std::path::Path) -> App {
             ..Default::default()
         }),
     });
+    app.update(Msg::Namespaces(Ok(vec!["default".into(), "shop".into()])));
     assert!(app.session.guarded);
     app
 }

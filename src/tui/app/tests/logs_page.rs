@@ -233,6 +233,17 @@ fn search_highlights_and_filter_hides() {
     assert!(text(&app).contains("[&WARN: 14 of 110]"), "{}", text(&app));
     send(&mut app, seq_lines(110, 120));
     assert_eq!(page(&app).visible_count(), 16);
+    // The filter is a regex (k9s): WARN or ERROR lines; an invalid regex is plain text.
+    assert!(keys(&mut app, "<esc>").is_empty());
+    keys(&mut app, "&WARN|ERROR<enter>");
+    assert_eq!(page(&app).visible_count(), 16 + 12);
+    assert!(keys(&mut app, "<esc>").is_empty());
+    keys(&mut app, "&WARN(<enter>");
+    assert_eq!(
+        page(&app).visible_count(),
+        0,
+        "no line holds the text `WARN(`"
+    );
     // esc clears the filter first, then closes the page.
     assert!(keys(&mut app, "<esc>").is_empty());
     assert_eq!(page(&app).visible_count(), 120);

@@ -11,6 +11,7 @@ mod logs_snapshots;
 mod reconnect;
 mod snapshots;
 mod text_page;
+mod typed_commands;
 
 use crate::cluster::store::Delta;
 use crate::cluster::watch::{WatchFailure, WatchMsg, WatchNote};

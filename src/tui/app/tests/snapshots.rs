@@ -112,7 +112,7 @@ fn help_command_line_and_filter() {
     keys(&mut app, "<esc>");
     keys(&mut app, ":dep<tab>");
     snap!("command_line_completion", text(&app));
-    keys(&mut app, "<esc>/wb");
+    keys(&mut app, "<esc>/-f wb");
     let buf = frame(&app, 120, 24);
     snap!("filter_fuzzy", render::to_text(&buf));
     // The matched characters of each name are highlighted.
@@ -127,7 +127,10 @@ fn help_command_line_and_filter() {
         .collect();
     snap!("filter_fuzzy_highlights", marked.join("\n"));
     keys(&mut app, "<enter>");
-    keys(&mut app, "/!web<enter>");
+    // The default is a case-insensitive regex, as in k9s.
+    keys(&mut app, "<esc>/7D9F-[ac]<enter>");
+    snap!("filter_regex", text(&app));
+    keys(&mut app, "<esc>/!web<enter>");
     snap!("filter_inverse", text(&app));
     keys(&mut app, "<esc>/-l app=db<enter>");
     snap!("filter_labels", text(&app));

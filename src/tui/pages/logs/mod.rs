@@ -389,13 +389,14 @@ impl LogsPage {
         }
     }
 
-    /// Sets the `&` line filter (empty clears it).
+    /// Sets the `&` line filter (empty clears it): a regex, as k9s takes it, or the plain text when it
+    /// is not a valid regex.
     pub fn set_filter(&mut self, text: &str) -> Option<String> {
         self.filter_text = text.to_string();
         if text.is_empty() {
             self.filter = None;
         } else {
-            match Search::literal(text) {
+            match Search::regex(text).or_else(|_| Search::literal(text)) {
                 Ok(f) => self.filter = Some(f),
                 Err(e) => return Some(e.to_string()),
             }
