@@ -1,5 +1,6 @@
-//! The per-view row store: rows keyed by namespace/name, kept in key order incrementally, with a
-//! filtered projection that is also maintained incrementally.
+//! The per-view row store: rows keyed by namespace/name, kept in order incrementally (by key, or by a
+//! view's [`Rank`] and then key: `:events` is newest first), with a filtered projection that is also
+//! maintained incrementally.
 //!
 //! Why not re-sort on every event: at 50k rows and hundreds of events a second, a full sort per event
 //! would be the bottleneck. Here an update of an existing row is O(1) (its position cannot change,
@@ -32,8 +33,12 @@ pub trait RowMatcher: Send + Sync {
     fn as_any(&self) -> &dyn std::any::Any;
 }
 
+/// A view's own order before the key (smaller first): events rank by minus their last-seen time.
+pub type Rank = fn(&Row) -> i64;
+
 #[derive(Default)]
 pub struct RowStore {
+    rank: Option<Rank>,
     slots: Vec<Option<Row>>,
     free: Vec<u32>,
     index: HashMap<RowKey, u32>,
@@ -65,8 +70,31 @@ impl RowStore {
         }
     }
 
-    fn search(&self, list: &[u32], key: &RowKey) -> Result<usize, usize> {
-        list.binary_search_by(|id| self.row(*id).key.cmp(key))
+    /// Orders rows by this view's rank, then by key.
+    pub fn with_rank(rank: Rank) -> Self {
+        RowStore {
+            rank: Some(rank),
+            ..Self::default()
+        }
+    }
+
+    fn rank_of(&self, row: &Row) -> i64 {
+        self.rank.map_or(0, |r| r(row))
+    }
+
+    fn order(&self, a: &Row, b: &Row) -> Ordering {
+        self.rank_of(a)
+            .cmp(&self.rank_of(b))
+            .then_with(|| a.key.cmp(&b.key))
+    }
+
+    /// Where `row` is (or would go) in `list`.
+    fn search(&self, list: &[u32], row: &Row) -> Result<usize, usize> {
+        let rank = self.rank_of(row);
+        list.binary_search_by(|id| {
+            let r = self.row(*id);
+            self.rank_of(r).cmp(&rank).then_with(|| r.key.cmp(&row.key))
+        })
     }
 
     pub fn apply(&mut self, delta: Delta) {
@@ -81,6 +109,9 @@ impl RowStore {
     fn reset(&mut self, mut rows: Vec<Row>) {
         rows.sort_by(|a, b| a.key.cmp(&b.key));
         rows.dedup_by(|a, b| a.key == b.key);
+        if self.rank.is_some() {
+            rows.sort_by(|a, b| self.order(a, b));
+        }
         self.index = rows
             .iter()
             .enumerate()
@@ -94,12 +125,18 @@ impl RowStore {
 
     fn upsert(&mut self, row: Row) {
         if let Some(&id) = self.index.get(&row.key) {
+            if self.rank_of(self.row(id)) != self.rank_of(&row) {
+                // Its place moves (an event seen again): take it out and put it back.
+                let key = row.key.clone();
+                self.remove(&key);
+                self.upsert(row);
+                return;
+            }
             let was = self.is_visible_row(self.row(id));
             let now = self.is_visible_row(&row);
             self.slots[id as usize] = Some(row);
             if was != now {
-                let key = self.row(id).key.clone();
-                let pos = self.search(&self.visible, &key);
+                let pos = self.search(&self.visible, self.row(id));
                 match (now, pos) {
                     (true, Err(p)) => self.visible.insert(p, id),
                     (false, Ok(p)) => {
@@ -122,11 +159,11 @@ impl RowStore {
                 (self.slots.len() - 1) as u32
             }
         };
-        self.index.insert(key.clone(), id);
-        if let Err(p) = self.search(&self.sorted, &key) {
+        self.index.insert(key, id);
+        if let Err(p) = self.search(&self.sorted, self.row(id)) {
             self.sorted.insert(p, id);
         }
-        if shown && let Err(p) = self.search(&self.visible, &key) {
+        if shown && let Err(p) = self.search(&self.visible, self.row(id)) {
             self.visible.insert(p, id);
         }
     }
@@ -135,10 +172,10 @@ impl RowStore {
         let Some(id) = self.index.get(key).copied() else {
             return;
         };
-        if let Ok(p) = self.search(&self.sorted, key) {
+        if let Ok(p) = self.search(&self.sorted, self.row(id)) {
             self.sorted.remove(p);
         }
-        if let Ok(p) = self.search(&self.visible, key) {
+        if let Ok(p) = self.search(&self.visible, self.row(id)) {
             self.visible.remove(p);
         }
         self.index.remove(key);
@@ -208,18 +245,17 @@ impl RowStore {
         self.index.get(key).map(|id| self.row(*id))
     }
 
-    /// Where `key` sits among the visible rows, or where it would be inserted.
+    /// Where the row `key` sits among the visible rows (`Err` when it is not there).
     pub fn visible_position(&self, key: &RowKey) -> Result<usize, usize> {
-        self.search(&self.visible, key)
+        match self.index.get(key) {
+            Some(&id) => self.search(&self.visible, self.row(id)),
+            None => Err(0),
+        }
     }
 
-    /// Every row in key order (tests and resync checks).
+    /// Every row in store order (tests and resync checks).
     pub fn keys(&self) -> impl Iterator<Item = &RowKey> {
         self.sorted.iter().map(|id| &self.row(*id).key)
-    }
-
-    pub fn cmp_keys(a: &RowKey, b: &RowKey) -> Ordering {
-        a.cmp(b)
     }
 }
 
@@ -274,6 +310,38 @@ mod tests {
         s.apply(Delta::Upsert(row("c", "c")));
         assert_eq!(names(&s), ["a", "y", "x", "c"]);
         assert_eq!(s.len(), 4);
+    }
+
+    #[test]
+    fn a_ranked_store_orders_by_rank_and_moves_rows_whose_rank_changes() {
+        fn by_first_cell(r: &Row) -> i64 {
+            match r.cells.first() {
+                Some(Cell::Age(Some(t))) => -t,
+                _ => 0,
+            }
+        }
+        let at = |name: &str, t: i64| Row {
+            cells: vec![Cell::Age(Some(t))],
+            ..row("ns", name)
+        };
+        let mut s = RowStore::with_rank(by_first_cell);
+        s.apply(Delta::Reset(vec![
+            at("old", 10),
+            at("new", 30),
+            at("mid", 20),
+        ]));
+        assert_eq!(names(&s), ["new", "mid", "old"]);
+        s.apply(Delta::Upsert(at("old", 40)));
+        assert_eq!(names(&s), ["old", "new", "mid"], "seen again: to the top");
+        s.apply(Delta::Upsert(at("fresh", 50)));
+        s.apply(Delta::Remove(RowKey::new("ns", "new")));
+        assert_eq!(names(&s), ["fresh", "old", "mid"]);
+        s.set_filter(Some(Arc::new(Contains("d".into()))));
+        assert_eq!(names(&s), ["old", "mid"]);
+        s.apply(Delta::Upsert(at("mid", 60)));
+        assert_eq!(names(&s), ["mid", "old"]);
+        assert_eq!(s.visible_position(&RowKey::new("ns", "old")), Ok(1));
+        assert_eq!(s.len(), 3);
     }
 
     #[test]

@@ -61,6 +61,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, now: i64) {
             place: app.place(),
             readonly: app.session.readonly,
             applies: &applies,
+            scroll: app.help_scroll,
         };
         help::render(&h, theme, body, buf);
     }

@@ -179,6 +179,14 @@ pub fn event_row(e: &Event) -> Row {
     }
 }
 
+/// Newest first: an event row ranks by minus its LAST SEEN time (its first cell).
+pub fn event_rank(row: &Row) -> i64 {
+    match row.cells.first() {
+        Some(Cell::Age(Some(t))) => -t,
+        _ => 0,
+    }
+}
+
 pub fn node_columns() -> Vec<Column> {
     vec![
         Column::new("NAME"),

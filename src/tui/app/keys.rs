@@ -12,6 +12,36 @@ use crate::tui::keymap::Key;
 use crate::tui::layout;
 
 impl App {
+    /// Help lines for the place the user is in, as the renderer lists them.
+    fn help_lines(&self) -> usize {
+        let applies = |a| self.applies(a);
+        let model = crate::tui::widgets::help::Help {
+            keymap: &self.keymap,
+            place: self.place(),
+            readonly: self.session.readonly,
+            applies: &applies,
+            scroll: 0,
+        };
+        crate::tui::widgets::help::lines(&model, &self.theme).len()
+    }
+
+    /// The body's height under the header, banner and footer, where help is drawn.
+    fn help_body_height(&self) -> u16 {
+        let banner =
+            u16::from(crate::tui::widgets::banner::line(&self.connection, &self.theme).is_some());
+        self.size
+            .1
+            .saturating_sub(crate::tui::layout::HEADER_HEIGHT + banner + 1)
+    }
+
+    fn help_max_scroll(&self) -> usize {
+        crate::tui::widgets::help::max_scroll(self.help_lines(), self.help_body_height())
+    }
+
+    fn help_page(&self) -> usize {
+        crate::tui::widgets::help::visible_lines(self.help_lines(), self.help_body_height())
+    }
+
     pub(super) fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         if let Some(d) = self.dialog.as_mut() {
             let outcome = d.on_key(&key);
@@ -85,10 +115,21 @@ impl App {
                 };
                 self.flash = None;
                 if self.mode == Mode::Help && !matches!(action, Action::Quit) {
-                    self.mode = Mode::Normal;
-                    if matches!(action, Action::Help | Action::Back) {
-                        return vec![];
+                    // Help takes every key: the scrolling ones scroll it, any other closes it and
+                    // goes no further (the table under it must not move).
+                    let max = self.help_max_scroll();
+                    let page = self.help_page().max(1);
+                    let s = &mut self.help_scroll;
+                    match action {
+                        Action::Down => *s = (*s + 1).min(max),
+                        Action::Up => *s = s.saturating_sub(1),
+                        Action::PageDown => *s = (*s + page).min(max),
+                        Action::PageUp => *s = s.saturating_sub(page),
+                        Action::Bottom => *s = max,
+                        Action::Top => *s = 0,
+                        _ => self.mode = Mode::Normal,
                     }
+                    return vec![];
                 }
                 self.on_action(action)
             }
@@ -228,6 +269,7 @@ impl App {
             }
             Action::Help => {
                 self.mode = Mode::Help;
+                self.help_scroll = 0;
                 vec![]
             }
             Action::Back => {

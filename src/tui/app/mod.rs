@@ -103,6 +103,8 @@ pub struct App {
     pub known_namespaces: Vec<String>,
     pub options: Options,
     pub size: (u16, u16),
+    /// The first help line shown while help is open (it scrolls when it does not fit).
+    pub help_scroll: usize,
     pub quit: bool,
     next_id: u64,
     /// Command to run once the pending connection succeeds (`:pods @ctx`, `--command`).
@@ -147,6 +149,7 @@ impl App {
             pending_command: options.command.clone(),
             options,
             size: (80, 24),
+            help_scroll: 0,
             quit: false,
             next_id: 1,
         };

@@ -69,11 +69,41 @@ impl App {
                 self.open_dialog(Dialog::Forward(ForwardDialog::new(id, target)))
             }
             Action::Shell => match target.namespace {
+                Some(ns) if self.selected_containers() > 1 => {
+                    // Several containers: ask which one, in the pod's containers view, as k9s asks.
+                    let hint = self
+                        .keymap
+                        .hint(Action::Shell)
+                        .unwrap_or_else(|| "shell".into());
+                    self.set_flash(
+                        format!(
+                            "{} has several containers: pick one and press {hint}",
+                            target.name
+                        ),
+                        false,
+                    );
+                    self.open(ViewSpec::Containers {
+                        namespace: ns,
+                        pod: target.name,
+                    })
+                }
                 Some(ns) => self.open_shell(ns, target.name, None),
                 None => vec![],
             },
             _ => vec![],
         }
+    }
+
+    /// How many containers the selected pod row has: the total of its READY column (`1/2`).
+    fn selected_containers(&self) -> usize {
+        let Some(col) = self.view.columns.iter().position(|c| c.name == "READY") else {
+            return 1;
+        };
+        self.selected_row()
+            .and_then(|r| r.cells.get(col))
+            .map(|c| c.render(0))
+            .and_then(|t| t.split_once('/').and_then(|(_, n)| n.parse().ok()))
+            .unwrap_or(1)
     }
 
     /// A shell in a container (the pod's default one when `container` is None): the TUI is suspended

@@ -16,6 +16,25 @@ pub struct Help<'a> {
     /// Mutating actions are marked as blocked.
     pub readonly: bool,
     pub applies: &'a dyn Fn(Action) -> bool,
+    /// The first line shown (the app keeps it within [`max_scroll`]).
+    pub scroll: usize,
+}
+
+/// The help box's height in a body of `body_height` lines, for `lines` lines of help.
+fn box_height(lines: usize, body_height: u16) -> u16 {
+    u16::try_from(lines + 2)
+        .unwrap_or(u16::MAX)
+        .min(body_height)
+}
+
+/// Help lines visible at once in a body of `body_height` lines.
+pub fn visible_lines(lines: usize, body_height: u16) -> usize {
+    usize::from(box_height(lines, body_height).saturating_sub(2))
+}
+
+/// How far help can scroll: its lines past what fits.
+pub fn max_scroll(lines: usize, body_height: u16) -> usize {
+    lines.saturating_sub(visible_lines(lines, body_height))
 }
 
 const GROUPS: &[(&str, &[Scope])] = &[
@@ -88,18 +107,28 @@ pub fn render(help: &Help, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let d = &theme.dialog;
     let body = lines(help, theme);
     let w = area.width.min(72);
-    let h = (body.len() as u16 + 2).min(area.height);
+    let h = box_height(body.len(), area.height);
+    let max = max_scroll(body.len(), area.height);
+    let scroll = help.scroll.min(max);
     let popup = crate::tui::layout::centered(area, w, h);
     Clear.render(popup, buf);
+    let mut block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(d.border)
+        .title(Span::styled(
+            format!(" help — keymap {} ", help.keymap.name),
+            d.title,
+        ));
+    if max > 0 {
+        let more = match (scroll > 0, scroll < max) {
+            (true, true) => "↑↓ more",
+            (false, _) => "↓ more",
+            (true, false) => "↑ more",
+        };
+        block = block.title_bottom(Span::styled(format!(" {} {more} ", scroll + 1), d.key));
+    }
     Paragraph::new(body)
-        .block(
-            Block::default()
-                .borders(Borders::ALL)
-                .border_style(d.border)
-                .title(Span::styled(
-                    format!(" help — keymap {} ", help.keymap.name),
-                    d.title,
-                )),
-        )
+        .block(block)
+        .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0))
         .render(popup, buf);
 }

@@ -395,6 +395,7 @@ fn help_text(app: &App) -> String {
         place: app.place(),
         readonly: app.session.readonly,
         applies: &applies,
+        scroll: 0,
     };
     crate::tui::widgets::help::lines(&help, &app.theme)
         .iter()

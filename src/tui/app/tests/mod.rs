@@ -348,3 +348,131 @@ fn a_key_may_serve_two_scopes_only_on_disjoint_kinds() {
     let e = k.unwrap_err().to_string();
     assert!(e.contains("bound twice") && e.contains("line"), "{e}");
 }
+
+#[test]
+fn events_are_newest_first_by_last_seen() {
+    use crate::cluster::rows::{Cell, Row, RowKey, Tone};
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = connected_app(dir.path());
+    keys(&mut app, ":events<enter>");
+    let ev = |name: &str, last: i64| Row {
+        key: RowKey::new("shop", name),
+        cells: vec![
+            Cell::Age(Some(last)),
+            Cell::text("Normal"),
+            Cell::text("Pulled"),
+            Cell::text(format!("pod/{name}")),
+            Cell::text("ok"),
+        ],
+        tone: Tone::Normal,
+        labels: Default::default(),
+        selector: None,
+    };
+    feed(
+        &mut app,
+        vec![ev("a-old", 100), ev("z-new", 300), ev("m-mid", 200)],
+    );
+    let order = |app: &crate::tui::app::App| -> Vec<String> {
+        (0..app.view.store.visible_len())
+            .map(|i| app.view.store.visible_row(i).unwrap().key.name.to_string())
+            .collect()
+    };
+    assert_eq!(order(&app), ["z-new", "m-mid", "a-old"]);
+    let view = app.view.id;
+    app.update(Msg::Watch(WatchMsg {
+        view,
+        note: WatchNote::Delta(Delta::Upsert(ev("a-old", 400))),
+    }));
+    assert_eq!(
+        order(&app),
+        ["a-old", "z-new", "m-mid"],
+        "seen again: on top"
+    );
+}
+
+#[test]
+fn s_on_a_pod_with_several_containers_asks_which_one() {
+    use crate::cluster::columns::{containers, pods};
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = connected_app(dir.path());
+    let pod = serde_json::json!({
+        "metadata": {"name": "web-2c", "namespace": "shop", "creationTimestamp": "2026-01-01T00:00:00Z"},
+        "spec": {"containers": [{"name": "app"}, {"name": "sidecar"}], "nodeName": "node-1"},
+        "status": {"phase": "Running", "containerStatuses": [
+            {"name": "app", "ready": true, "restartCount": 0, "image": "i", "imageID": "", "state": {"running": {}}},
+            {"name": "sidecar", "ready": true, "restartCount": 0, "image": "i", "imageID": "", "state": {"running": {}}}]}
+    });
+    feed(
+        &mut app,
+        vec![pods::row(&serde_json::from_value(pod.clone()).unwrap())],
+    );
+    let effects = keys(&mut app, "s");
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::Exec { .. })),
+        "no exec without a container: {effects:?}"
+    );
+    assert_eq!(
+        app.view.spec,
+        ViewSpec::Containers {
+            namespace: "shop".into(),
+            pod: "web-2c".into()
+        }
+    );
+    assert!(
+        app.flash
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("pick one and press s"),
+        "{:?}",
+        app.flash
+    );
+    feed(&mut app, containers::rows(&pod));
+    keys(&mut app, "j");
+    assert_eq!(
+        keys(&mut app, "s"),
+        vec![Effect::Exec {
+            namespace: "shop".into(),
+            pod: "web-2c".into(),
+            container: Some("sidecar".into()),
+        }]
+    );
+}
+
+#[test]
+fn help_scrolls_at_80x24_and_keeps_its_keys_from_the_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = connected_app(dir.path());
+    app.size = (80, 24);
+    feed(&mut app, pod_rows());
+    let selected = app.view.selected;
+    keys(&mut app, "?");
+    let screen = |app: &crate::tui::app::App| crate::tui::render::to_text(&frame(app, 80, 24));
+    let first = screen(&app);
+    assert!(first.contains("↓ more"), "{first}");
+    assert!(
+        !first.contains("Delete (asks first)"),
+        "the resource keys are below: {first}"
+    );
+    keys(&mut app, "G");
+    let last = screen(&app);
+    assert!(last.contains("Delete (asks first)"), "{last}");
+    assert!(last.contains("↑ more"), "{last}");
+    keys(&mut app, "gjj");
+    assert_eq!(app.help_scroll, 2);
+    assert_eq!(
+        app.view.selected, selected,
+        "help keys never reach the table"
+    );
+    assert_eq!(app.mode, Mode::Help);
+    assert!(keys(&mut app, "<esc>").is_empty());
+    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.view.selected, selected);
+    assert!(app.page.is_none(), "esc closed help only");
+    // Any other key closes help and goes no further.
+    keys(&mut app, "?");
+    assert_eq!(app.help_scroll, 0, "help opens at the top");
+    assert!(keys(&mut app, "d").is_empty());
+    assert_eq!(app.mode, Mode::Normal);
+    assert!(app.page.is_none(), "d did not open describe");
+}

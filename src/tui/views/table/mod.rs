@@ -53,11 +53,18 @@ pub struct TableView {
 impl TableView {
     /// An empty view of `spec`; `loading` until its first list arrives.
     pub fn new(id: u64, spec: ViewSpec, columns: Vec<Column>, loading: bool) -> Self {
+        // `:events` is newest first by last seen, as k9s and `kubectl events` show them.
+        let store = match spec.kind().and_then(|k| k.builtin) {
+            Some(crate::cluster::kinds::Builtin::Events) => {
+                RowStore::with_rank(crate::cluster::columns::core::event_rank)
+            }
+            _ => RowStore::new(),
+        };
         TableView {
             id,
             spec,
             columns,
-            store: RowStore::new(),
+            store,
             state: if loading {
                 ViewState::Loading
             } else {
