@@ -89,8 +89,9 @@ fn safety_sources(readonly_flag: bool, problems: &mut Vec<String>) -> SafetySour
     }
 }
 
-/// Opens the TUI on `set`. Must run inside a tokio runtime. The first connection (and with it any exec
-/// credential plugin) happens before the terminal is switched to raw mode.
+/// Opens the TUI on `set`. Must run inside a tokio runtime. A first connection through an exec
+/// credential plugin that may prompt happens before the terminal is switched to raw mode; every other
+/// one runs behind the first frame.
 pub async fn open(
     set: KubeconfigSet,
     explicit: Option<PathBuf>,
@@ -126,8 +127,12 @@ pub async fn open(
         .context
         .clone()
         .or_else(|| set.current_context().map(str::to_string));
+    // Only an exec plugin that may prompt is run before the terminal is taken over; any other context
+    // connects behind the first frame, so a server that never answers cannot keep the screen blank.
     let preconnected = match context {
-        Some(c) if set.has_context(&c) => Some(effects::ConnectDone::connect(&set, c).await),
+        Some(c) if set.has_context(&c) && crate::cluster::session::needs_terminal(&set, &c) => {
+            Some(effects::ConnectDone::connect(&set, c).await)
+        }
         _ => None,
     };
     let options = Options {

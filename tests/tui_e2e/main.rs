@@ -7,6 +7,7 @@ mod auth;
 mod browse;
 mod describe;
 mod harness;
+mod hung;
 mod logs;
 mod ops;
 mod reconnect;

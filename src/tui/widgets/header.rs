@@ -28,7 +28,11 @@ pub fn render(header: &Header, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let h = &theme.header;
     let s = header.session;
     let none = || "n/a".to_string();
-    let ctx = s.context.clone().unwrap_or_else(none);
+    // While connecting, the context being connected is the one the user is about to act on.
+    let ctx = match header.connection {
+        Connection::Connecting(c) => c.clone(),
+        _ => s.context.clone().unwrap_or_else(none),
+    };
     let ns = s.namespace.clone().unwrap_or_else(|| "all".to_string());
     let (conn_text, conn_style) = match header.connection {
         Connection::Idle => ("not connected".to_string(), h.label),
