@@ -206,3 +206,102 @@ fn every_captured_table_decodes() {
     assert!(tables > 50, "only {tables} Tables in the corpus");
     assert!(null_rows >= 5, "the corpus has `rows: null` Tables");
 }
+
+/// A loopback apiserver for one pod whose kubelet it cannot reach: the pod reads fine, its log answers
+/// the 500 Status a real apiserver sends (../shared/apiserver-1.28/cases/418-pod-log.json). Returns the
+/// port and a counter of log requests.
+async fn serve_unreachable_kubelet() -> (
+    std::net::SocketAddr,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    let case: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(corpus().join("418-pod-log.json")).unwrap())
+            .unwrap();
+    let log_body = case["response"]["body"].to_string();
+    assert_eq!(case["response"]["status"], 500);
+    let pod_body = serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "web", "namespace": "shop"},
+        "spec": {"containers": [{"name": "nginx", "image": "nginx"}]},
+        "status": {"phase": "Running"}
+    })
+    .to_string();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let logs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = logs.clone();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let mut buf = vec![0u8; 8192];
+            let n = s.read(&mut buf).await.unwrap_or(0);
+            let head = String::from_utf8_lossy(&buf[..n]).to_string();
+            let (status, body) = if head.contains("/log") {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                ("500 Internal Server Error", log_body.clone())
+            } else {
+                ("200 OK", pod_body.clone())
+            };
+            let resp = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = s.write_all(resp.as_bytes()).await;
+        }
+    });
+    (addr, logs)
+}
+
+#[tokio::test]
+async fn logs_show_the_servers_error_when_the_kubelet_is_unreachable_and_retry_visibly() {
+    use kdeck::cluster::logs::{LineKind, LogEvent, LogOptions, LogSource};
+    let (addr, log_requests) = serve_unreachable_kubelet().await;
+    let dir = tempfile::tempdir().unwrap();
+    let kc = dir.path().join("kubeconfig");
+    std::fs::write(
+        &kc,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters: [{{name: c, cluster: {{server: \"http://{addr}\"}}}}]\nusers: [{{name: u, user: {{token: t}}}}]\ncontexts: [{{name: x, context: {{cluster: c, user: u}}}}]\ncurrent-context: x\n"
+        ),
+    )
+    .unwrap();
+    let set = KubeconfigSet::load(Some(&kc)).unwrap();
+    let client = kdeck::cluster::connect(&set, Some("x")).await.unwrap();
+    let (_session, mut rx) = kdeck::cluster::logs::start(
+        client,
+        LogSource::Pod {
+            namespace: "shop".into(),
+            pod: "web".into(),
+            container: None,
+        },
+        LogOptions::default(),
+        64,
+    )
+    .unwrap();
+    let mut notices = Vec::new();
+    while notices.len() < 2 {
+        let ev = tokio::time::timeout(Duration::from_secs(20), rx.recv())
+            .await
+            .expect("the page must hear why there are no lines")
+            .expect("the stream keeps retrying");
+        if let LogEvent::Line(l) = ev
+            && l.kind != LineKind::Log
+        {
+            notices.push(l);
+        }
+    }
+    for n in &notices {
+        assert_eq!(n.kind, LineKind::Retrying, "{n:?}");
+        assert!(
+            n.text
+                .contains("dial tcp 127.0.1.1:10250: connect: connection refused"),
+            "{n:?}"
+        );
+        assert!(n.text.contains("(500"), "{n:?}");
+        assert!(n.text.contains("retrying in"), "{n:?}");
+    }
+    assert_eq!(&*notices[0].pod, "web");
+    assert!(
+        log_requests.load(std::sync::atomic::Ordering::SeqCst) >= 2,
+        "the fault fired and was retried"
+    );
+}

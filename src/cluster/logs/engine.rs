@@ -257,6 +257,7 @@ async fn stream_container(
             r = api.log_stream(&pod, &lp) => r,
         };
         let mut got_lines = false;
+        let mut refusal: Option<String> = None;
         match opened {
             Ok(reader) => {
                 if !first {
@@ -293,12 +294,20 @@ async fn stream_container(
                     .await;
                 return;
             }
+            // Any other answer from the server (a 500 when it cannot reach the kubelet: "dial tcp
+            // …:10250: connect: connection refused") is shown, and retried below with the delay said.
+            Err(kube::Error::Api(status)) if status.code != 400 => {
+                refusal = Some(ApiStatus::from(status.as_ref()).to_string());
+            }
             // 400 while following means the container is not running yet; anything else is a transport
             // failure. Both are retried below.
             Err(_) => {}
         }
         first = false;
         if !follow {
+            if let Some(text) = refusal {
+                emit.notice(&pod, &container, LineKind::Failed, text).await;
+            }
             return;
         }
         match api.get_opt(&pod).await {
@@ -329,10 +338,24 @@ async fn stream_container(
             emit.notice(&pod, &container, LineKind::Resumed, text).await;
         }
         let delay = Duration::from_millis(100u64 << failures.min(6)).min(Duration::from_secs(5));
+        if let Some(text) = refusal.take() {
+            let text = format!("{text}; retrying in {}", retry_in(delay));
+            emit.notice(&pod, &container, LineKind::Retrying, text)
+                .await;
+        }
         tokio::select! {
             () = cancel.cancelled() => return,
             () = tokio::time::sleep(delay) => {}
         }
+    }
+}
+
+/// The retry delay as a log notice says it: `400ms`, `5s`.
+fn retry_in(delay: Duration) -> String {
+    if delay < Duration::from_secs(1) {
+        format!("{}ms", delay.as_millis())
+    } else {
+        format!("{}s", delay.as_secs())
     }
 }
 

@@ -64,6 +64,9 @@ pub enum LineKind {
     Resumed,
     /// The source failed and will not be retried (e.g. 403); the text is the server's message.
     Failed,
+    /// The server refused the stream (a kubelet it cannot reach answers 500); the text is its message
+    /// and when the next attempt is.
+    Retrying,
 }
 
 /// One line of the merged stream.

@@ -31,6 +31,7 @@ pub fn notice_marker(kind: &LineKind) -> &'static str {
         LineKind::Gone => "← ",
         LineKind::Resumed => "↻ ",
         LineKind::Failed => "✗ ",
+        LineKind::Retrying => "⟳ ",
     }
 }
 

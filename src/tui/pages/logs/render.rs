@@ -45,7 +45,7 @@ fn notice_style(theme: &Theme, kind: &LineKind) -> Style {
         LineKind::Joined => s.ok,
         LineKind::Gone => s.warning,
         LineKind::Resumed => theme.log.debug,
-        LineKind::Failed => s.error,
+        LineKind::Failed | LineKind::Retrying => s.error,
     }
 }
 
