@@ -2,8 +2,10 @@
 //!
 //! Frames are drawn only when something changed, at most once per 16 ms (60 fps), so a burst of watch
 //! events costs one frame. There is no global refresh tick: the timers are the loading spinner (only
-//! while a view is loading), the `:pf` page's once-a-second refresh (only while it is open) and the
-//! renewal of an interactive exec plugin's credential (only before it expires). Watch notes are drained
+//! while a view is loading), the `:pf` page's once-a-second refresh (only while it is open), the
+//! renewal of an interactive exec plugin's credential (only before it expires), and the age tick: once
+//! a second the AGE/LAST SEEN texts of the rows on screen are compared with the last tick's, and a frame
+//! is drawn only when one of them reads differently (`scripts/bench-age-tick.sh`). Watch notes are drained
 //! in batches so the store absorbs a burst before the next frame, and log lines arrive in batches of up
 //! to [`LOG_BATCH`] per message.
 
@@ -24,6 +26,8 @@ pub const FRAME: Duration = Duration::from_millis(16);
 const SPINNER: Duration = Duration::from_millis(100);
 /// How often the `:pf` page refreshes its counters, only while it is open.
 const FORWARDS_REFRESH: Duration = Duration::from_secs(1);
+/// How often the ages on screen are looked at.
+const AGE_TICK: Duration = Duration::from_secs(1);
 /// Watch notes applied before the loop looks at input again.
 const WATCH_BATCH: usize = 2048;
 /// Log lines taken per message: a flood costs one update per batch, and input is looked at between
@@ -79,6 +83,8 @@ async fn run_loop(
     spinner.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut forwards_refresh = tokio::time::interval(FORWARDS_REFRESH);
     forwards_refresh.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut ages = tokio::time::interval(AGE_TICK);
+    ages.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;
 
@@ -210,6 +216,10 @@ async fn run_loop(
                 app.update(Msg::Tick)
             }
             _ = forwards_refresh.tick(), if forwards_open => app.update(Msg::RefreshForwards),
+            _ = ages.tick(), if !loading => {
+                dirty |= app.ages_moved(now_secs());
+                Vec::new()
+            }
         };
         pending = runner.run(effects);
     }

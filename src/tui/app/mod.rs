@@ -105,6 +105,8 @@ pub struct App {
     pub size: (u16, u16),
     /// The first help line shown while help is open (it scrolls when it does not fit).
     pub help_scroll: usize,
+    /// The ages on screen at the last age tick ([`App::ages_moved`]).
+    last_ages: Option<u64>,
     pub quit: bool,
     next_id: u64,
     /// Command to run once the pending connection succeeds (`:pods @ctx`, `--command`).
@@ -150,6 +152,7 @@ impl App {
             options,
             size: (80, 24),
             help_scroll: 0,
+            last_ages: None,
             quit: false,
             next_id: 1,
         };
@@ -179,6 +182,19 @@ impl App {
                 vec![]
             }
         }
+    }
+
+    /// The once-a-second age tick: whether an AGE or LAST SEEN text on screen reads differently at
+    /// `now` than at the previous tick (only then is a frame worth drawing).
+    pub fn ages_moved(&mut self, now: i64) -> bool {
+        if self.page.is_some() {
+            self.last_ages = None;
+            return false;
+        }
+        let ages = self.view.visible_ages(now, self.body_rows());
+        let moved = ages.is_some() && ages != self.last_ages;
+        self.last_ages = ages;
+        moved
     }
 
     pub fn loading(&self) -> bool {

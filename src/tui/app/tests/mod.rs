@@ -476,3 +476,19 @@ fn help_scrolls_at_80x24_and_keeps_its_keys_from_the_table() {
     assert_eq!(app.mode, Mode::Normal);
     assert!(app.page.is_none(), "d did not open describe");
 }
+
+#[test]
+fn the_age_tick_draws_only_when_an_age_on_screen_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = connected_app(dir.path());
+    feed(&mut app, pod_rows());
+    let now = NOW;
+    assert!(app.ages_moved(now), "the first tick sees the ages");
+    assert!(!app.ages_moved(now), "nothing moved within the same second");
+    // db-1 is 20 s old: a second later its AGE reads 21s.
+    assert!(app.ages_moved(now + 1));
+    // With a page over the table, the ages are not on screen.
+    keys(&mut app, "d");
+    assert!(app.page.is_some());
+    assert!(!app.ages_moved(now + 5));
+}

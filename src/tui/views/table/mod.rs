@@ -168,6 +168,29 @@ impl TableView {
         self.spinner = self.spinner.wrapping_add(1);
     }
 
+    /// A fingerprint of the AGE/LAST SEEN texts on screen at `now` (Unix seconds), for a table body of
+    /// `height` rows: only the rows drawn are looked at, so it costs the same at 50 rows or 50k. `None`
+    /// when no visible cell is an age.
+    pub fn visible_ages(&self, now: i64, height: usize) -> Option<u64> {
+        use std::hash::{Hash, Hasher};
+        let len = self.store.visible_len();
+        let offset = render::effective_offset(self.offset, self.selected, height, len);
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        let mut any = false;
+        for i in offset..(offset + height).min(len) {
+            let Some(row) = self.store.visible_row(i) else {
+                break;
+            };
+            for cell in &row.cells {
+                if let crate::cluster::rows::Cell::Age(_) = cell {
+                    cell.render(now).hash(&mut hasher);
+                    any = true;
+                }
+            }
+        }
+        any.then(|| hasher.finish())
+    }
+
     pub fn selected_row(&self) -> Option<&Row> {
         self.store.visible_row(self.selected)
     }
