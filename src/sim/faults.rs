@@ -13,6 +13,8 @@ use super::status::ApiError;
 pub struct Faults {
     spec: std::sync::RwLock<FaultSpec>,
     watch_starts: std::sync::atomic::AtomicU64,
+    /// How often an unreachable kubelet failed a request, so tests can assert the fault fired.
+    kubelet_refusals: std::sync::atomic::AtomicU64,
 }
 
 fn roll(p: f64) -> bool {
@@ -24,7 +26,38 @@ impl Faults {
         Faults {
             spec: std::sync::RwLock::new(spec),
             watch_starts: Default::default(),
+            kubelet_refusals: Default::default(),
         }
+    }
+
+    /// The refusal of a `sub` request (`log`, `exec`, `attach`, `portforward`) to a pod on `node` whose
+    /// kubelet is unreachable, worded as kube-apiserver words it: logs name the kubelet URL, the
+    /// streaming subresources say "error dialing backend"; 500 with no reason.
+    pub fn kubelet_refusal(
+        &self,
+        node: &str,
+        node_ip: &str,
+        sub: &str,
+        log_path: &str,
+    ) -> Option<ApiError> {
+        if !self.spec().kubelet_unreachable.iter().any(|n| n == node) {
+            return None;
+        }
+        self.kubelet_refusals
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dial = format!("dial tcp {node_ip}:10250: connect: connection refused");
+        let message = if sub == "log" {
+            format!("Get \"https://{node_ip}:10250/containerLogs/{log_path}\": {dial}")
+        } else {
+            format!("error dialing backend: {dial}")
+        };
+        Some(ApiError::new(500, "", message))
+    }
+
+    /// How many requests an unreachable kubelet has failed.
+    pub fn kubelet_refusals(&self) -> u64 {
+        self.kubelet_refusals
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn spec(&self) -> FaultSpec {

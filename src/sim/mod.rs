@@ -162,6 +162,11 @@ impl RunningSim {
         self.sim.faults.set(faults);
     }
 
+    /// How many logs, exec, attach and port-forward requests an unreachable kubelet (a fault) failed.
+    pub fn kubelet_refusals(&self) -> u64 {
+        self.sim.faults.kubelet_refusals()
+    }
+
     /// Pods the scenario seeded, and how long seeding took.
     pub fn seeded(&self) -> (usize, Duration) {
         (self.pods_seeded, self.seed_time)

@@ -159,6 +159,10 @@ pub struct FaultSpec {
     pub latency_ms: u64,
     #[serde(default)]
     pub token_expiry_seconds: Option<u64>,
+    /// Nodes whose kubelet the apiserver cannot reach: logs, exec, attach and port-forward of their pods
+    /// fail with the 500 a real apiserver answers (../shared/apiserver-1.28 cases 418–435).
+    #[serde(default)]
+    pub kubelet_unreachable: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]

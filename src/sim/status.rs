@@ -165,6 +165,12 @@ impl ApiError {
             "reason": self.reason,
             "code": self.code,
         });
+        if self.reason.is_empty() {
+            // The apiserver's proxy errors (an unreachable kubelet) carry no reason at all.
+            if let Some(m) = s.as_object_mut() {
+                m.remove("reason");
+            }
+        }
         if let Some(d) = &self.details {
             let (group, kind, name) = d.as_ref();
             let mut d = json!({ "name": name, "kind": kind });

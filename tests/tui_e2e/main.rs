@@ -8,6 +8,7 @@ mod browse;
 mod describe;
 mod harness;
 mod hung;
+mod kubelet;
 mod logs;
 mod ops;
 mod reconnect;

@@ -1,0 +1,87 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The sim's `kubeletUnreachable` fault, refereed by kubectl: logs and exec of pods on the named node fail
+//! with the 500 a real kube-apiserver answers when it cannot reach the kubelet (the Status bodies of
+//! ../shared/apiserver-1.28 cases 418 and 430), pods on other nodes are untouched, the fault counts what
+//! it failed, and clearing it restores service.
+
+mod common;
+
+use std::process::Command;
+
+use k8s_openapi::api::core::v1::Pod;
+use kdeck::sim::{FaultSpec, Scenario, SimOptions};
+
+// kubectl runs as a blocking child process, so the sim needs threads of its own to answer it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_kubelet_fails_logs_and_exec_as_kube_apiserver_does() {
+    let Some(kubectl) = common::kubectl() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let kc = dir.path().join("kubeconfig");
+    let sim = kdeck::sim::start(SimOptions {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        kubeconfig_out: Some(kc.clone()),
+        scenario: Scenario::with_pods(12),
+    })
+    .await
+    .unwrap();
+    let set = kdeck::kubeconfig::KubeconfigSet::load(Some(&kc)).unwrap();
+    let client = kdeck::cluster::connect(&set, Some("kdeck-sim"))
+        .await
+        .unwrap();
+    let pods: kube::Api<Pod> = kube::Api::all(client);
+    let list = pods.list(&Default::default()).await.unwrap();
+    let on_node = |p: &Pod| p.spec.as_ref().and_then(|s| s.node_name.clone());
+    let running: Vec<&Pod> = list
+        .items
+        .iter()
+        .filter(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running"))
+        .collect();
+    let victim = running.first().copied().expect("a running pod");
+    let node = on_node(victim).expect("scheduled");
+    let healthy = running
+        .iter()
+        .find(|p| on_node(p).as_deref() != Some(node.as_str()))
+        .copied()
+        .expect("a running pod on another node");
+    let name = |p: &Pod| p.metadata.name.clone().unwrap();
+    let ns = |p: &Pod| p.metadata.namespace.clone().unwrap();
+
+    sim.set_faults(FaultSpec {
+        kubelet_unreachable: vec![node.clone()],
+        ..Default::default()
+    });
+    let run = |args: &[&str]| {
+        Command::new(&kubectl)
+            .arg("--kubeconfig")
+            .arg(&kc)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let logs = run(&["logs", "-n", &ns(victim), &name(victim), "--tail=1"]);
+    assert!(!logs.status.success());
+    let err = String::from_utf8_lossy(&logs.stderr);
+    assert!(
+        err.contains(&format!(
+            ":10250/containerLogs/{}/{}/",
+            ns(victim),
+            name(victim)
+        )) && err.contains(":10250: connect: connection refused"),
+        "{err}"
+    );
+    let exec = run(&["exec", "-n", &ns(victim), &name(victim), "--", "date"]);
+    assert!(!exec.status.success());
+    let err = String::from_utf8_lossy(&exec.stderr);
+    assert!(err.contains("error dialing backend: dial tcp"), "{err}");
+    assert!(sim.kubelet_refusals() >= 2, "the fault fired");
+
+    let fine = run(&["logs", "-n", &ns(healthy), &name(healthy), "--tail=1"]);
+    assert!(fine.status.success(), "{fine:?}");
+
+    sim.set_faults(FaultSpec::default());
+    let back = run(&["logs", "-n", &ns(victim), &name(victim), "--tail=1"]);
+    assert!(back.status.success(), "{back:?}");
+    sim.shutdown().await;
+}
