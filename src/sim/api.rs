@@ -84,7 +84,7 @@ pub async fn handle(
         return Err(e);
     }
     if let Some(sub @ ("log" | "exec" | "attach" | "portforward")) = r.sub.as_deref() {
-        kubelet_reach(sim, &r, &q, sub)?;
+        super::kubelet_reach::check(sim, &r, &q, sub)?;
     }
     let table = wants_table(accept);
     match (r.sub.as_deref(), verb) {
@@ -115,42 +115,7 @@ pub async fn handle(
     }
 }
 
-/// Fails a kubelet-bound subresource of a pod whose node's kubelet is unreachable (a scenario fault).
-fn kubelet_reach(sim: &Sim, r: &ResourceRoute, q: &Query, sub: &str) -> Result<(), ApiError> {
-    let pod = get_obj(sim, r)?;
-    let Some(node) = pod["spec"]["nodeName"].as_str() else {
-        return Ok(());
-    };
-    let node_obj = sim.store.get(super::resources::idx::NODES, "", node);
-    let ip = node_obj
-        .as_ref()
-        .and_then(|n| n["status"]["addresses"].as_array().cloned())
-        .unwrap_or_default()
-        .iter()
-        .find(|a| a["type"] == "InternalIP")
-        .and_then(|a| a["address"].as_str().map(str::to_string))
-        .unwrap_or_else(|| node.to_string());
-    let container = q
-        .get("container")
-        .cloned()
-        .or_else(|| {
-            pod["spec"]["containers"][0]["name"]
-                .as_str()
-                .map(str::to_string)
-        })
-        .unwrap_or_default();
-    let path = format!(
-        "{}/{}/{container}",
-        r.ns.as_deref().unwrap_or_default(),
-        r.name.as_deref().unwrap_or_default()
-    );
-    match sim.faults.kubelet_refusal(node, &ip, sub, &path) {
-        Some(e) => Err(e),
-        None => Ok(()),
-    }
-}
-
-fn get_obj(sim: &Sim, r: &ResourceRoute) -> Result<Arc<Value>, ApiError> {
+pub(super) fn get_obj(sim: &Sim, r: &ResourceRoute) -> Result<Arc<Value>, ApiError> {
     let rt = &RESOURCES[r.res];
     let name = r.name.as_deref().unwrap_or("");
     sim.store

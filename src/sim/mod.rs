@@ -17,6 +17,7 @@ mod exec;
 mod fakesh;
 mod faults;
 mod kubeconfig_out;
+mod kubelet_reach;
 mod logs;
 mod meta;
 mod objects;
