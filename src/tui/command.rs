@@ -105,6 +105,34 @@ pub fn parse(text: &str, kinds: &KindRegistry) -> Result<Command, String> {
     })
 }
 
+/// Whether `text` is a view command whose first word no known kind or built-in command answers to.
+pub fn names_unknown_kind(text: &str, kinds: &KindRegistry) -> bool {
+    let text = text.trim().trim_start_matches(':');
+    let Some(head) = text.split_whitespace().next() else {
+        return false;
+    };
+    let head = head.to_lowercase();
+    let builtin = matches!(
+        head.as_str(),
+        "q" | "q!"
+            | "quit"
+            | "exit"
+            | "ctx"
+            | "context"
+            | "contexts"
+            | "use"
+            | "use-context"
+            | "ns"
+            | "namespace"
+            | "namespaces"
+            | "pf"
+            | "portforward"
+            | "portforwards"
+            | "port-forwards"
+    );
+    !builtin && kinds.resolve(&head).is_none()
+}
+
 /// `all` (or `-A`, `*`), or a namespace name, which must be a DNS-1123 label as the apiserver requires;
 /// a label selector or a filter typed where a namespace goes is refused with the right syntax.
 fn ns_choice(w: &str) -> Result<NsChoice, String> {

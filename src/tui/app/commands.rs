@@ -5,13 +5,28 @@ use super::{App, Effect};
 use crate::cluster::kinds::Builtin;
 use crate::tui::command::{self, Command, NsChoice};
 use crate::tui::nav::ViewSpec;
+use crate::tui::session::Connection;
 
 impl App {
     /// Runs a command-mode line. `record` adds it to history (history walks do not).
     pub(super) fn run_command(&mut self, text: &str, record: bool) -> Vec<Effect> {
+        self.run_command_after(text, record, false)
+    }
+
+    /// `refreshed`: discovery was asked again for this command already.
+    fn run_command_after(&mut self, text: &str, record: bool, refreshed: bool) -> Vec<Effect> {
         let cmd = match command::parse(text, &self.kinds) {
             Ok(c) => c,
             Err(e) => {
+                if !refreshed
+                    && self.connection == Connection::Connected
+                    && command::names_unknown_kind(text, &self.kinds)
+                {
+                    // Maybe a kind that appeared after discovery ran (a CRD just applied): ask again.
+                    self.unknown_kind_command = Some((text.to_string(), record));
+                    self.set_flash(format!("looking up \"{}\"…", text.trim()), false);
+                    return vec![Effect::Discover];
+                }
                 self.set_flash(e, true);
                 return vec![];
             }
@@ -214,7 +229,22 @@ impl App {
                     vec![]
                 }
             },
+            // A CRD: its objects, as k9s opens them (discovery is asked again when the kind is new).
+            (ViewSpec::Resource { kind, .. }, _)
+                if kind.group == "apiextensions.k8s.io"
+                    && kind.plural == "customresourcedefinitions" =>
+            {
+                self.run_command(&name, true)
+            }
             _ => vec![],
+        }
+    }
+
+    /// Discovery answered: a command that named an unknown kind runs again, and is refused only now.
+    pub(super) fn after_discovery(&mut self) -> Vec<Effect> {
+        match self.unknown_kind_command.take() {
+            Some((text, record)) => self.run_command_after(&text, record, true),
+            None => vec![],
         }
     }
 }

@@ -111,6 +111,9 @@ pub struct App {
     next_id: u64,
     /// Command to run once the pending connection succeeds (`:pods @ctx`, `--command`).
     pending_command: Option<String>,
+    /// A command naming a kind discovery did not know: it runs again once discovery has been refreshed
+    /// (a CRD applied after kdeck started), and is refused only if the kind is still unknown.
+    unknown_kind_command: Option<(String, bool)>,
 }
 
 impl App {
@@ -149,6 +152,7 @@ impl App {
             saved_favourites: options.favourites.clone(),
             known_namespaces: Vec::new(),
             pending_command: options.command.clone(),
+            unknown_kind_command: None,
             options,
             size: (80, 24),
             help_scroll: 0,

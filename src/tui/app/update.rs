@@ -26,7 +26,7 @@ impl App {
             Msg::Connected { context, result } => self.on_connected(context, result),
             Msg::Discovered(kinds) => {
                 self.kinds.merge_discovered(kinds);
-                vec![]
+                self.after_discovery()
             }
             Msg::Namespaces(result) => self.on_namespaces(result),
             Msg::ShellEnded(result) => {

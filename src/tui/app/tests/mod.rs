@@ -216,6 +216,7 @@ fn quit_and_command_errors() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = connected_app(dir.path());
     keys(&mut app, ":bogus<enter>");
+    app.update(Msg::Discovered(vec![]));
     assert!(app.flash.as_ref().unwrap().text.contains("unknown command"));
     assert!(keys(&mut app, ":q<enter>").contains(&Effect::Quit));
     assert!(app.quit);

@@ -99,3 +99,76 @@ fn a_namespace_typed_before_the_list_arrives_is_checked_when_it_does() {
     );
     assert!(!app.favourites.iter().any(|n| n == "ghost"));
 }
+
+fn kind(group: &str, plural: &str, kind: &str) -> crate::cluster::kinds::KindSpec {
+    crate::cluster::kinds::KindSpec {
+        plural: plural.into(),
+        kind: kind.into(),
+        group: group.into(),
+        version: "v1".into(),
+        namespaced: true,
+        short_names: vec![],
+        builtin: None,
+    }
+}
+
+#[test]
+fn a_kind_discovery_did_not_know_is_looked_up_again_before_it_is_refused() {
+    use crate::tui::app::Effect;
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = connected_app(dir.path());
+    // A CRD applied after kdeck started: the first try asks discovery again instead of refusing.
+    let effects = keys(&mut app, ":widgets<enter>");
+    assert_eq!(effects, vec![Effect::Discover]);
+    assert!(flash(&app).contains("looking up"), "{}", flash(&app));
+    let effects = app.update(Msg::Discovered(vec![kind(
+        "example.com",
+        "widgets",
+        "Widget",
+    )]));
+    let t = watch_target(&effects);
+    assert_eq!(t.kind.plural, "widgets");
+    // Still unknown after the refresh: refused then, once.
+    assert_eq!(keys(&mut app, ":gadgets<enter>"), vec![Effect::Discover]);
+    let effects = app.update(Msg::Discovered(vec![]));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(
+        flash(&app).contains("unknown command or kind \"gadgets\""),
+        "{}",
+        flash(&app)
+    );
+}
+
+#[test]
+fn enter_on_a_crd_opens_its_objects() {
+    use crate::cluster::rows::{Cell, Row, RowKey, Tone};
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = connected_app(dir.path());
+    app.update(Msg::Discovered(vec![
+        crate::cluster::kinds::KindSpec {
+            namespaced: false,
+            ..kind(
+                "apiextensions.k8s.io",
+                "customresourcedefinitions",
+                "CustomResourceDefinition",
+            )
+        },
+        kind("example.com", "widgets", "Widget"),
+    ]));
+    keys(&mut app, ":customresourcedefinitions<enter>");
+    feed(
+        &mut app,
+        vec![Row {
+            key: RowKey::new("", "widgets.example.com"),
+            cells: vec![Cell::text("widgets.example.com"), Cell::Age(Some(NOW - 60))],
+            tone: Tone::Normal,
+            labels: Default::default(),
+            selector: None,
+        }],
+    );
+    let t = watch_target(&keys(&mut app, "<enter>"));
+    assert_eq!(
+        (t.kind.group.as_str(), t.kind.plural.as_str()),
+        ("example.com", "widgets")
+    );
+}
