@@ -457,3 +457,46 @@ fn a_read_only_kubeconfig_is_refused_as_kubectl_refuses_it() {
         assert!(!theirs.status.success(), "kubectl refuses too: {theirs:?}");
     }
 }
+
+#[test]
+fn the_other_files_kdeck_writes_keep_yaml_1_1_words_as_strings() {
+    let sb = Sandbox::new();
+    // A per-shell overlay (a kubeconfig kubectl reads first) for a context and namespace named with
+    // words YAML 1.1 reads as bools.
+    let text = "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://c'}}]\ncontexts:\n- name: 'on'\n  context: {cluster: c, namespace: 'off'}\ncurrent-context: 'on'\n";
+    let cfg = sb.write("kube/config", text);
+    let set = kdeck::kubeconfig::KubeconfigSet::load(Some(&cfg)).unwrap();
+    let target = kdeck::shell::state::Target {
+        context: "on".into(),
+        namespace: Some("no".into()),
+    };
+    let overlay = kdeck::shell::overlay::render(&set, &target).unwrap();
+    let path = sb.path("run/overlay");
+    kdeck::shell::overlay::write(&path, &overlay).unwrap();
+    if let Some(v) = kubectl_view(&path) {
+        assert_eq!(v["current-context"], "on", "{overlay}");
+        assert_eq!(v["contexts"][0]["name"], "on");
+        assert_eq!(v["contexts"][0]["context"]["namespace"], "no");
+    }
+    // Favourite namespaces: the names come back as the same strings.
+    let fav = sb.path("data/favourites.yaml");
+    let mut saved = kdeck::tui::favourites::Favourites::new();
+    let words: Vec<String> = SPECIAL
+        .iter()
+        .filter(|s| !s.is_empty())
+        .map(|s| s.to_string())
+        .collect();
+    // At most nine favourites per context: spread the words over contexts named with them too.
+    for (i, chunk) in words.chunks(9).enumerate() {
+        saved.insert(words[i].clone(), chunk.to_vec());
+    }
+    kdeck::tui::favourites::save(&fav, &saved).unwrap();
+    assert_eq!(kdeck::tui::favourites::load(&fav).unwrap(), saved);
+    let written = fs::read_to_string(&fav).unwrap();
+    for word in ["yes", "off", "1_000", "017"] {
+        assert!(
+            written.contains(&format!("\"{word}\"")),
+            "{word} must be quoted:\n{written}"
+        );
+    }
+}
