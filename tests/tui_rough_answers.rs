@@ -305,3 +305,123 @@ async fn logs_show_the_servers_error_when_the_kubelet_is_unreachable_and_retry_v
         "the fault fired and was retried"
     );
 }
+
+/// A loopback apiserver that serves CRDs (an empty list, then one ADDED on the watch) and not
+/// APIServices (404), counting the requests for each.
+async fn serve_crd_appearing() -> (
+    std::net::SocketAddr,
+    std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let log = log.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 8192];
+                let n = s.read(&mut buf).await.unwrap_or(0);
+                let head = String::from_utf8_lossy(&buf[..n]).to_string();
+                let path = head.split_whitespace().nth(1).unwrap_or("").to_string();
+                log.lock().unwrap().push(path.clone());
+                let (status, body, keep) = if path.contains("apiservices") {
+                    let b = r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the server could not find the requested resource","reason":"NotFound","details":{},"code":404}"#;
+                    ("404 Not Found", b.to_string(), false)
+                } else if path.contains("watch=true") {
+                    let ev = r#"{"type":"ADDED","object":{"apiVersion":"meta.k8s.io/v1","kind":"PartialObjectMetadata","metadata":{"name":"widgets.example.com","resourceVersion":"2"}}}"#;
+                    ("200 OK", format!("{ev}\n"), true)
+                } else {
+                    let b = r#"{"apiVersion":"meta.k8s.io/v1","kind":"PartialObjectMetadataList","metadata":{"resourceVersion":"1"},"items":[]}"#;
+                    ("200 OK", b.to_string(), false)
+                };
+                if keep {
+                    // A watch: the event, then the stream stays open.
+                    let resp = format!(
+                        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{body}\r\n",
+                        body.len()
+                    );
+                    let _ = s.write_all(resp.as_bytes()).await;
+                    tokio::time::sleep(Duration::from_secs(30)).await;
+                } else {
+                    let resp = format!(
+                        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = s.write_all(resp.as_bytes()).await;
+                }
+            });
+        }
+    });
+    (addr, seen)
+}
+
+#[tokio::test]
+async fn a_crd_applied_later_triggers_one_discovery_and_a_missing_api_is_not_retried() {
+    let (addr, seen) = serve_crd_appearing().await;
+    let dir = tempfile::tempdir().unwrap();
+    let kc = dir.path().join("kubeconfig");
+    std::fs::write(
+        &kc,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters: [{{name: c, cluster: {{server: \"http://{addr}\"}}}}]\nusers: [{{name: u, user: {{token: t}}}}]\ncontexts: [{{name: x, context: {{cluster: c, user: u}}}}]\ncurrent-context: x\n"
+        ),
+    )
+    .unwrap();
+    let set = KubeconfigSet::load(Some(&kc)).unwrap();
+    let client = kdeck::cluster::connect(&set, Some("x")).await.unwrap();
+    let (tx, mut rx) = unbounded_channel();
+    let task = tokio::spawn(kdeck::cluster::discovery::watch_kind_sources(
+        client,
+        move || {
+            let _ = tx.send(());
+        },
+    ));
+    tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("the added CRD is told")
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(rx.try_recv().is_err(), "told once");
+    let paths = seen.lock().unwrap().clone();
+    let apiservice = paths.iter().filter(|p| p.contains("apiservices")).count();
+    assert_eq!(
+        apiservice, 1,
+        "the API the server lacks is asked once, not in a loop: {paths:?}"
+    );
+    assert!(
+        paths
+            .iter()
+            .any(|p| p.contains("customresourcedefinitions") && p.contains("watch=true"))
+    );
+    task.abort();
+}
+
+#[tokio::test]
+async fn against_the_sim_which_serves_neither_source_the_watch_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let kc = dir.path().join("kubeconfig");
+    let sim = kdeck::sim::start(SimOptions {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        kubeconfig_out: Some(kc.clone()),
+        scenario: Scenario::with_pods(1),
+    })
+    .await
+    .unwrap();
+    let set = KubeconfigSet::load(Some(&kc)).unwrap();
+    let client = kdeck::cluster::connect(&set, Some("kdeck-sim"))
+        .await
+        .unwrap();
+    let told = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = told.clone();
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        kdeck::cluster::discovery::watch_kind_sources(client, move || {
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }),
+    )
+    .await
+    .expect("both sources end at their 404");
+    assert_eq!(told.load(std::sync::atomic::Ordering::SeqCst), 0);
+    sim.shutdown().await;
+}

@@ -44,6 +44,64 @@ pub async fn discover(client: &kube::Client) -> Result<Vec<KindSpec>, kube::Erro
     Ok(out)
 }
 
+/// Calls `changed` whenever a CustomResourceDefinition or an APIService is added, changed or removed
+/// after the first list, so discovery can be asked again (a CRD applied while kdeck runs becomes a
+/// command at once). Changes within half a second are told once. A source the server does not serve or
+/// forbids (404, 403, or any failed list) is dropped rather than retried in a loop; the other keeps going.
+pub async fn watch_kind_sources(client: kube::Client, changed: impl Fn() + Send) {
+    use futures::StreamExt;
+    use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+    use k8s_openapi::kube_aggregator::pkg::apis::apiregistration::v1::APIService;
+    use kube::core::PartialObjectMeta;
+    use kube::runtime::watcher::{Config, watcher};
+
+    let crds = watcher(
+        kube::Api::<PartialObjectMeta<CustomResourceDefinition>>::all(client.clone()),
+        Config::default(),
+    )
+    .map(|e| e.map(|ev| after_first_list(&ev)));
+    let services = watcher(
+        kube::Api::<PartialObjectMeta<APIService>>::all(client),
+        Config::default(),
+    )
+    .map(|e| e.map(|ev| after_first_list(&ev)));
+    // Each source ends at its first error: kube-runtime's watcher would otherwise relist at once, forever.
+    let crds = crds.take_while(|r| std::future::ready(r.is_ok()));
+    let services = services.take_while(|r| std::future::ready(r.is_ok()));
+    let mut both = std::pin::pin!(futures::stream::select(crds, services));
+    let mut pending = false;
+    loop {
+        let next = if pending {
+            match tokio::time::timeout(std::time::Duration::from_millis(500), both.next()).await {
+                Ok(n) => n,
+                Err(_) => {
+                    pending = false;
+                    changed();
+                    continue;
+                }
+            }
+        } else {
+            both.next().await
+        };
+        match next {
+            Some(Ok(true)) => pending = true,
+            Some(_) => {}
+            None => {
+                if pending {
+                    changed();
+                }
+                return;
+            }
+        }
+    }
+}
+
+/// An event that is a change, not part of the first list.
+fn after_first_list<K>(ev: &kube::runtime::watcher::Event<K>) -> bool {
+    use kube::runtime::watcher::Event;
+    !matches!(ev, Event::Init | Event::InitApply(_) | Event::InitDone)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

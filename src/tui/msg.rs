@@ -30,6 +30,8 @@ pub enum Msg {
         result: Result<ServerInfo, String>,
     },
     Discovered(Vec<KindSpec>),
+    /// A CRD or APIService changed: discovery is asked again.
+    KindsChanged,
     Namespaces(Result<Vec<String>, String>),
     KubeconfigReloaded(Result<KubeconfigSet, String>),
     /// The shell in a container ended: how, for the flash.

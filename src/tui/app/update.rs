@@ -24,6 +24,7 @@ impl App {
             }
             Msg::Watch(w) => self.on_watch(w),
             Msg::Connected { context, result } => self.on_connected(context, result),
+            Msg::KindsChanged => vec![Effect::Discover],
             Msg::Discovered(kinds) => {
                 self.kinds.merge_discovered(kinds);
                 self.after_discovery()

@@ -50,6 +50,15 @@ impl ConnectDone {
     }
 }
 
+/// A task that ends when its handle is dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 pub struct EffectRunner {
     pub kubeconfig: KubeconfigSet,
     client: Option<kube::Client>,
@@ -61,6 +70,8 @@ pub struct EffectRunner {
     /// context changes, stopped on quit.
     forwards: Option<Arc<ForwardManager>>,
     logs: Option<logs::RunningLogs>,
+    /// The watch on CRDs and APIServices of the connected cluster (ends with the connection).
+    kind_sources: Option<AbortOnDrop>,
     /// Connections made before the terminal was taken over (the first auth, exec plugins included).
     preconnected: HashMap<String, ConnectDone>,
     /// The context being connected again with new credentials: its port-forwards move to the new client.
@@ -111,6 +122,7 @@ impl EffectRunner {
             forwards: None,
             logs: None,
             preconnected: HashMap::new(),
+            kind_sources: None,
             reconnecting: None,
             msgs,
             watches,
@@ -137,6 +149,15 @@ impl EffectRunner {
                     (None, _) => {}
                 }
                 self.forwards = Some(manager);
+                // Kinds that appear later (a CRD applied now) reach command mode without a restart.
+                let tx = self.msgs.clone();
+                let client = c.client.clone();
+                self.kind_sources = Some(AbortOnDrop(tokio::spawn(async move {
+                    crate::cluster::discovery::watch_kind_sources(client, move || {
+                        let _ = tx.send(Msg::KindsChanged);
+                    })
+                    .await;
+                })));
                 self.client = Some(c.client);
                 self.auth = c.auth.map(|a| (done.context.clone(), a));
                 Ok(ServerInfo {
@@ -148,6 +169,7 @@ impl EffectRunner {
                 if let Some(old) = old {
                     old.stop_all();
                 }
+                self.kind_sources = None;
                 self.client = None;
                 self.auth = None;
                 Err(crate::error::chain(&e))

@@ -128,6 +128,8 @@ fn a_kind_discovery_did_not_know_is_looked_up_again_before_it_is_refused() {
     )]));
     let t = watch_target(&effects);
     assert_eq!(t.kind.plural, "widgets");
+    // A CRD or APIService that changes while kdeck runs asks discovery again by itself.
+    assert_eq!(app.update(Msg::KindsChanged), vec![Effect::Discover]);
     // Still unknown after the refresh: refused then, once.
     assert_eq!(keys(&mut app, ":gadgets<enter>"), vec![Effect::Discover]);
     let effects = app.update(Msg::Discovered(vec![]));
