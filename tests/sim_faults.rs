@@ -85,3 +85,86 @@ async fn an_unreachable_kubelet_fails_logs_and_exec_as_kube_apiserver_does() {
     assert!(back.status.success(), "{back:?}");
     sim.shutdown().await;
 }
+
+/// A workload's merged log with one node's kubelet unreachable: its pods each say why (⟳ lines), and the
+/// pods on other nodes keep streaming.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merged_log_keeps_streaming_the_pods_whose_kubelet_answers() {
+    use kdeck::cluster::logs::{LineKind, LogEvent, LogOptions, LogSource};
+    let dir = tempfile::tempdir().unwrap();
+    let kc = dir.path().join("kubeconfig");
+    let sim = kdeck::sim::start(SimOptions {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        kubeconfig_out: Some(kc.clone()),
+        scenario: Scenario::with_pods(6),
+    })
+    .await
+    .unwrap();
+    let set = kdeck::kubeconfig::KubeconfigSet::load(Some(&kc)).unwrap();
+    let client = kdeck::cluster::connect(&set, Some("kdeck-sim"))
+        .await
+        .unwrap();
+    let pods: kube::Api<Pod> = kube::Api::all(client.clone());
+    let list = pods.list(&Default::default()).await.unwrap();
+    let first = &list.items[0];
+    let ns = first.metadata.namespace.clone().unwrap();
+    let app = first.metadata.labels.as_ref().unwrap()["app"].clone();
+    let node_of = |name: &str| {
+        list.items
+            .iter()
+            .find(|p| p.metadata.name.as_deref() == Some(name))
+            .and_then(|p| p.spec.as_ref()?.node_name.clone())
+    };
+    let bad = node_of(first.metadata.name.as_deref().unwrap()).unwrap();
+    assert!(
+        list.items
+            .iter()
+            .any(|p| p.spec.as_ref().and_then(|s| s.node_name.clone()) != Some(bad.clone())),
+        "the workload spans two nodes"
+    );
+    sim.set_faults(FaultSpec {
+        kubelet_unreachable: vec![bad.clone()],
+        ..Default::default()
+    });
+    let (_session, mut rx) = kdeck::cluster::logs::start(
+        client,
+        LogSource::Selector {
+            namespace: ns,
+            selector: format!("app={app}"),
+            container: None,
+        },
+        LogOptions::default(),
+        256,
+    )
+    .unwrap();
+    let (mut refused, mut streamed) = (false, false);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !(refused && streamed) {
+        let ev = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .expect("both kinds of line within 30 s")
+            .expect("the merged stream goes on");
+        let LogEvent::Line(l) = ev else { continue };
+        let on_bad = node_of(&l.pod).as_deref() == Some(bad.as_str());
+        match l.kind {
+            LineKind::Retrying => {
+                assert!(on_bad, "only pods on {bad} are refused: {l:?}");
+                assert!(
+                    l.text.contains(":10250: connect: connection refused"),
+                    "{l:?}"
+                );
+                refused = true;
+            }
+            LineKind::Log => {
+                assert!(
+                    !on_bad,
+                    "no lines from a pod whose kubelet is unreachable: {l:?}"
+                );
+                streamed = true;
+            }
+            _ => {}
+        }
+    }
+    assert!(sim.kubelet_refusals() > 0);
+    sim.shutdown().await;
+}
