@@ -151,6 +151,27 @@ pub struct DemoArgs {
 pub enum SimCommand {
     /// Run the simulated cluster headless until SIGINT or SIGTERM.
     Serve(SimServeArgs),
+    /// Show or change the faults of a running sim (admin credentials of the kubeconfig's context).
+    Fault {
+        /// The sim's context (default: current-context).
+        #[arg(long)]
+        context: Option<String>,
+        #[command(subcommand)]
+        action: SimFaultAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SimFaultAction {
+    /// Set fault fields, e.g. kubeletUnreachable=sim-node-001 blackhole=true errorRate=0.1.
+    Set {
+        #[arg(required = true, value_name = "KEY=VALUE")]
+        pairs: Vec<String>,
+    },
+    /// Clear every fault.
+    Clear,
+    /// Print the faults in effect and how often each counted fault fired.
+    Show,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -35,6 +35,9 @@ fn main() -> ExitCode {
         None => kdeck::tui::run(&cli.global, &cli.tui).map(|()| 0),
         Some(Command::Demo(args)) => kdeck::tui::run_demo(&cli.global, args).map(|()| 0),
         Some(Command::Sim(SimCommand::Serve(args))) => kdeck::sim::serve(args).map(|()| 0),
+        Some(Command::Sim(SimCommand::Fault { context, action })) => {
+            kdeck::sim::fault_cli::run(&cli.global, context.as_deref(), action).map(|()| 0)
+        }
         Some(Command::Ctx(raw)) => Ok(kdeck::switch::run_kubectx(raw.args, &cli.global)),
         Some(Command::Ns(raw)) => Ok(kdeck::switch::run_kubens(raw.args, &cli.global)),
         Some(Command::Prompt(args)) => kdeck::shell::prompt(&cli.global, &args),

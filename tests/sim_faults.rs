@@ -168,3 +168,99 @@ async fn a_merged_log_keeps_streaming_the_pods_whose_kubelet_answers() {
     assert!(sim.kubelet_refusals() > 0);
     sim.shutdown().await;
 }
+
+/// `kdeck sim fault set|show|clear` against a running sim: faults change while it runs, `show` counts
+/// what fired, the blackhole swallows requests (kubectl times out) but never the fault API, and only the
+/// admin may change anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sim_fault_cli_sets_counts_and_clears_while_the_sim_runs() {
+    let Some(kubectl) = common::kubectl() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let kc = dir.path().join("kubeconfig");
+    let sim = kdeck::sim::start(SimOptions {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        kubeconfig_out: Some(kc.clone()),
+        scenario: Scenario::with_pods(3),
+    })
+    .await
+    .unwrap();
+    let fault = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_kdeck"))
+            .arg("--kubeconfig")
+            .arg(&kc)
+            .args(["sim", "fault"])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let kubectl_run = |args: &[&str]| {
+        Command::new(&kubectl)
+            .arg("--kubeconfig")
+            .arg(&kc)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let pods = kubectl_run(&[
+        "get",
+        "pods",
+        "-A",
+        "-o",
+        "jsonpath={.items[0].metadata.namespace} {.items[0].metadata.name} {.items[0].spec.nodeName}",
+    ]);
+    let text = String::from_utf8_lossy(&pods.stdout).to_string();
+    let parts: Vec<&str> = text.split_whitespace().collect();
+    let (ns, pod, node) = (parts[0], parts[1], parts[2]);
+
+    let (ok, out, err) = fault(&["set", &format!("kubeletUnreachable={node}")]);
+    assert!(ok, "{err}");
+    assert!(out.contains(node), "{out}");
+    let logs = kubectl_run(&["logs", "-n", ns, pod, "--tail=1"]);
+    assert!(!logs.status.success());
+    let (ok, out, _) = fault(&["show"]);
+    assert!(ok);
+    let shown: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        shown["fired"]["kubeletUnreachable"].as_u64().unwrap() >= 1,
+        "{out}"
+    );
+
+    // Only the admin may change faults.
+    let (ok, _, err) = fault(&["--context", "kdeck-sim-viewer", "clear"]);
+    assert!(
+        !ok && err.contains("cannot change the sim's faults"),
+        "{err}"
+    );
+
+    // The blackhole: kubectl's request is never answered; the fault API still is.
+    let (ok, _, err) = fault(&["set", "blackhole=true"]);
+    assert!(ok, "{err}");
+    let hung = kubectl_run(&["get", "ns", "--request-timeout=2s"]);
+    assert!(!hung.status.success());
+    let (ok, out, _) = fault(&["show"]);
+    assert!(ok);
+    let shown: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(shown["fired"]["blackhole"].as_u64().unwrap() >= 1, "{out}");
+    assert!(fault(&["set", "nope=1"]).2.contains("the keys are"));
+
+    let (ok, _, err) = fault(&["clear"]);
+    assert!(ok, "{err}");
+    assert!(
+        kubectl_run(&["get", "ns", "--request-timeout=5s"])
+            .status
+            .success()
+    );
+    assert!(
+        kubectl_run(&["logs", "-n", ns, pod, "--tail=1"])
+            .status
+            .success()
+    );
+    sim.shutdown().await;
+}

@@ -15,6 +15,8 @@ pub struct Faults {
     watch_starts: std::sync::atomic::AtomicU64,
     /// How often an unreachable kubelet failed a request, so tests can assert the fault fired.
     kubelet_refusals: std::sync::atomic::AtomicU64,
+    /// How many requests the blackhole swallowed.
+    blackholed: std::sync::atomic::AtomicU64,
 }
 
 fn roll(p: f64) -> bool {
@@ -27,7 +29,31 @@ impl Faults {
             spec: std::sync::RwLock::new(spec),
             watch_starts: Default::default(),
             kubelet_refusals: Default::default(),
+            blackholed: Default::default(),
         }
+    }
+
+    /// The spec in effect.
+    pub fn current(&self) -> FaultSpec {
+        self.spec()
+    }
+
+    /// Whether this request is swallowed by the blackhole (counted when it is).
+    pub fn blackholed(&self) -> bool {
+        let on = self.spec().blackhole;
+        if on {
+            self.blackholed
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        on
+    }
+
+    /// How often each counted fault fired.
+    pub fn fired(&self) -> serde_json::Value {
+        serde_json::json!({
+            "kubeletUnreachable": self.kubelet_refusals(),
+            "blackhole": self.blackholed.load(std::sync::atomic::Ordering::Relaxed),
+        })
     }
 
     /// The refusal of a `sub` request (`log`, `exec`, `attach`, `portforward`) to a pod on `node` whose

@@ -15,6 +15,8 @@ mod controllers;
 mod discovery;
 mod exec;
 mod fakesh;
+mod fault_api;
+pub mod fault_cli;
 mod faults;
 mod kubeconfig_out;
 mod kubelet_reach;

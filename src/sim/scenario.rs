@@ -39,7 +39,7 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 fn one() -> u32 {
     1
@@ -144,7 +144,7 @@ pub struct GenerateSpec {
     pub replicas: u32,
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FaultSpec {
     #[serde(default)]
@@ -163,6 +163,10 @@ pub struct FaultSpec {
     /// fail with the 500 a real apiserver answers (../shared/apiserver-1.28 cases 418–435).
     #[serde(default)]
     pub kubelet_unreachable: Vec<String>,
+    /// Requests are accepted and never answered (the sim's own `/kdeck-sim/` API excepted, so the fault
+    /// can be cleared).
+    #[serde(default)]
+    pub blackhole: bool,
 }
 
 #[derive(Debug, thiserror::Error)]

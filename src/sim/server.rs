@@ -206,6 +206,14 @@ async fn handle(sim: Arc<Sim>, req: Request<Incoming>) -> Response<Body> {
 }
 
 async fn dispatch(sim: &Arc<Sim>, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
+    if req.uri().path().starts_with(super::fault_api::PATH) {
+        let role = authenticate(sim, &req)?;
+        return super::fault_api::handle(sim, role, req).await;
+    }
+    if sim.faults.blackholed() {
+        // Accepted, never answered: the client's own timeout is all that ends this request.
+        std::future::pending::<()>().await;
+    }
     let Some(route) = route(req.uri().path()) else {
         authenticate(sim, &req)?;
         return Err(ApiError::page_not_found());
