@@ -5,11 +5,13 @@
 //! it failed, and clearing it restores service.
 
 mod common;
+mod sim_support;
 
 use std::process::Command;
 
 use k8s_openapi::api::core::v1::Pod;
-use kdeck::sim::{FaultSpec, Scenario, SimOptions};
+use kdeck::sim::{FaultSpec, Scenario};
+use sim_support::TestSim;
 
 // kubectl runs as a blocking child process, so the sim needs threads of its own to answer it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -17,19 +19,9 @@ async fn an_unreachable_kubelet_fails_logs_and_exec_as_kube_apiserver_does() {
     let Some(kubectl) = common::kubectl() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let kc = dir.path().join("kubeconfig");
-    let sim = kdeck::sim::start(SimOptions {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        kubeconfig_out: Some(kc.clone()),
-        scenario: Scenario::with_pods(12),
-    })
-    .await
-    .unwrap();
-    let set = kdeck::kubeconfig::KubeconfigSet::load(Some(&kc)).unwrap();
-    let client = kdeck::cluster::connect(&set, Some("kdeck-sim"))
-        .await
-        .unwrap();
+    let t = TestSim::start(Scenario::with_pods(12)).await;
+    let (sim, kc) = (&t.sim, t.kubeconfig());
+    let client = t.admin().await;
     let pods: kube::Api<Pod> = kube::Api::all(client);
     let list = pods.list(&Default::default()).await.unwrap();
     let on_node = |p: &Pod| p.spec.as_ref().and_then(|s| s.node_name.clone());
@@ -83,7 +75,6 @@ async fn an_unreachable_kubelet_fails_logs_and_exec_as_kube_apiserver_does() {
     sim.set_faults(FaultSpec::default());
     let back = run(&["logs", "-n", &ns(victim), &name(victim), "--tail=1"]);
     assert!(back.status.success(), "{back:?}");
-    sim.shutdown().await;
 }
 
 /// A workload's merged log with one node's kubelet unreachable: its pods each say why (⟳ lines), and the
@@ -91,19 +82,9 @@ async fn an_unreachable_kubelet_fails_logs_and_exec_as_kube_apiserver_does() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_merged_log_keeps_streaming_the_pods_whose_kubelet_answers() {
     use kdeck::cluster::logs::{LineKind, LogEvent, LogOptions, LogSource};
-    let dir = tempfile::tempdir().unwrap();
-    let kc = dir.path().join("kubeconfig");
-    let sim = kdeck::sim::start(SimOptions {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        kubeconfig_out: Some(kc.clone()),
-        scenario: Scenario::with_pods(6),
-    })
-    .await
-    .unwrap();
-    let set = kdeck::kubeconfig::KubeconfigSet::load(Some(&kc)).unwrap();
-    let client = kdeck::cluster::connect(&set, Some("kdeck-sim"))
-        .await
-        .unwrap();
+    let t = TestSim::start(Scenario::with_pods(6)).await;
+    let sim = &t.sim;
+    let client = t.admin().await;
     let pods: kube::Api<Pod> = kube::Api::all(client.clone());
     let list = pods.list(&Default::default()).await.unwrap();
     let first = &list.items[0];
@@ -166,7 +147,6 @@ async fn a_merged_log_keeps_streaming_the_pods_whose_kubelet_answers() {
         }
     }
     assert!(sim.kubelet_refusals() > 0);
-    sim.shutdown().await;
 }
 
 /// `kdeck sim fault set|show|clear` against a running sim: faults change while it runs, `show` counts
@@ -177,15 +157,8 @@ async fn sim_fault_cli_sets_counts_and_clears_while_the_sim_runs() {
     let Some(kubectl) = common::kubectl() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let kc = dir.path().join("kubeconfig");
-    let sim = kdeck::sim::start(SimOptions {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        kubeconfig_out: Some(kc.clone()),
-        scenario: Scenario::with_pods(3),
-    })
-    .await
-    .unwrap();
+    let t = TestSim::start(Scenario::with_pods(3)).await;
+    let kc = t.kubeconfig();
     let fault = |args: &[&str]| {
         let out = Command::new(env!("CARGO_BIN_EXE_kdeck"))
             .arg("--kubeconfig")
@@ -262,5 +235,4 @@ async fn sim_fault_cli_sets_counts_and_clears_while_the_sim_runs() {
             .status
             .success()
     );
-    sim.shutdown().await;
 }

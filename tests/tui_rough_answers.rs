@@ -5,6 +5,9 @@
 //! watch with the error instead of reconnecting forever.
 
 use std::path::PathBuf;
+
+mod sim_support;
+use sim_support::TestSim;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -13,8 +16,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 use kdeck::cluster::kinds::KindSpec;
 use kdeck::cluster::store::Delta;
 use kdeck::cluster::watch::{self, WatchMsg, WatchNote, WatchTarget};
-use kdeck::kubeconfig::KubeconfigSet;
-use kdeck::sim::{Scenario, SimOptions};
+use kdeck::sim::Scenario;
 
 fn corpus() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/apiserver-1.28/cases");
@@ -47,19 +49,8 @@ async fn next(rx: &mut UnboundedReceiver<WatchMsg>) -> Option<WatchNote> {
 
 #[tokio::test]
 async fn empty_printer_less_lists_are_empty_views_not_lost_connections() {
-    let dir = tempfile::tempdir().unwrap();
-    let kc = dir.path().join("kubeconfig");
-    let sim = kdeck::sim::start(SimOptions {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        kubeconfig_out: Some(kc.clone()),
-        scenario: Scenario::with_pods(3),
-    })
-    .await
-    .unwrap();
-    let set = KubeconfigSet::load(Some(&kc)).unwrap();
-    let client = kdeck::cluster::connect(&set, Some("kdeck-sim"))
-        .await
-        .unwrap();
+    let t = TestSim::start(Scenario::with_pods(3)).await;
+    let client = t.admin().await;
 
     // The sim answers an empty printer-less list the way kube-apiserver does.
     let raw: serde_json::Value = client
@@ -116,7 +107,6 @@ async fn empty_printer_less_lists_are_empty_views_not_lost_connections() {
             None => panic!("the watch ended"),
         }
     }
-    sim.shutdown().await;
 }
 
 /// A loopback server whose every list answer is a Table kdeck cannot read.
@@ -146,17 +136,7 @@ async fn serve_unreadable() -> (std::net::SocketAddr, tokio::task::JoinHandle<us
 #[tokio::test]
 async fn an_unreadable_answer_is_shown_once_and_not_retried() {
     let (addr, server) = serve_unreadable().await;
-    let dir = tempfile::tempdir().unwrap();
-    let kc = dir.path().join("kubeconfig");
-    std::fs::write(
-        &kc,
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters: [{{name: c, cluster: {{server: \"http://{addr}\"}}}}]\nusers: [{{name: u, user: {{token: t}}}}]\ncontexts: [{{name: x, context: {{cluster: c, user: u}}}}]\ncurrent-context: x\n"
-        ),
-    )
-    .unwrap();
-    let set = KubeconfigSet::load(Some(&kc)).unwrap();
-    let client = kdeck::cluster::connect(&set, Some("x")).await.unwrap();
+    let (client, _dir) = sim_support::loopback_client(addr).await;
     let (tx, mut rx) = unbounded_channel();
     let target = WatchTarget {
         kind: kind("example.com", "widgets", "Widget", true),
@@ -255,17 +235,7 @@ async fn serve_unreachable_kubelet() -> (
 async fn logs_show_the_servers_error_when_the_kubelet_is_unreachable_and_retry_visibly() {
     use kdeck::cluster::logs::{LineKind, LogEvent, LogOptions, LogSource};
     let (addr, log_requests) = serve_unreachable_kubelet().await;
-    let dir = tempfile::tempdir().unwrap();
-    let kc = dir.path().join("kubeconfig");
-    std::fs::write(
-        &kc,
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters: [{{name: c, cluster: {{server: \"http://{addr}\"}}}}]\nusers: [{{name: u, user: {{token: t}}}}]\ncontexts: [{{name: x, context: {{cluster: c, user: u}}}}]\ncurrent-context: x\n"
-        ),
-    )
-    .unwrap();
-    let set = KubeconfigSet::load(Some(&kc)).unwrap();
-    let client = kdeck::cluster::connect(&set, Some("x")).await.unwrap();
+    let (client, _dir) = sim_support::loopback_client(addr).await;
     let (_session, mut rx) = kdeck::cluster::logs::start(
         client,
         LogSource::Pod {
@@ -359,17 +329,7 @@ async fn serve_crd_appearing() -> (
 #[tokio::test]
 async fn a_crd_applied_later_triggers_one_discovery_and_a_missing_api_is_not_retried() {
     let (addr, seen) = serve_crd_appearing().await;
-    let dir = tempfile::tempdir().unwrap();
-    let kc = dir.path().join("kubeconfig");
-    std::fs::write(
-        &kc,
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters: [{{name: c, cluster: {{server: \"http://{addr}\"}}}}]\nusers: [{{name: u, user: {{token: t}}}}]\ncontexts: [{{name: x, context: {{cluster: c, user: u}}}}]\ncurrent-context: x\n"
-        ),
-    )
-    .unwrap();
-    let set = KubeconfigSet::load(Some(&kc)).unwrap();
-    let client = kdeck::cluster::connect(&set, Some("x")).await.unwrap();
+    let (client, _dir) = sim_support::loopback_client(addr).await;
     let (tx, mut rx) = unbounded_channel();
     let task = tokio::spawn(kdeck::cluster::discovery::watch_kind_sources(
         client,
@@ -399,19 +359,8 @@ async fn a_crd_applied_later_triggers_one_discovery_and_a_missing_api_is_not_ret
 
 #[tokio::test]
 async fn against_the_sim_which_serves_neither_source_the_watch_ends_quietly() {
-    let dir = tempfile::tempdir().unwrap();
-    let kc = dir.path().join("kubeconfig");
-    let sim = kdeck::sim::start(SimOptions {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        kubeconfig_out: Some(kc.clone()),
-        scenario: Scenario::with_pods(1),
-    })
-    .await
-    .unwrap();
-    let set = KubeconfigSet::load(Some(&kc)).unwrap();
-    let client = kdeck::cluster::connect(&set, Some("kdeck-sim"))
-        .await
-        .unwrap();
+    let t = TestSim::start(Scenario::with_pods(1)).await;
+    let client = t.admin().await;
     let told = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let count = told.clone();
     tokio::time::timeout(
@@ -423,5 +372,4 @@ async fn against_the_sim_which_serves_neither_source_the_watch_ends_quietly() {
     .await
     .expect("both sources end at their 404");
     assert_eq!(told.load(std::sync::atomic::Ordering::SeqCst), 0);
-    sim.shutdown().await;
 }

@@ -61,6 +61,23 @@ impl TestSim {
     }
 }
 
+/// A kube client for a plain-HTTP loopback server a test stands up to replay a real apiserver's
+/// answers (context `x`, a dummy token); the kubeconfig lives in the returned directory.
+pub async fn loopback_client(addr: SocketAddr) -> (kube::Client, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let kc = dir.path().join("kubeconfig");
+    std::fs::write(
+        &kc,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters: [{{name: c, cluster: {{server: \"http://{addr}\"}}}}]\nusers: [{{name: u, user: {{token: t}}}}]\ncontexts: [{{name: x, context: {{cluster: c, user: u}}}}]\ncurrent-context: x\n"
+        ),
+    )
+    .unwrap();
+    let set = KubeconfigSet::load(Some(&kc)).unwrap();
+    let client = kdeck::cluster::connect(&set, Some("x")).await.unwrap();
+    (client, dir)
+}
+
 /// One namespace with the given workloads.
 pub fn scenario(ns: &str, deployments: Vec<WorkloadSpec>, log_rate: f64) -> Scenario {
     Scenario {
