@@ -34,7 +34,29 @@ pub enum Command {
 
 const BUILTIN_WORDS: &[&str] = &["ctx", "context", "contexts", "pf", "use", "q", "quit"];
 
-pub fn parse(text: &str, kinds: &KindRegistry) -> Result<Command, String> {
+/// Why a command line was not understood.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    /// The first word names no command and no kind discovery knows (yet: a CRD may have just appeared).
+    #[error("unknown command or kind \"{0}\" (try :pods, :deploy, :ctx)")]
+    UnknownKind(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl From<String> for ParseError {
+    fn from(message: String) -> Self {
+        ParseError::Invalid(message)
+    }
+}
+
+impl From<&str> for ParseError {
+    fn from(message: &str) -> Self {
+        ParseError::Invalid(message.to_string())
+    }
+}
+
+pub fn parse(text: &str, kinds: &KindRegistry) -> Result<Command, ParseError> {
     let text = text.trim().trim_start_matches(':');
     let mut words = text.split_whitespace();
     let Some(head) = words.next() else {
@@ -68,7 +90,7 @@ pub fn parse(text: &str, kinds: &KindRegistry) -> Result<Command, String> {
     let kind = kinds
         .resolve(&head_l)
         .cloned()
-        .ok_or_else(|| format!("unknown command or kind \"{head}\" (try :pods, :deploy, :ctx)"))?;
+        .ok_or_else(|| ParseError::UnknownKind(head.to_string()))?;
     let mut namespace = None;
     let mut context = None;
     let mut labels = None;
@@ -94,7 +116,8 @@ pub fn parse(text: &str, kinds: &KindRegistry) -> Result<Command, String> {
         } else {
             return Err(format!(
                 "unexpected \"{w}\" (usage: :{head} [namespace|all] [@context] [-l selector])"
-            ));
+            )
+            .into());
         }
     }
     Ok(Command::View {
@@ -103,34 +126,6 @@ pub fn parse(text: &str, kinds: &KindRegistry) -> Result<Command, String> {
         context,
         labels,
     })
-}
-
-/// Whether `text` is a view command whose first word no known kind or built-in command answers to.
-pub fn names_unknown_kind(text: &str, kinds: &KindRegistry) -> bool {
-    let text = text.trim().trim_start_matches(':');
-    let Some(head) = text.split_whitespace().next() else {
-        return false;
-    };
-    let head = head.to_lowercase();
-    let builtin = matches!(
-        head.as_str(),
-        "q" | "q!"
-            | "quit"
-            | "exit"
-            | "ctx"
-            | "context"
-            | "contexts"
-            | "use"
-            | "use-context"
-            | "ns"
-            | "namespace"
-            | "namespaces"
-            | "pf"
-            | "portforward"
-            | "portforwards"
-            | "port-forwards"
-    );
-    !builtin && kinds.resolve(&head).is_none()
 }
 
 /// `all` (or `-A`, `*`), or a namespace name, which must be a DNS-1123 label as the apiserver requires;
@@ -303,9 +298,9 @@ mod tests {
             Command::View { labels: Some(l), namespace: None, .. } if l == "app=x"
         ));
         // What k9s users type where a namespace goes, refused with the right syntax.
-        let e = parse("pods app=cart", &k).unwrap_err();
+        let e = parse("pods app=cart", &k).unwrap_err().to_string();
         assert!(e.contains("for labels use -l app=cart"), "{e}");
-        let e = parse("pods /kafka", &k).unwrap_err();
+        let e = parse("pods /kafka", &k).unwrap_err().to_string();
         assert!(e.contains("to filter, press / and type kafka"), "{e}");
         assert!(parse("ns Bad_Name", &k).is_err());
         assert!(parse("pods -l", &k).is_err());
@@ -328,7 +323,18 @@ mod tests {
         );
         assert!(matches!(parse("ns", &k).unwrap(), Command::View { .. }));
         assert_eq!(parse("q", &k).unwrap(), Command::Quit);
-        assert!(parse("frobs", &k).unwrap_err().contains("unknown command"));
+        assert_eq!(
+            parse("frobs", &k),
+            Err(ParseError::UnknownKind("frobs".into()))
+        );
+        assert!(
+            parse("frobs", &k)
+                .unwrap_err()
+                .to_string()
+                .contains("unknown command")
+        );
+        // A built-in word used wrongly is not an unknown kind.
+        assert!(matches!(parse("use a b", &k), Err(ParseError::Invalid(_))));
         assert!(parse("po a b", &k).is_err());
     }
 

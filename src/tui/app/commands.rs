@@ -20,14 +20,14 @@ impl App {
             Err(e) => {
                 if !refreshed
                     && self.connection == Connection::Connected
-                    && command::names_unknown_kind(text, &self.kinds)
+                    && matches!(e, command::ParseError::UnknownKind(_))
                 {
                     // Maybe a kind that appeared after discovery ran (a CRD just applied): ask again.
                     self.unknown_kind_command = Some((text.to_string(), record));
                     self.set_flash(format!("looking up \"{}\"…", text.trim()), false);
                     return vec![Effect::Discover];
                 }
-                self.set_flash(e, true);
+                self.set_flash(e.to_string(), true);
                 return vec![];
             }
         };
