@@ -358,18 +358,43 @@ async fn a_crd_applied_later_triggers_one_discovery_and_a_missing_api_is_not_ret
 }
 
 #[tokio::test]
-async fn against_the_sim_which_serves_neither_source_the_watch_ends_quietly() {
+async fn a_crd_applied_to_the_sim_while_watching_is_told_and_served() {
+    use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
     let t = TestSim::start(Scenario::with_pods(1)).await;
     let client = t.admin().await;
-    let told = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let count = told.clone();
-    tokio::time::timeout(
-        Duration::from_secs(10),
-        kdeck::cluster::discovery::watch_kind_sources(client, move || {
-            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        }),
-    )
-    .await
-    .expect("both sources end at their 404");
-    assert_eq!(told.load(std::sync::atomic::Ordering::SeqCst), 0);
+    let (tx, mut rx) = unbounded_channel();
+    let task = tokio::spawn(kdeck::cluster::discovery::watch_kind_sources(
+        client.clone(),
+        move || {
+            let _ = tx.send(());
+        },
+    ));
+    // Let the initial list settle: the sim starts with no CRDs, so nothing is told for it.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(rx.try_recv().is_err(), "nothing changed yet");
+    let crd: CustomResourceDefinition = serde_json::from_value(serde_json::json!({
+        "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": "widgets.example.com"},
+        "spec": {"group": "example.com", "scope": "Namespaced",
+            "names": {"kind": "Widget", "plural": "widgets"},
+            "versions": [{"name": "v1", "served": true, "storage": true,
+                "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}]}
+    }))
+    .unwrap();
+    kube::Api::<CustomResourceDefinition>::all(client.clone())
+        .create(&Default::default(), &crd)
+        .await
+        .expect("the sim accepts the CRD");
+    tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("the added CRD is told")
+        .unwrap();
+    let found = kube::discovery::Discovery::new(client)
+        .run()
+        .await
+        .expect("discovery")
+        .groups()
+        .any(|g| g.name() == "example.com");
+    assert!(found, "the new kind is in discovery once told");
+    task.abort();
 }

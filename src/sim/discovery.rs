@@ -9,7 +9,7 @@
 
 use serde_json::{Value, json};
 
-use super::resources::{GROUPS, RESOURCES, ResourceType, VERBS};
+use super::resources::{Kinds, ResourceType};
 
 pub const SERVER_MAJOR: &str = "1";
 pub const SERVER_MINOR: &str = "32";
@@ -37,50 +37,66 @@ pub fn api_versions() -> Value {
     })
 }
 
-fn group_entry(group: &str) -> Value {
-    let gv = json!({"groupVersion": format!("{group}/v1"), "version": "v1"});
-    json!({ "name": group, "versions": [gv.clone()], "preferredVersion": gv })
+fn group_entry(group: &str, versions: &[String]) -> Value {
+    let gvs: Vec<Value> = versions
+        .iter()
+        .map(|v| json!({"groupVersion": format!("{group}/{v}"), "version": v}))
+        .collect();
+    let preferred = gvs.first().cloned().unwrap_or(Value::Null);
+    json!({ "name": group, "versions": gvs, "preferredVersion": preferred })
 }
 
-pub fn api_group_list() -> Value {
+pub fn api_group_list(kinds: &Kinds) -> Value {
     json!({
         "kind": "APIGroupList",
         "apiVersion": "v1",
-        "groups": GROUPS.iter().map(|g| group_entry(g)).collect::<Vec<_>>(),
+        "groups": kinds.groups().iter().map(|(g, v)| group_entry(g, v)).collect::<Vec<_>>(),
     })
 }
 
-pub fn api_group(group: &str) -> Option<Value> {
-    GROUPS.contains(&group).then(|| {
-        let mut g = group_entry(group);
-        g["kind"] = json!("APIGroup");
-        g["apiVersion"] = json!("v1");
-        g
-    })
+pub fn api_group(kinds: &Kinds, group: &str) -> Option<Value> {
+    kinds
+        .groups()
+        .iter()
+        .find(|(g, _)| g == group)
+        .map(|(g, v)| {
+            let mut g = group_entry(g, v);
+            g["kind"] = json!("APIGroup");
+            g["apiVersion"] = json!("v1");
+            g
+        })
 }
 
-fn subresources(
-    r: &ResourceType,
-) -> Vec<(&'static str, &'static str, &'static str, Vec<&'static str>)> {
-    // (name, group of response kind, response kind, verbs)
+/// (name, group and version of the response kind, response kind, verbs)
+type Subresource<'a> = (&'static str, &'a str, &'a str, &'a str, Vec<&'static str>);
+
+fn subresources(r: &ResourceType) -> Vec<Subresource<'_>> {
     let mut out = Vec::new();
     if r.status {
-        out.push(("status", r.group, r.kind, vec!["get", "patch", "update"]));
+        out.push((
+            "status",
+            r.group.as_str(),
+            r.version.as_str(),
+            r.kind.as_str(),
+            vec!["get", "patch", "update"],
+        ));
     }
-    if r.scale {
+    if r.scale.is_some() {
         out.push((
             "scale",
             "autoscaling",
+            "v1",
             "Scale",
             vec!["get", "patch", "update"],
         ));
     }
     if r.plural == "pods" {
-        out.push(("log", "", "Pod", vec!["get"]));
-        out.push(("exec", "", "PodExecOptions", vec!["create", "get"]));
+        out.push(("log", "", "v1", "Pod", vec!["get"]));
+        out.push(("exec", "", "v1", "PodExecOptions", vec!["create", "get"]));
         out.push((
             "portforward",
             "",
+            "v1",
             "PodPortForwardOptions",
             vec!["create", "get"],
         ));
@@ -89,18 +105,20 @@ fn subresources(
 }
 
 /// `APIResourceList` for one group version; None when the group version is not served.
-pub fn resource_list(group: &str, version: &str) -> Option<Value> {
-    if version != "v1" || !(group.is_empty() || GROUPS.contains(&group)) {
-        return None;
-    }
+pub fn resource_list(kinds: &Kinds, group: &str, version: &str) -> Option<Value> {
     let mut resources = Vec::new();
-    for r in RESOURCES.iter().filter(|r| r.group == group) {
+    let mut any = false;
+    for r in kinds
+        .served()
+        .filter(|r| r.group == group && r.version == version)
+    {
+        any = true;
         let mut entry = json!({
             "name": r.plural,
             "singularName": r.singular,
             "namespaced": r.namespaced,
             "kind": r.kind,
-            "verbs": VERBS,
+            "verbs": r.verbs(),
         });
         if !r.short_names.is_empty() {
             entry["shortNames"] = json!(r.short_names);
@@ -109,7 +127,7 @@ pub fn resource_list(group: &str, version: &str) -> Option<Value> {
             entry["categories"] = json!(r.categories);
         }
         resources.push(entry);
-        for (sub, g, kind, verbs) in subresources(r) {
+        for (sub, g, v, kind, verbs) in subresources(r) {
             let mut e = json!({
                 "name": format!("{}/{sub}", r.plural),
                 "singularName": "",
@@ -117,12 +135,15 @@ pub fn resource_list(group: &str, version: &str) -> Option<Value> {
                 "kind": kind,
                 "verbs": verbs,
             });
-            if g != r.group {
+            if g != r.group || v != r.version {
                 e["group"] = json!(g);
-                e["version"] = json!("v1");
+                e["version"] = json!(v);
             }
             resources.push(e);
         }
+    }
+    if !any {
+        return None;
     }
     let gv = if group.is_empty() {
         version.to_string()
@@ -138,21 +159,28 @@ pub fn resource_list(group: &str, version: &str) -> Option<Value> {
 }
 
 /// The aggregated discovery document (`APIGroupDiscoveryList`) for `/api` (core) or `/apis`.
-pub fn aggregated(core: bool, version: &str) -> Value {
-    let groups: Vec<&str> = if core { vec![""] } else { GROUPS.to_vec() };
+pub fn aggregated(kinds: &Kinds, core: bool, version: &str) -> Value {
+    let groups: Vec<(String, Vec<String>)> = if core {
+        vec![(String::new(), vec!["v1".to_string()])]
+    } else {
+        kinds.groups()
+    };
     let items: Vec<Value> = groups
         .iter()
-        .map(|group| {
-            let resources: Vec<Value> = RESOURCES
+        .map(|(group, versions)| {
+            let per_version: Vec<Value> = versions
                 .iter()
-                .filter(|r| r.group == *group)
+                .map(|gv| {
+                    let resources: Vec<Value> = kinds
+                .served()
+                .filter(|r| r.group == *group && r.version == *gv)
                 .map(|r| {
                     let mut e = json!({
                         "resource": r.plural,
                         "responseKind": {"group": r.group, "version": r.version, "kind": r.kind},
                         "scope": if r.namespaced { "Namespaced" } else { "Cluster" },
                         "singularResource": r.singular,
-                        "verbs": VERBS,
+                        "verbs": r.verbs(),
                     });
                     if !r.short_names.is_empty() {
                         e["shortNames"] = json!(r.short_names);
@@ -162,10 +190,10 @@ pub fn aggregated(core: bool, version: &str) -> Value {
                     }
                     let subs: Vec<Value> = subresources(r)
                         .into_iter()
-                        .map(|(sub, g, kind, verbs)| {
+                        .map(|(sub, g, v, kind, verbs)| {
                             json!({
                                 "subresource": sub,
-                                "responseKind": {"group": g, "version": "v1", "kind": kind},
+                                "responseKind": {"group": g, "version": v, "kind": kind},
                                 "verbs": verbs,
                             })
                         })
@@ -176,9 +204,12 @@ pub fn aggregated(core: bool, version: &str) -> Value {
                     e
                 })
                 .collect();
+                    json!({"version": gv, "resources": resources, "freshness": "Current"})
+                })
+                .collect();
             json!({
                 "metadata": {"name": group, "creationTimestamp": null},
-                "versions": [{"version": "v1", "resources": resources, "freshness": "Current"}],
+                "versions": per_version,
             })
         })
         .collect();
@@ -211,19 +242,23 @@ pub fn wants_aggregated(accept: &str) -> Option<&'static str> {
     }
 }
 
-fn gv_path(group: &str) -> String {
+fn gv_path(group: &str, version: &str) -> String {
     if group.is_empty() {
-        "api/v1".into()
+        format!("api/{version}")
     } else {
-        format!("apis/{group}/v1")
+        format!("apis/{group}/{version}")
     }
 }
 
 /// `/openapi/v3`: the index of group-version documents.
-pub fn openapi_v3_index() -> Value {
+pub fn openapi_v3_index(kinds: &Kinds) -> Value {
     let mut paths = serde_json::Map::new();
-    for g in std::iter::once("").chain(GROUPS.iter().copied()) {
-        let p = gv_path(g);
+    let mut gvs = vec![(String::new(), "v1".to_string())];
+    for (g, versions) in kinds.groups() {
+        gvs.extend(versions.into_iter().map(|v| (g.clone(), v)));
+    }
+    for (g, v) in gvs {
+        let p = gv_path(&g, &v);
         paths.insert(
             p.clone(),
             json!({ "serverRelativeURL": format!("/openapi/v3/{p}?hash=kdeck-sim-1") }),
@@ -233,28 +268,26 @@ pub fn openapi_v3_index() -> Value {
 }
 
 /// `/openapi/v3/api/v1` or `/openapi/v3/apis/<group>/v1`.
-pub fn openapi_v3_doc(path: &str) -> Option<Value> {
-    let group = if path == "api/v1" {
-        ""
+pub fn openapi_v3_doc(kinds: &Kinds, path: &str) -> Option<Value> {
+    let (group, version) = if path == "api/v1" {
+        ("", "v1")
     } else {
-        path.strip_prefix("apis/")?.strip_suffix("/v1")?
+        path.strip_prefix("apis/")?.rsplit_once('/')?
     };
-    if !group.is_empty() && !GROUPS.contains(&group) {
-        return None;
-    }
     let mut paths = serde_json::Map::new();
-    for r in RESOURCES.iter().filter(|r| r.group == group) {
-        let base = if group.is_empty() {
-            "/api/v1".to_string()
-        } else {
-            format!("/apis/{group}/v1")
-        };
+    let mut any = false;
+    for r in kinds
+        .served()
+        .filter(|r| r.group == group && r.version == version)
+    {
+        any = true;
+        let base = format!("/{}", gv_path(group, version));
         let item = if r.namespaced {
             format!("{base}/namespaces/{{namespace}}/{}/{{name}}", r.plural)
         } else {
             format!("{base}/{}/{{name}}", r.plural)
         };
-        let gvk = json!({"group": r.group, "version": "v1", "kind": r.kind});
+        let gvk = json!({"group": r.group, "version": r.version, "kind": r.kind});
         paths.insert(
             item,
             json!({
@@ -278,6 +311,9 @@ pub fn openapi_v3_doc(path: &str) -> Option<Value> {
                 },
             }),
         );
+    }
+    if !any {
+        return None;
     }
     Some(json!({
         "openapi": "3.0.0",
@@ -317,7 +353,8 @@ mod tests {
 
     #[test]
     fn core_list_has_pods_and_subresources() {
-        let l = resource_list("", "v1").unwrap();
+        let kinds = Kinds::default();
+        let l = resource_list(&kinds, "", "v1").unwrap();
         let names: Vec<&str> = l["resources"]
             .as_array()
             .unwrap()
@@ -328,7 +365,8 @@ mod tests {
             names.contains(&"pods") && names.contains(&"pods/log") && names.contains(&"namespaces")
         );
         assert!(!names.contains(&"deployments"));
-        assert!(resource_list("batch", "v1").is_none());
+        assert!(resource_list(&kinds, "batch", "v1").is_some());
+        assert!(resource_list(&kinds, "batch", "v9").is_none());
     }
 
     #[test]
@@ -350,9 +388,10 @@ mod tests {
 
     #[test]
     fn openapi_doc_declares_field_validation_for_each_kind() {
-        let d = openapi_v3_doc("apis/apps/v1").unwrap();
+        let kinds = Kinds::default();
+        let d = openapi_v3_doc(&kinds, "apis/apps/v1").unwrap();
         let n = d["paths"].as_object().unwrap().len();
-        assert_eq!(n, 4);
-        assert!(openapi_v3_doc("apis/batch/v1").is_none());
+        assert_eq!(n, 5);
+        assert!(openapi_v3_doc(&kinds, "apis/nope.example.com/v1").is_none());
     }
 }

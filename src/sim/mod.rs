@@ -10,8 +10,12 @@
 //! would; `seed` fills it from a `scenario`.
 
 mod api;
+mod api_write;
 mod auth;
+mod cells;
 mod controllers;
+mod crd;
+mod cron;
 mod discovery;
 mod exec;
 mod fakesh;
@@ -25,6 +29,7 @@ mod meta;
 mod objects;
 mod patch;
 mod portforward;
+mod printers;
 mod protobuf;
 mod resources;
 mod scenario;
@@ -33,6 +38,7 @@ mod selectors;
 mod server;
 mod status;
 mod store;
+mod store_events;
 mod table;
 mod table_columns;
 mod tls;

@@ -1,6 +1,6 @@
 //! Request bodies in `application/vnd.kubernetes.protobuf`, decoded into JSON.
 //!
-//! kubectl's typed commands (`create deployment|namespace|configmap|secret|service`, `run`) send protobuf
+//! kubectl's typed commands (`create deployment|namespace|configmap|secret|service|job|cronjob`, `run`) send protobuf
 //! and do not fall back to JSON, so the sim decodes the envelope (`k8s\0` + runtime.Unknown) and the
 //! messages those commands produce. The schema below is a hand-kept subset of the API's field numbers;
 //! fields outside it are skipped, which loses them, so anything richer should come through
@@ -108,6 +108,23 @@ const SCHEMA: &[(&str, &str)] = &[
         "ServicePort",
         "1 name string; 2 protocol string; 3 port int; 4 targetPort ios; 5 nodePort int; 6 appProtocol string",
     ),
+    (
+        "Job",
+        "1 metadata ObjectMeta; 2 spec JobSpec; 3 status Empty",
+    ),
+    (
+        "JobSpec",
+        "1 parallelism int; 2 completions int; 3 activeDeadlineSeconds int; 4 selector LabelSelector; 5 manualSelector bool; 6 template PodTemplateSpec; 7 backoffLimit int; 8 ttlSecondsAfterFinished int; 9 completionMode string; 10 suspend bool",
+    ),
+    (
+        "CronJob",
+        "1 metadata ObjectMeta; 2 spec CronJobSpec; 3 status Empty",
+    ),
+    (
+        "CronJobSpec",
+        "1 schedule string; 2 startingDeadlineSeconds int; 3 concurrencyPolicy string; 4 suspend bool; 5 jobTemplate JobTemplateSpec; 6 successfulJobsHistoryLimit int; 7 failedJobsHistoryLimit int; 8 timeZone string",
+    ),
+    ("JobTemplateSpec", "1 metadata ObjectMeta; 2 spec JobSpec"),
     ("Empty", ""),
 ];
 

@@ -69,6 +69,9 @@ pub struct Scenario {
     pub namespaces: Vec<NamespaceSpec>,
     #[serde(default)]
     pub faults: FaultSpec,
+    /// Images the kubelet cannot pull (besides any whose name starts with `does-not-exist`).
+    #[serde(default)]
+    pub bad_images: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Default)]
@@ -194,6 +197,7 @@ impl Default for Scenario {
             history_window: default_history(),
             namespaces: Vec::new(),
             faults: FaultSpec::default(),
+            bad_images: Vec::new(),
         }
     }
 }
@@ -403,6 +407,7 @@ impl Scenario {
                 ),
             ],
             faults: FaultSpec::default(),
+            bad_images: Vec::new(),
         }
     }
 

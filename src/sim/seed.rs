@@ -242,7 +242,7 @@ pub fn seed(store: &Store, sc: &Scenario, ipam: &Ipam) -> usize {
         now,
         next_node: 0,
         pods: Vec::new(),
-        by_kind: vec![Vec::new(); super::resources::RESOURCES.len()],
+        by_kind: vec![Vec::new(); super::resources::BUILTIN.len()],
     };
     let mut names: Vec<String> = ["default", "kube-system", "kube-public", "kube-node-lease"]
         .map(String::from)

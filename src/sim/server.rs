@@ -21,7 +21,7 @@ use tokio::task::JoinSet;
 use super::Sim;
 use super::auth::Role;
 use super::discovery;
-use super::resources::{self, RESOURCES};
+use super::resources::{Kinds, idx};
 use super::status::ApiError;
 
 pub type Body = UnsyncBoxBody<Bytes, Infallible>;
@@ -90,8 +90,8 @@ pub struct ResourceRoute {
     pub watch_prefix: bool,
 }
 
-/// Parses a path into a route; None is a 404.
-pub fn route(path: &str) -> Option<Route> {
+/// Parses a path into a route against the kinds served now; None is a 404.
+pub fn route(kinds: &Kinds, path: &str) -> Option<Route> {
     let segs: Vec<&str> = path
         .trim_matches('/')
         .split('/')
@@ -119,8 +119,11 @@ pub fn route(path: &str) -> Option<Route> {
         ["watch", rest @ ..] => (true, rest),
         _ => (false, rest),
     };
-    let namespaced_plural =
-        |p: &str| resources::lookup(group, version, p).filter(|&i| RESOURCES[i].namespaced);
+    let namespaced_plural = |p: &str| {
+        kinds
+            .lookup(group, version, p)
+            .filter(|&i| kinds.get(i).namespaced)
+    };
     let (ns, res, name, sub) = match rest {
         ["namespaces", ns, plural, tail @ ..] if namespaced_plural(plural).is_some() => (
             Some((*ns).to_string()),
@@ -130,7 +133,7 @@ pub fn route(path: &str) -> Option<Route> {
         ),
         [plural, tail @ ..] => (
             None,
-            resources::lookup(group, version, plural)?,
+            kinds.lookup(group, version, plural)?,
             tail.first(),
             tail.get(1),
         ),
@@ -139,12 +142,12 @@ pub fn route(path: &str) -> Option<Route> {
     if rest.len() > 5 || (ns.is_none() && rest.len() > 3) {
         return None;
     }
-    let rt = &RESOURCES[res];
+    let rt = kinds.get(res);
     let sub_ok = match sub.copied() {
         None => true,
         Some("status") => rt.status,
-        Some("scale") => rt.scale,
-        Some("log" | "portforward" | "exec") => res == resources::idx::PODS,
+        Some("scale") => rt.scale.is_some(),
+        Some("log" | "portforward" | "exec") => res == idx::PODS,
         Some(_) => false,
     };
     if !sub_ok {
@@ -214,7 +217,8 @@ async fn dispatch(sim: &Arc<Sim>, req: Request<Incoming>) -> Result<Response<Bod
         // Accepted, never answered: the client's own timeout is all that ends this request.
         std::future::pending::<()>().await;
     }
-    let Some(route) = route(req.uri().path()) else {
+    let kinds = sim.store.kinds();
+    let Some(route) = route(&kinds, req.uri().path()) else {
         authenticate(sim, &req)?;
         return Err(ApiError::page_not_found());
     };
@@ -238,18 +242,22 @@ async fn dispatch(sim: &Arc<Sim>, req: Request<Incoming>) -> Result<Response<Bod
     match route {
         Route::Version => Ok(json_response(StatusCode::OK, &discovery::version())),
         Route::CoreVersions => match discovery::wants_aggregated(&accept) {
-            Some(v) => Ok(aggregated(true, v)),
+            Some(v) => Ok(aggregated(&kinds, true, v)),
             None => Ok(json_response(StatusCode::OK, &discovery::api_versions())),
         },
         Route::GroupList if discovery::wants_aggregated(&accept).is_some() => Ok(aggregated(
+            &kinds,
             false,
             discovery::wants_aggregated(&accept).unwrap_or("v2"),
         )),
-        Route::GroupList => Ok(json_response(StatusCode::OK, &discovery::api_group_list())),
-        Route::Group(g) => discovery::api_group(&g)
+        Route::GroupList => Ok(json_response(
+            StatusCode::OK,
+            &discovery::api_group_list(&kinds),
+        )),
+        Route::Group(g) => discovery::api_group(&kinds, &g)
             .map(|v| json_response(StatusCode::OK, &v))
             .ok_or_else(not_found),
-        Route::ResourceList(g, v) => discovery::resource_list(&g, &v)
+        Route::ResourceList(g, v) => discovery::resource_list(&kinds, &g, &v)
             .map(|v| json_response(StatusCode::OK, &v))
             .ok_or_else(not_found),
         Route::OpenApiV2 if accept.contains("protobuf") => Ok(bytes_response(
@@ -260,9 +268,9 @@ async fn dispatch(sim: &Arc<Sim>, req: Request<Incoming>) -> Result<Response<Bod
         Route::OpenApiV2 => Ok(json_response(StatusCode::OK, &discovery::openapi_v2_json())),
         Route::OpenApiV3Index => Ok(json_response(
             StatusCode::OK,
-            &discovery::openapi_v3_index(),
+            &discovery::openapi_v3_index(&kinds),
         )),
-        Route::OpenApiV3(p) => discovery::openapi_v3_doc(&p)
+        Route::OpenApiV3(p) => discovery::openapi_v3_doc(&kinds, &p)
             .map(|v| json_response(StatusCode::OK, &v))
             .ok_or_else(not_found),
         Route::Health => Ok(bytes_response(StatusCode::OK, "text/plain", "ok")),
@@ -275,8 +283,9 @@ async fn dispatch(sim: &Arc<Sim>, req: Request<Incoming>) -> Result<Response<Bod
     }
 }
 
-fn aggregated(core: bool, version: &str) -> Response<Body> {
-    let bytes = serde_json::to_vec(&discovery::aggregated(core, version)).unwrap_or_default();
+fn aggregated(kinds: &Kinds, core: bool, version: &str) -> Response<Body> {
+    let bytes =
+        serde_json::to_vec(&discovery::aggregated(kinds, core, version)).unwrap_or_default();
     bytes_response(
         StatusCode::OK,
         &discovery::aggregated_content_type(version),
@@ -295,7 +304,10 @@ fn authenticate(sim: &Sim, req: &Request<Incoming>) -> Result<Role, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::resources::idx;
+
+    fn route(path: &str) -> Option<Route> {
+        super::route(&Kinds::default(), path)
+    }
 
     fn res(path: &str) -> ResourceRoute {
         match route(path) {

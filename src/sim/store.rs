@@ -14,61 +14,16 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 use tokio::sync::broadcast;
 
-use super::resources::{RESOURCES, idx};
+use super::resources::{Kinds, ResourceType, idx};
 use super::status::ApiError;
 
 pub use super::meta::{meta_str, new_uid, now_rfc3339, random_suffix};
+use super::store_events::frame;
+pub use super::store_events::{EventType, Subscription, WatchEvent};
 
 pub type Obj = Arc<Value>;
 /// (namespace, name); the namespace is empty for cluster-scoped kinds.
 pub type Key = (String, String);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventType {
-    Added,
-    Modified,
-    Deleted,
-}
-
-impl EventType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventType::Added => "ADDED",
-            EventType::Modified => "MODIFIED",
-            EventType::Deleted => "DELETED",
-        }
-    }
-}
-
-/// One change, shared by every watcher that receives it.
-#[derive(Debug)]
-pub struct WatchEvent {
-    pub res: usize,
-    pub kind: EventType,
-    pub rv: u64,
-    pub namespace: String,
-    /// `{"type":..,"object":..}\n`, serialized once.
-    pub frame: Bytes,
-    /// The object's JSON, a slice of `frame`.
-    pub raw: Bytes,
-    /// For MODIFIED: the stored JSON before the change, so a selector watch can tell an object that
-    /// entered or left its selector (the apiserver's cacher turns those into ADDED and DELETED).
-    pub prev_raw: Option<Bytes>,
-}
-
-impl WatchEvent {
-    /// The object, parsed.
-    pub fn object(&self) -> Value {
-        serde_json::from_slice(&self.raw).unwrap_or(Value::Null)
-    }
-
-    /// The object before a MODIFIED change, parsed.
-    pub fn previous(&self) -> Option<Value> {
-        self.prev_raw
-            .as_ref()
-            .and_then(|raw| serde_json::from_slice(raw).ok())
-    }
-}
 
 /// A stored object: its JSON and the owner uids the garbage collector and controllers look up.
 struct Entry {
@@ -101,16 +56,9 @@ impl Entry {
     }
 }
 
-/// A watch's starting point: the events after `rv` that are still in the history window, plus a receiver
-/// for everything after them, taken atomically so nothing is lost or repeated.
-pub struct Subscription {
-    pub backlog: Vec<Arc<WatchEvent>>,
-    pub rx: broadcast::Receiver<Arc<WatchEvent>>,
-    pub rv: u64,
-}
-
 pub struct State {
     rv: u64,
+    kinds: Kinds,
     tables: Vec<BTreeMap<Key, Entry>>,
     history: VecDeque<Arc<WatchEvent>>,
     /// Every change after this resourceVersion is in `history`.
@@ -123,8 +71,8 @@ pub struct Store {
     history_cap: usize,
 }
 
-fn key_of(res: usize, obj: &Value) -> Key {
-    let ns = if RESOURCES[res].namespaced {
+fn key_of(rt: &ResourceType, obj: &Value) -> Key {
+    let ns = if rt.namespaced {
         meta_str(obj, "namespace").to_string()
     } else {
         String::new()
@@ -132,28 +80,15 @@ fn key_of(res: usize, obj: &Value) -> Key {
     (ns, meta_str(obj, "name").to_string())
 }
 
-/// The watch frame of a change and the object's JSON inside it.
-fn frame(kind: EventType, raw: &[u8]) -> (Bytes, Bytes) {
-    let mut out = Vec::with_capacity(raw.len() + 32);
-    out.extend_from_slice(b"{\"type\":\"");
-    out.extend_from_slice(kind.as_str().as_bytes());
-    out.extend_from_slice(b"\",\"object\":");
-    let start = out.len();
-    out.extend_from_slice(raw);
-    let end = out.len();
-    out.extend_from_slice(b"}\n");
-    let frame = Bytes::from(out);
-    let raw = frame.slice(start..end);
-    (frame, raw)
-}
-
 impl Store {
     pub fn new(history_cap: usize) -> Self {
         let (tx, _) = broadcast::channel(16 * 1024);
+        let kinds = Kinds::default();
         Store {
             state: RwLock::new(State {
                 rv: 1,
-                tables: RESOURCES.iter().map(|_| BTreeMap::new()).collect(),
+                tables: (0..kinds.len()).map(|_| BTreeMap::new()).collect(),
+                kinds,
                 history: VecDeque::new(),
                 history_floor: 1,
             }),
@@ -174,17 +109,29 @@ impl Store {
         self.read().rv
     }
 
+    /// The kind at an index (indexes come from [`Store::lookup`] or `idx`, so they always exist).
+    pub fn kind(&self, res: usize) -> Arc<ResourceType> {
+        self.read().kinds.get(res).clone()
+    }
+
+    /// A snapshot of the kinds this cluster serves.
+    pub fn kinds(&self) -> Kinds {
+        self.read().kinds.clone()
+    }
+
     pub fn get(&self, res: usize, ns: &str, name: &str) -> Option<Obj> {
-        let ns = if RESOURCES[res].namespaced { ns } else { "" };
-        self.read().tables[res]
+        let st = self.read();
+        let ns = if st.kinds.get(res).namespaced { ns } else { "" };
+        st.tables[res]
             .get(&(ns.to_string(), name.to_string()))
             .map(Entry::parse)
     }
 
     /// The stored JSON of one object, unparsed.
     pub fn get_raw(&self, res: usize, ns: &str, name: &str) -> Option<Bytes> {
-        let ns = if RESOURCES[res].namespaced { ns } else { "" };
-        self.read().tables[res]
+        let st = self.read();
+        let ns = if st.kinds.get(res).namespaced { ns } else { "" };
+        st.tables[res]
             .get(&(ns.to_string(), name.to_string()))
             .map(|e| e.raw.clone())
     }
@@ -368,22 +315,22 @@ impl Store {
 
     /// Inserts a new object, filling in server-set metadata.
     pub fn create(&self, res: usize, mut obj: Value) -> Result<Obj, ApiError> {
-        let rt = &RESOURCES[res];
         if obj["metadata"]["name"].as_str().is_none_or(str::is_empty)
             && let Some(prefix) = obj["metadata"]["generateName"].as_str()
         {
             let name = format!("{prefix}{}", random_suffix(5));
             obj["metadata"]["name"] = json!(name);
         }
-        let key = key_of(res, &obj);
         let mut st = self.write();
+        let rt = st.kinds.get(res).clone();
+        let key = key_of(&rt, &obj);
         if rt.namespaced
             && !st.tables[idx::NAMESPACES].contains_key(&(String::new(), key.0.clone()))
         {
             return Err(ApiError::not_found("", "namespaces", &key.0));
         }
         if st.tables[res].contains_key(&key) {
-            return Err(ApiError::already_exists(rt.group, rt.plural, &key.1));
+            return Err(ApiError::already_exists(&rt.group, &rt.plural, &key.1));
         }
         let meta = &mut obj["metadata"];
         meta["uid"] = json!(new_uid());
@@ -392,11 +339,14 @@ impl Store {
             m.remove("deletionTimestamp");
             m.remove("managedFields");
         }
-        if rt.group == "apps" {
+        if has_generation(&rt, &obj) {
             obj["metadata"]["generation"] = json!(1);
         }
         obj["apiVersion"] = json!(rt.api_version());
         obj["kind"] = json!(rt.kind);
+        if res == idx::CRDS {
+            self.serve_crd(&mut st, &mut obj)?;
+        }
         Self::bump(&mut st, &mut obj);
         Ok(self.put(&mut st, res, key, obj, EventType::Added))
     }
@@ -405,17 +355,17 @@ impl Store {
     /// `status_only`, only `.status` changes; otherwise `.status` is kept for kinds with a status
     /// subresource, as the apiserver does.
     pub fn update(&self, res: usize, mut obj: Value, status_only: bool) -> Result<Obj, ApiError> {
-        let rt = &RESOURCES[res];
-        let key = key_of(res, &obj);
         let mut st = self.write();
+        let rt = st.kinds.get(res).clone();
+        let key = key_of(&rt, &obj);
         let Some(old) = st.tables[res].get(&key).map(Entry::parse) else {
-            return Err(ApiError::not_found(rt.group, rt.plural, &key.1));
+            return Err(ApiError::not_found(&rt.group, &rt.plural, &key.1));
         };
         if let Some(rv) = obj["metadata"]["resourceVersion"].as_str()
             && !rv.is_empty()
             && rv != meta_str(&old, "resourceVersion")
         {
-            return Err(ApiError::conflict(rt.group, rt.plural, &key.1));
+            return Err(ApiError::conflict(&rt.group, &rt.plural, &key.1));
         }
         if status_only {
             let status = obj["status"].take();
@@ -440,7 +390,7 @@ impl Store {
                     }
                 }
             }
-            if rt.group == "apps" && obj["spec"] != old["spec"] {
+            if has_generation(&rt, &obj) && obj["spec"] != old["spec"] {
                 let generation = old["metadata"]["generation"].as_i64().unwrap_or(1) + 1;
                 obj["metadata"]["generation"] = json!(generation);
             }
@@ -448,11 +398,34 @@ impl Store {
         obj["apiVersion"] = json!(rt.api_version());
         obj["kind"] = json!(rt.kind);
         obj["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"].clone();
+        if res == idx::CRDS && !status_only {
+            self.serve_crd(&mut st, &mut obj)?;
+        }
         if obj == *old {
             return Ok(old);
         }
         Self::bump(&mut st, &mut obj);
         Ok(self.put(&mut st, res, key, obj, EventType::Modified))
+    }
+
+    /// Registers (or re-registers) the kinds a CRD defines and fills in its status, as the
+    /// apiextensions controllers do: names accepted and Established at once.
+    fn serve_crd(&self, st: &mut State, crd: &mut Value) -> Result<(), ApiError> {
+        let kinds = super::crd::kinds_of(crd).map_err(|problems| {
+            ApiError::invalid(
+                "CustomResourceDefinition.apiextensions.k8s.io",
+                meta_str(crd, "name"),
+                &problems,
+            )
+        })?;
+        for rt in kinds {
+            let i = st.kinds.upsert(rt);
+            if st.tables.len() <= i {
+                st.tables.resize_with(i + 1, BTreeMap::new);
+            }
+        }
+        super::crd::set_established(crd);
+        Ok(())
     }
 
     /// Changes an object in place (controllers). `f` returns false to leave it untouched.
@@ -463,9 +436,9 @@ impl Store {
         name: &str,
         f: impl FnOnce(&mut Value) -> bool,
     ) -> Option<Obj> {
-        let ns = if RESOURCES[res].namespaced { ns } else { "" };
-        let key = (ns.to_string(), name.to_string());
         let mut st = self.write();
+        let ns = if st.kinds.get(res).namespaced { ns } else { "" };
+        let key = (ns.to_string(), name.to_string());
         let old = st.tables[res].get(&key)?.parse();
         let mut obj = (*old).clone();
         if !f(&mut obj) {
@@ -476,21 +449,24 @@ impl Store {
     }
 
     /// Deletes an object and, like the garbage collector, everything it owns (transitively) and, for a
-    /// namespace, everything in it.
+    /// namespace, everything in it; deleting a CRD removes its kinds and their objects.
     pub fn delete(&self, res: usize, ns: &str, name: &str) -> Result<Obj, ApiError> {
-        let rt = &RESOURCES[res];
-        let ns = if rt.namespaced { ns } else { "" };
         let mut st = self.write();
+        let rt = st.kinds.get(res).clone();
+        let ns = if rt.namespaced { ns } else { "" };
         let key = (ns.to_string(), name.to_string());
         let Some(entry) = st.tables[res].remove(&key) else {
-            return Err(ApiError::not_found(rt.group, rt.plural, name));
+            return Err(ApiError::not_found(&rt.group, &rt.plural, name));
         };
         let gone = self.tombstone(&mut st, res, &key, &entry);
         if res == idx::NAMESPACES {
-            for (r, rt) in RESOURCES.iter().enumerate() {
-                if !rt.namespaced {
-                    continue;
-                }
+            let namespaced: Vec<usize> = st
+                .kinds
+                .served()
+                .filter(|k| k.namespaced)
+                .map(|k| k.index)
+                .collect();
+            for r in namespaced {
                 let keys: Vec<Key> = st.tables[r]
                     .range((name.to_string(), String::new())..)
                     .take_while(|((kns, _), _)| kns == name)
@@ -502,10 +478,16 @@ impl Store {
                     }
                 }
             }
-        } else if matches!(
-            res,
-            idx::DEPLOYMENTS | idx::REPLICASETS | idx::STATEFULSETS | idx::DAEMONSETS
-        ) {
+        } else if res == idx::CRDS {
+            for r in st.kinds.remove_crd(name) {
+                let keys: Vec<Key> = st.tables[r].keys().cloned().collect();
+                for k in keys {
+                    if let Some(e) = st.tables[r].remove(&k) {
+                        self.tombstone(&mut st, r, &k, &e);
+                    }
+                }
+            }
+        } else if rt.namespaced && !matches!(res, idx::PODS | idx::EVENTS) {
             self.collect_dependents(&mut st, ns, meta_str(&gone, "uid"));
         }
         Ok(gone)
@@ -521,8 +503,14 @@ impl Store {
 
     fn collect_dependents(&self, st: &mut State, ns: &str, owner_uid: &str) {
         let mut pending = vec![owner_uid.to_string()];
+        let namespaced: Vec<usize> = st
+            .kinds
+            .served()
+            .filter(|k| k.namespaced && k.index != idx::EVENTS)
+            .map(|k| k.index)
+            .collect();
         while let Some(uid) = pending.pop() {
-            for r in [idx::REPLICASETS, idx::PODS] {
+            for &r in &namespaced {
                 let keys: Vec<Key> = st.tables[r]
                     .range((ns.to_string(), String::new())..)
                     .take_while(|((kns, _), _)| kns == ns)
@@ -545,7 +533,7 @@ impl Store {
         let mut st = self.write();
         for mut obj in objs {
             Self::bump(&mut st, &mut obj);
-            let key = key_of(res, &obj);
+            let key = key_of(st.kinds.get(res), &obj);
             st.tables[res].insert(key, Entry::new(&obj));
         }
         st.history_floor = st.rv;
@@ -559,3 +547,11 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 #[cfg(test)]
 #[path = "store_tests.rs"]
 mod tests;
+
+/// Whether a kind's objects carry metadata.generation: every kind with a spec outside the core group,
+/// and the core kinds whose controllers report observedGeneration.
+fn has_generation(rt: &ResourceType, obj: &Value) -> bool {
+    obj.get("spec").is_some()
+        && (!rt.group.is_empty() || rt.kind == "ReplicationController")
+        && rt.group != "rbac.authorization.k8s.io"
+}

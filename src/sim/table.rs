@@ -6,37 +6,50 @@
 
 use serde_json::{Value, json};
 
-use super::resources::idx;
-use super::table_columns::columns;
+use super::resources::{Printer, ResourceType, idx};
+use super::table_columns::{NAME, columns};
 
 /// The `columnDefinitions` array for a kind.
-pub fn column_definitions(res: usize) -> Value {
-    Value::Array(
-        columns(res)
+pub fn column_definitions(rt: &ResourceType) -> Value {
+    let def = |name: &str, ty: &str, format: &str, priority: u8, description: &str| {
+        json!({
+            "name": name,
+            "type": ty,
+            "format": format,
+            "description": description,
+            "priority": priority,
+        })
+    };
+    match &rt.printer {
+        Printer::Columns(cols) => {
+            let (name, ty, priority, description) = NAME;
+            std::iter::once(def(name, ty, "name", priority, description))
+                .chain(
+                    cols.iter()
+                        .map(|c| def(&c.name, &c.ty, &c.format, c.priority, &c.description)),
+                )
+                .collect()
+        }
+        _ => columns(rt)
             .into_iter()
             .map(|(name, ty, priority, description)| {
-                json!({
-                    "name": name,
-                    "type": ty,
-                    "format": if name == "Name" { "name" } else { "" },
-                    "description": description,
-                    "priority": priority,
-                })
+                let format = if name == "Name" { "name" } else { "" };
+                def(name, ty, format, priority, description)
             })
             .collect(),
-    )
+    }
 }
 
 pub use crate::duration::human_duration;
 
-fn age_of(ts: &Value, now: i64) -> String {
+pub(super) fn age_of(ts: &Value, now: i64) -> String {
     match ts.as_str().and_then(|s| s.parse::<jiff::Timestamp>().ok()) {
         Some(t) => human_duration(now - t.as_second()),
         None => "<unknown>".into(),
     }
 }
 
-fn s(v: &Value) -> String {
+pub(super) fn s(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
@@ -44,7 +57,7 @@ fn s(v: &Value) -> String {
     }
 }
 
-fn n(v: &Value) -> i64 {
+pub(super) fn n(v: &Value) -> i64 {
     v.as_i64().unwrap_or(0)
 }
 
@@ -52,7 +65,7 @@ fn or_none(s: String) -> String {
     if s.is_empty() { "<none>".into() } else { s }
 }
 
-fn containers_images(template_spec: &Value) -> (String, String) {
+pub(super) fn containers_images(template_spec: &Value) -> (String, String) {
     let cs = template_spec["containers"]
         .as_array()
         .cloned()
@@ -70,7 +83,7 @@ fn containers_images(template_spec: &Value) -> (String, String) {
     (names, images)
 }
 
-fn selector_text(sel: &Value) -> String {
+pub(super) fn selector_text(sel: &Value) -> String {
     let mut parts: Vec<String> = sel["matchLabels"]
         .as_object()
         .map(|m| m.iter().map(|(k, v)| format!("{k}={}", s(v))).collect())
@@ -311,11 +324,30 @@ fn binding_cells(o: &Value, name: Value, age: Value) -> Vec<Value> {
 }
 
 /// The cells of one row.
-pub fn cells(res: usize, o: &Value, now: i64) -> Vec<Value> {
+pub fn cells(rt: &ResourceType, o: &Value, now: i64) -> Vec<Value> {
     let name = json!(s(&o["metadata"]["name"]));
+    match &rt.printer {
+        Printer::Default => return vec![name, o["metadata"]["creationTimestamp"].clone()],
+        Printer::Columns(cols) => {
+            // The StorageClass printer marks the default class in its name, as kubectl shows it.
+            let name =
+                match o["metadata"]["annotations"]["storageclass.kubernetes.io/is-default-class"]
+                    .as_str()
+                {
+                    Some("true") if rt.kind == "StorageClass" => {
+                        json!(format!("{} (default)", s(&name)))
+                    }
+                    _ => name,
+                };
+            return std::iter::once(name)
+                .chain(cols.iter().map(|c| c.cell.eval(o, now)))
+                .collect();
+        }
+        Printer::Builtin => {}
+    }
     let age = json!(age_of(&o["metadata"]["creationTimestamp"], now));
     let st = &o["status"];
-    match res {
+    match rt.index {
         idx::PODS => pod_cells(o, now),
         idx::DEPLOYMENTS => {
             let (c, i) = containers_images(&o["spec"]["template"]["spec"]);
@@ -416,9 +448,6 @@ pub fn cells(res: usize, o: &Value, now: i64) -> Vec<Value> {
         idx::EVENTS => event_cells(o, now),
         idx::NODES => node_cells(o, now),
         idx::ROLEBINDINGS | idx::CLUSTERROLEBINDINGS => binding_cells(o, name, age),
-        r if super::resources::default_printer(r) => {
-            vec![name, o["metadata"]["creationTimestamp"].clone()]
-        }
         _ => vec![name, json!(s(&o["status"]["phase"])), age],
     }
 }
@@ -442,8 +471,8 @@ impl IncludeObject {
 }
 
 /// One row, with the object or its metadata as asked.
-pub fn row(res: usize, o: &Value, include: IncludeObject, now: i64) -> Value {
-    let mut row = json!({ "cells": cells(res, o, now) });
+pub fn row(rt: &ResourceType, o: &Value, include: IncludeObject, now: i64) -> Value {
+    let mut row = json!({ "cells": cells(rt, o, now) });
     match include {
         IncludeObject::None => {}
         IncludeObject::Metadata => {
@@ -460,7 +489,7 @@ pub fn row(res: usize, o: &Value, include: IncludeObject, now: i64) -> Value {
 
 /// A whole Table.
 pub fn table<'a>(
-    res: usize,
+    rt: &ResourceType,
     objs: impl Iterator<Item = &'a Value>,
     include: IncludeObject,
     rv: &str,
@@ -471,9 +500,9 @@ pub fn table<'a>(
     if let Some(c) = cont {
         meta["continue"] = json!(c);
     }
-    let rows: Vec<Value> = objs.map(|o| row(res, o, include, now)).collect();
+    let rows: Vec<Value> = objs.map(|o| row(rt, o, include, now)).collect();
     // The default printer answers an empty list with `rows: null`, as a real apiserver does.
-    let rows = if rows.is_empty() && super::resources::default_printer(res) {
+    let rows = if rows.is_empty() && rt.default_printer() {
         Value::Null
     } else {
         Value::Array(rows)
@@ -482,7 +511,7 @@ pub fn table<'a>(
         "kind": "Table",
         "apiVersion": "meta.k8s.io/v1",
         "metadata": meta,
-        "columnDefinitions": column_definitions(res),
+        "columnDefinitions": column_definitions(rt),
         "rows": rows,
     })
 }
@@ -506,8 +535,14 @@ mod tests {
     #[test]
     fn every_kind_has_as_many_cells_as_columns() {
         let o = json!({"metadata": {"name": "x", "creationTimestamp": "2024-01-01T00:00:00Z"}});
-        for (r, rt) in crate::sim::resources::RESOURCES.iter().enumerate() {
-            assert_eq!(cells(r, &o, 0).len(), columns(r).len(), "{}", rt.plural);
+        for rt in crate::sim::resources::BUILTIN.iter() {
+            let defs = column_definitions(rt);
+            assert_eq!(
+                cells(rt, &o, 0).len(),
+                defs.as_array().map_or(0, Vec::len),
+                "{}",
+                rt.plural
+            );
         }
     }
 
@@ -521,7 +556,7 @@ mod tests {
             .parse::<jiff::Timestamp>()
             .unwrap()
             .as_second();
-        let c = cells(idx::PODS, &p, now);
+        let c = cells(&crate::sim::resources::BUILTIN[idx::PODS], &p, now);
         assert_eq!(c[1], "0/1");
         assert_eq!(c[2], "CrashLoopBackOff");
         assert_eq!(c[3], "4 (5m ago)");

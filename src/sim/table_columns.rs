@@ -1,12 +1,12 @@
 //! Column definitions of the server-side Table for each kind, with the descriptions and priorities the
 //! apiserver's printers publish (priority 1 = shown by `kubectl get -o wide`).
 
-use super::resources::idx;
+use super::resources::{ResourceType, idx};
 
 /// (name, type, priority, description)
-type Col = (&'static str, &'static str, u8, &'static str);
+pub type Col = (&'static str, &'static str, u8, &'static str);
 
-const NAME: Col = (
+pub const NAME: Col = (
     "Name",
     "string",
     0,
@@ -19,8 +19,12 @@ const AGE: Col = (
     "CreationTimestamp is a timestamp representing the server time when this object was created.",
 );
 
-pub fn columns(res: usize) -> Vec<Col> {
-    match res {
+/// The columns of a built-in printer, or the default printer's.
+pub fn columns(rt: &ResourceType) -> Vec<Col> {
+    if rt.default_printer() {
+        return vec![NAME, CREATED_AT];
+    }
+    match rt.index {
         idx::PODS => vec![
             NAME,
             (
@@ -384,7 +388,6 @@ pub fn columns(res: usize) -> Vec<Col> {
                 "ServiceAccounts in the roleBinding",
             ),
         ],
-        r if super::resources::default_printer(r) => vec![NAME, CREATED_AT],
         _ => vec![
             NAME,
             ("Status", "string", 0, "The status of the namespace"),

@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use super::resources::{RESOURCES, idx};
+use super::resources::{ResourceType, idx};
 use super::selectors::{LabelSelector, LabelSelectorExt};
 use super::status::ApiError;
 
@@ -23,40 +23,87 @@ fn is_dns_subdomain(s: &str) -> bool {
     s.len() <= 253 && s.split('.').all(is_dns_label)
 }
 
-fn qualified_kind(res: usize) -> String {
-    let r = &RESOURCES[res];
+fn qualified_kind(r: &ResourceType) -> String {
     if r.group.is_empty() {
-        r.kind.to_string()
+        r.kind.clone()
     } else {
         format!("{}.{}", r.kind, r.group)
     }
 }
 
 /// Checks that the body decodes as the typed object (wrong field types are a 400, as in the apiserver).
-fn type_check(res: usize, obj: &Value) -> Result<(), ApiError> {
-    use k8s_openapi::api::{apps::v1 as apps, core::v1 as core, rbac::v1 as rbac};
-    let v = obj.clone();
-    let r = match res {
-        idx::NAMESPACES => serde_json::from_value::<core::Namespace>(v).map(drop),
-        idx::PODS => serde_json::from_value::<core::Pod>(v).map(drop),
-        idx::SERVICES => serde_json::from_value::<core::Service>(v).map(drop),
-        idx::ENDPOINTS => serde_json::from_value::<core::Endpoints>(v).map(drop),
-        idx::CONFIGMAPS => serde_json::from_value::<core::ConfigMap>(v).map(drop),
-        idx::SECRETS => serde_json::from_value::<core::Secret>(v).map(drop),
-        idx::EVENTS => serde_json::from_value::<core::Event>(v).map(drop),
-        idx::NODES => serde_json::from_value::<core::Node>(v).map(drop),
-        idx::DEPLOYMENTS => serde_json::from_value::<apps::Deployment>(v).map(drop),
-        idx::REPLICASETS => serde_json::from_value::<apps::ReplicaSet>(v).map(drop),
-        idx::STATEFULSETS => serde_json::from_value::<apps::StatefulSet>(v).map(drop),
-        idx::DAEMONSETS => serde_json::from_value::<apps::DaemonSet>(v).map(drop),
-        idx::LIMITRANGES => serde_json::from_value::<core::LimitRange>(v).map(drop),
-        idx::ROLES => serde_json::from_value::<rbac::Role>(v).map(drop),
-        idx::ROLEBINDINGS => serde_json::from_value::<rbac::RoleBinding>(v).map(drop),
-        idx::CLUSTERROLES => serde_json::from_value::<rbac::ClusterRole>(v).map(drop),
-        idx::CLUSTERROLEBINDINGS => serde_json::from_value::<rbac::ClusterRoleBinding>(v).map(drop),
-        _ => Ok(()),
+/// Custom resources have no compiled-in type; their schema is not enforced.
+fn type_check(rt: &ResourceType, obj: &Value) -> Result<(), ApiError> {
+    use k8s_openapi::api::{
+        admissionregistration::v1 as admission, apps::v1 as apps, autoscaling::v2 as autoscaling,
+        batch::v1 as batch, certificates::v1 as certificates, coordination::v1 as coordination,
+        core::v1 as core, discovery::v1 as discovery, flowcontrol::v1 as flowcontrol,
+        networking::v1 as networking, node::v1 as node, policy::v1 as policy, rbac::v1 as rbac,
+        scheduling::v1 as scheduling, storage::v1 as storage,
     };
-    r.map_err(|e| ApiError::bad_request(format!("{} in body is invalid: {e}", qualified_kind(res))))
+    use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1 as apiextensions;
+    use k8s_openapi::kube_aggregator::pkg::apis::apiregistration::v1 as apiregistration;
+    if rt.crd.is_some() {
+        return Ok(());
+    }
+    macro_rules! typed {
+        ($($kind:literal => $ty:ty),* $(,)?) => {
+            match rt.kind.as_str() {
+                $($kind => serde_json::from_value::<$ty>(obj.clone()).map(drop),)*
+                _ => Ok(()),
+            }
+        };
+    }
+    let r = typed! {
+        "Namespace" => core::Namespace,
+        "Pod" => core::Pod,
+        "Service" => core::Service,
+        "Endpoints" => core::Endpoints,
+        "ConfigMap" => core::ConfigMap,
+        "Secret" => core::Secret,
+        "Event" => core::Event,
+        "Node" => core::Node,
+        "LimitRange" => core::LimitRange,
+        "PersistentVolumeClaim" => core::PersistentVolumeClaim,
+        "PersistentVolume" => core::PersistentVolume,
+        "PodTemplate" => core::PodTemplate,
+        "ReplicationController" => core::ReplicationController,
+        "ResourceQuota" => core::ResourceQuota,
+        "ServiceAccount" => core::ServiceAccount,
+        "Deployment" => apps::Deployment,
+        "ReplicaSet" => apps::ReplicaSet,
+        "StatefulSet" => apps::StatefulSet,
+        "DaemonSet" => apps::DaemonSet,
+        "ControllerRevision" => apps::ControllerRevision,
+        "Role" => rbac::Role,
+        "RoleBinding" => rbac::RoleBinding,
+        "ClusterRole" => rbac::ClusterRole,
+        "ClusterRoleBinding" => rbac::ClusterRoleBinding,
+        "Job" => batch::Job,
+        "CronJob" => batch::CronJob,
+        "HorizontalPodAutoscaler" => autoscaling::HorizontalPodAutoscaler,
+        "Ingress" => networking::Ingress,
+        "IngressClass" => networking::IngressClass,
+        "NetworkPolicy" => networking::NetworkPolicy,
+        "EndpointSlice" => discovery::EndpointSlice,
+        "PodDisruptionBudget" => policy::PodDisruptionBudget,
+        "StorageClass" => storage::StorageClass,
+        "CSIDriver" => storage::CSIDriver,
+        "CSINode" => storage::CSINode,
+        "CSIStorageCapacity" => storage::CSIStorageCapacity,
+        "VolumeAttachment" => storage::VolumeAttachment,
+        "MutatingWebhookConfiguration" => admission::MutatingWebhookConfiguration,
+        "ValidatingWebhookConfiguration" => admission::ValidatingWebhookConfiguration,
+        "CustomResourceDefinition" => apiextensions::CustomResourceDefinition,
+        "APIService" => apiregistration::APIService,
+        "CertificateSigningRequest" => certificates::CertificateSigningRequest,
+        "PriorityClass" => scheduling::PriorityClass,
+        "Lease" => coordination::Lease,
+        "RuntimeClass" => node::RuntimeClass,
+        "FlowSchema" => flowcontrol::FlowSchema,
+        "PriorityLevelConfiguration" => flowcontrol::PriorityLevelConfiguration,
+    };
+    r.map_err(|e| ApiError::bad_request(format!("{} in body is invalid: {e}", qualified_kind(rt))))
 }
 
 pub fn default_pod_spec(spec: &mut Value) {
@@ -150,13 +197,14 @@ fn next_cluster_ip() -> String {
 }
 
 /// Defaults and validates an object about to be created or replaced. `old` is the stored object on update.
-pub fn admit(res: usize, obj: &mut Value, old: Option<&Value>) -> Result<(), ApiError> {
+pub fn admit(rt: &ResourceType, obj: &mut Value, old: Option<&Value>) -> Result<(), ApiError> {
     if !obj.is_object() {
         return Err(ApiError::bad_request(
             "the body of the request must be a JSON object",
         ));
     }
-    type_check(res, obj)?;
+    type_check(rt, obj)?;
+    let res = rt.index;
     if !obj["metadata"].is_object() {
         obj["metadata"] = json!({});
     }
@@ -287,12 +335,105 @@ pub fn admit(res: usize, obj: &mut Value, old: Option<&Value>) -> Result<(), Api
                 obj["status"] = json!({"phase": "Active"});
             }
         }
-        _ => {}
+        _ => admit_by_kind(rt, obj, old, &mut problems),
     }
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(ApiError::invalid(&qualified_kind(res), &name, &problems))
+        Err(ApiError::invalid(&qualified_kind(rt), &name, &problems))
+    }
+}
+
+/// Defaults and checks of the kinds described in `kinds.yaml` that clients create by hand most.
+fn admit_by_kind(
+    rt: &ResourceType,
+    obj: &mut Value,
+    old: Option<&Value>,
+    problems: &mut Vec<String>,
+) {
+    let set = |v: &mut Value, k: &str, d: Value| {
+        if v.get(k).is_none_or(Value::is_null) {
+            v[k] = d;
+        }
+    };
+    match (rt.group.as_str(), rt.kind.as_str()) {
+        ("batch", "Job") => {
+            let spec = &mut obj["spec"];
+            set(spec, "backoffLimit", json!(6));
+            set(spec, "completionMode", json!("NonIndexed"));
+            set(spec, "parallelism", json!(1));
+            set(spec, "suspend", json!(false));
+            if old.is_none() {
+                set(spec, "completions", json!(1));
+                obj["status"] = json!({});
+            }
+            let spec = &mut obj["spec"];
+            default_pod_spec(&mut spec["template"]["spec"]);
+            let policy = spec["template"]["spec"]["restartPolicy"]
+                .as_str()
+                .unwrap_or("");
+            if policy == "Always" {
+                // Pod defaulting fills in Always, which a Job refuses, as the apiserver does.
+                problems.push("spec.template.spec.restartPolicy: Required value: valid values: \"OnFailure\", \"Never\"".into());
+            }
+            check_pod_spec(&spec["template"]["spec"], "spec.template.spec", problems);
+        }
+        ("batch", "CronJob") => {
+            let spec = &mut obj["spec"];
+            set(spec, "concurrencyPolicy", json!("Allow"));
+            set(spec, "suspend", json!(false));
+            set(spec, "successfulJobsHistoryLimit", json!(3));
+            set(spec, "failedJobsHistoryLimit", json!(1));
+            let schedule = spec["schedule"].as_str().unwrap_or("").to_string();
+            if schedule.is_empty() {
+                problems.push("spec.schedule: Required value".into());
+            } else if super::cron::Schedule::parse(&schedule).is_err() {
+                problems.push(format!(
+                    "spec.schedule: Invalid value: \"{schedule}\": unparseable schedule"
+                ));
+            }
+            let tmpl = &mut spec["jobTemplate"]["spec"]["template"]["spec"];
+            default_pod_spec(tmpl);
+            check_pod_spec(tmpl, "spec.jobTemplate.spec.template.spec", problems);
+            if old.is_none() {
+                obj["status"] = json!({});
+            }
+        }
+        ("", "PersistentVolumeClaim") => {
+            let spec = &mut obj["spec"];
+            set(spec, "volumeMode", json!("Filesystem"));
+            if spec["accessModes"].as_array().is_none_or(Vec::is_empty) {
+                problems.push(
+                    "spec.accessModes: Required value: at least 1 access mode is required".into(),
+                );
+            }
+            if spec["resources"]["requests"]["storage"].is_null() {
+                problems.push("spec.resources[storage]: Required value".into());
+            }
+            if old.is_none() {
+                obj["status"] = json!({"phase": "Pending"});
+            }
+        }
+        ("", "PersistentVolume") => {
+            set(
+                &mut obj["spec"],
+                "persistentVolumeReclaimPolicy",
+                json!("Retain"),
+            );
+            set(&mut obj["spec"], "volumeMode", json!("Filesystem"));
+            if old.is_none() {
+                obj["status"] = json!({"phase": "Available"});
+            }
+        }
+        ("autoscaling", "HorizontalPodAutoscaler") => {
+            set(&mut obj["spec"], "minReplicas", json!(1));
+            if obj["spec"]["maxReplicas"].as_i64().is_none_or(|m| m < 1) {
+                problems.push(
+                    "spec.maxReplicas: Invalid value: 0: must be greater than or equal to 1".into(),
+                );
+            }
+        }
+        _ => {}
     }
 }
 
@@ -313,7 +454,12 @@ mod tests {
     fn deployment_selector_must_match_template() {
         let mut d = json!({"metadata": {"name": "web"}, "spec": {"selector": {"matchLabels": {"app": "web"}},
             "template": {"metadata": {"labels": {"app": "other"}}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}});
-        let e = admit(idx::DEPLOYMENTS, &mut d, None).unwrap_err();
+        let e = admit(
+            &crate::sim::resources::BUILTIN[idx::DEPLOYMENTS],
+            &mut d,
+            None,
+        )
+        .unwrap_err();
         assert_eq!(e.code, 422);
         assert!(
             e.message
@@ -327,7 +473,12 @@ mod tests {
     fn defaults_fill_in_like_the_apiserver() {
         let mut d = json!({"metadata": {"name": "web"}, "spec": {"selector": {"matchLabels": {"app": "web"}},
             "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]}}}});
-        admit(idx::DEPLOYMENTS, &mut d, None).unwrap();
+        admit(
+            &crate::sim::resources::BUILTIN[idx::DEPLOYMENTS],
+            &mut d,
+            None,
+        )
+        .unwrap();
         assert_eq!(d["spec"]["replicas"], 1);
         assert_eq!(d["spec"]["strategy"]["type"], "RollingUpdate");
         assert_eq!(
@@ -339,10 +490,29 @@ mod tests {
     #[test]
     fn wrong_types_and_names_are_rejected() {
         let mut p = json!({"metadata": {"name": "x"}, "spec": {"containers": "nope"}});
-        assert_eq!(admit(idx::PODS, &mut p, None).unwrap_err().code, 400);
+        assert_eq!(
+            admit(&crate::sim::resources::BUILTIN[idx::PODS], &mut p, None)
+                .unwrap_err()
+                .code,
+            400
+        );
         let mut p = json!({"metadata": {"name": "Bad_Name"}, "spec": {"containers": [{"name": "c", "image": "i"}]}});
-        assert_eq!(admit(idx::PODS, &mut p, None).unwrap_err().code, 422);
+        assert_eq!(
+            admit(&crate::sim::resources::BUILTIN[idx::PODS], &mut p, None)
+                .unwrap_err()
+                .code,
+            422
+        );
         let mut n = json!({"metadata": {}});
-        assert_eq!(admit(idx::NAMESPACES, &mut n, None).unwrap_err().code, 422);
+        assert_eq!(
+            admit(
+                &crate::sim::resources::BUILTIN[idx::NAMESPACES],
+                &mut n,
+                None
+            )
+            .unwrap_err()
+            .code,
+            422
+        );
     }
 }

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use tokio::sync::{broadcast, mpsc};
 
 use super::Sim;
-use super::resources::RESOURCES;
+use super::resources::ResourceType;
 use super::selectors::{FieldSelector, LabelSelector, LabelSelectorExt};
 use super::server::{Body, Query, ResourceRoute, channel_body};
 use super::status::ApiError;
@@ -26,6 +26,7 @@ const BOOKMARK_EVERY: Duration = Duration::from_secs(5);
 
 struct Filter {
     res: usize,
+    rt: Arc<ResourceType>,
     ns: Option<String>,
     labels: LabelSelector,
     fields: FieldSelector,
@@ -51,8 +52,8 @@ impl Filter {
                     "kind": "Table",
                     "apiVersion": "meta.k8s.io/v1",
                     "metadata": {"resourceVersion": meta_str(obj, "resourceVersion")},
-                    "columnDefinitions": table::column_definitions(self.res),
-                    "rows": [table::row(self.res, obj, include, now)],
+                    "columnDefinitions": table::column_definitions(&self.rt),
+                    "rows": [table::row(&self.rt, obj, include, now)],
                 });
                 encode(kind.as_str(), &t)
             }
@@ -66,8 +67,7 @@ fn encode(kind: &str, obj: &Value) -> Bytes {
     Bytes::from(v)
 }
 
-fn bookmark(res: usize, rv: u64, initial_end: bool) -> Bytes {
-    let rt = &RESOURCES[res];
+fn bookmark(rt: &ResourceType, rv: u64, initial_end: bool) -> Bytes {
     let mut meta = json!({"resourceVersion": rv.to_string(), "creationTimestamp": null});
     if initial_end {
         meta["annotations"] = json!({"k8s.io/initial-events-end": "true"});
@@ -94,6 +94,7 @@ pub async fn serve(
     }
     let filter = Filter {
         res: r.res,
+        rt: sim.store.kind(r.res),
         ns: r.ns.clone(),
         labels,
         fields,
@@ -174,7 +175,7 @@ pub async fn serve(
                 return;
             }
         }
-        if send_initial && tx.send(bookmark(filter.res, sub.rv, true)).await.is_err() {
+        if send_initial && tx.send(bookmark(&filter.rt, sub.rv, true)).await.is_err() {
             return;
         }
         for ev in sub.backlog {
@@ -189,7 +190,7 @@ pub async fn serve(
             tokio::select! {
                 _ = &mut deadline => {
                     if bookmarks {
-                        let _ = tx.send(bookmark(filter.res, last_rv, false)).await;
+                        let _ = tx.send(bookmark(&filter.rt, last_rv, false)).await;
                     }
                     return;
                 }
@@ -208,7 +209,7 @@ pub async fn serve(
                         }
                     }
                     last_rv = rv;
-                    if tx.send(bookmark(filter.res, rv, false)).await.is_err() {
+                    if tx.send(bookmark(&filter.rt, rv, false)).await.is_err() {
                         return;
                     }
                 }

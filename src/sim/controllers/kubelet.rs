@@ -66,6 +66,10 @@ fn handle_pending(
         return;
     }
     let uid = meta_str(pod, "uid").to_string();
+    let bad = bad_image(sim, pod);
+    if bad.is_some() && pulling_failed(pod) {
+        return;
+    }
     {
         let mut s = starting.lock().unwrap_or_else(|p| p.into_inner());
         if !s.insert(uid.clone()) {
@@ -76,7 +80,10 @@ fn handle_pending(
     tokio::spawn(async move {
         let pull = Duration::from_millis(600 + u64::from(rand::random::<u16>() % 900));
         tokio::time::sleep(pull).await;
-        start_containers(&sim, &rec, &ns, &name, &uid);
+        match bad {
+            Some(image) => fail_pull(&sim, &rec, &ns, &name, &uid, &image).await,
+            None => start_containers(&sim, &rec, &ns, &name, &uid),
+        }
         starting
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -174,6 +181,93 @@ fn start_containers(sim: &Sim, rec: &Recorder, ns: &str, name: &str, uid: &str) 
         objects::mark_running(p, &now);
         true
     });
+}
+
+/// The first image of a pod that cannot be pulled: names starting with `does-not-exist`, or listed under
+/// the scenario's `badImages`.
+fn bad_image(sim: &Sim, pod: &Value) -> Option<String> {
+    pod["spec"]["containers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["image"].as_str())
+        .find(|image| {
+            let repo = image.rsplit('/').next().unwrap_or(image);
+            repo.starts_with("does-not-exist") || sim.scenario.bad_images.iter().any(|b| b == image)
+        })
+        .map(str::to_string)
+}
+
+fn pulling_failed(pod: &Value) -> bool {
+    pod["status"]["containerStatuses"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|c| {
+            matches!(
+                c["state"]["waiting"]["reason"].as_str(),
+                Some("ErrImagePull" | "ImagePullBackOff")
+            )
+        })
+}
+
+/// What a kubelet does with an image that is not there: ErrImagePull, then ImagePullBackOff, with the
+/// events it records for each.
+async fn fail_pull(sim: &Sim, rec: &Recorder, ns: &str, name: &str, uid: &str, image: &str) {
+    let full = if image.contains('/') {
+        format!("docker.io/{image}")
+    } else {
+        format!("docker.io/library/{image}")
+    };
+    let full = if full.rsplit('/').next().is_some_and(|r| r.contains(':')) {
+        full
+    } else {
+        format!("{full}:latest")
+    };
+    let pull_err = format!(
+        "rpc error: code = NotFound desc = failed to pull and unpack image \"{full}\": failed to resolve reference \"{full}\": {full}: not found"
+    );
+    let set = |reason: &str, message: &str| {
+        sim.store.mutate(idx::PODS, ns, name, |p| {
+            if meta_str(p, "uid") != uid || p["status"]["phase"] != "Pending" {
+                return false;
+            }
+            for cs in p["status"]["containerStatuses"]
+                .as_array_mut()
+                .into_iter()
+                .flatten()
+                .filter(|cs| cs["image"] == image)
+            {
+                cs["state"] =
+                    serde_json::json!({"waiting": {"reason": reason, "message": message}});
+            }
+            true
+        })
+    };
+    let Some(pod) = set("ErrImagePull", &pull_err) else {
+        return;
+    };
+    rec.normal(
+        sim,
+        &pod,
+        "Pulling",
+        &format!("Pulling image \"{image}\""),
+        "kubelet",
+    );
+    rec.warning(
+        sim,
+        &pod,
+        "Failed",
+        &format!("Failed to pull image \"{image}\": {pull_err}"),
+        "kubelet",
+    );
+    rec.warning(sim, &pod, "Failed", "Error: ErrImagePull", "kubelet");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let backoff = format!("Back-off pulling image \"{image}\"");
+    if let Some(pod) = set("ImagePullBackOff", &backoff) {
+        rec.normal(sim, &pod, "BackOff", &backoff, "kubelet");
+        rec.warning(sim, &pod, "Failed", "Error: ImagePullBackOff", "kubelet");
+    }
 }
 
 fn is_crash_looping(p: &Value) -> bool {

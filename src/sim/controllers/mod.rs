@@ -7,6 +7,7 @@
 //! ready pods; `events` records core/v1 Events with the apiserver's aggregation (count, timestamps). All of
 //! them write through the store like any client, so watchers see their work.
 
+mod batch;
 mod endpoints;
 mod events;
 mod kubelet;
@@ -29,6 +30,7 @@ pub fn spawn(sim: &Arc<Sim>) -> Vec<JoinHandle<()>> {
         tokio::spawn(kubelet::run(sim.clone(), recorder.clone())),
         tokio::spawn(kubelet::churn(sim.clone(), recorder.clone())),
         tokio::spawn(endpoints::run(sim.clone())),
+        tokio::spawn(batch::run(sim.clone(), recorder.clone())),
     ]
 }
 
