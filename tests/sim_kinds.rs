@@ -638,3 +638,34 @@ async fn deletecollection_removes_only_what_the_selectors_match() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_top_reads_the_metrics_api_on_every_kubectl() {
+    if !have_kubectl() {
+        return;
+    }
+    let t = TestSim::start(Scenario::with_pods(6)).await;
+    let client = t.admin().await;
+    wait_for("running pods", Duration::from_secs(15), || async {
+        let pods: kube::Api<k8s_openapi::api::core::v1::Pod> = kube::Api::all(client.clone());
+        let l = pods.list(&Default::default()).await.ok()?;
+        l.items
+            .iter()
+            .all(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running"))
+            .then_some(())
+    })
+    .await;
+    for v in SKEW {
+        let nodes = ok(&t, v, &["top", "nodes", "--no-headers"], None);
+        assert_eq!(nodes.lines().count(), 3, "kubectl {v}: {nodes}");
+        assert!(
+            nodes.lines().all(|l| l.contains('m') && l.contains("Mi")),
+            "{nodes}"
+        );
+        let pods = ok(&t, v, &["top", "pods", "-A", "--no-headers"], None);
+        assert_eq!(pods.lines().count(), 6, "kubectl {v}: {pods}");
+    }
+    // Not a stored kind: writes are refused.
+    let out = run(&t, "1.33", &["delete", "podmetrics", "--all", "-A"], None);
+    assert!(!out.status.success());
+}

@@ -88,6 +88,9 @@ pub async fn handle(
         super::kubelet_reach::check(sim, &r, &q, sub)?;
     }
     let table = wants_table(accept);
+    if rt.computed {
+        return super::metrics::serve(sim, &rt, &r, &q, verb, table);
+    }
     match (r.sub.as_deref(), verb) {
         (Some("log"), "get") => super::logs::serve(sim, &r, &q).await,
         (Some("portforward"), "create") => super::portforward::serve(sim, &r, &q, req).await,

@@ -181,6 +181,7 @@ pub fn kinds_of(crd: &Value) -> Result<Vec<ResourceType>, Vec<String>> {
         printer: Printer::Columns(columns),
         crd: Some(name.to_string()),
         served,
+        computed: false,
     }]
     .into_iter()
     .filter(|k| k.served)

@@ -26,6 +26,7 @@ mod kubeconfig_out;
 mod kubelet_reach;
 mod logs;
 mod meta;
+mod metrics;
 mod objects;
 mod patch;
 mod portforward;

@@ -62,6 +62,8 @@ pub struct ResourceType {
     pub crd: Option<String>,
     /// False once its CRD is gone: routes and discovery no longer see it.
     pub served: bool,
+    /// Computed on each read (metrics.k8s.io), never stored: get and list only.
+    pub computed: bool,
 }
 
 impl ResourceType {
@@ -80,7 +82,9 @@ impl ResourceType {
 
     /// The verbs discovery lists: namespaces cannot be deleted as a collection.
     pub fn verbs(&self) -> &'static [&'static str] {
-        if self.index == idx::NAMESPACES {
+        if self.computed {
+            &["get", "list"]
+        } else if self.index == idx::NAMESPACES {
             NAMESPACE_VERBS
         } else {
             VERBS
@@ -134,6 +138,8 @@ struct KindEntry {
     printer: Option<String>,
     #[serde(default)]
     columns: Vec<ColumnEntry>,
+    #[serde(default)]
+    computed: bool,
 }
 
 #[derive(Deserialize)]
@@ -203,6 +209,7 @@ fn builtin_kind(index: usize, e: KindEntry) -> Result<ResourceType, String> {
         printer,
         crd: None,
         served: true,
+        computed: e.computed,
     })
 }
 
