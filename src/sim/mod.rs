@@ -37,6 +37,7 @@ mod scenario;
 mod seed;
 mod selectors;
 mod server;
+mod showcase;
 mod status;
 mod store;
 mod store_events;
@@ -111,6 +112,10 @@ pub async fn start(opts: SimOptions) -> anyhow::Result<RunningSim> {
     let store = store::Store::new(opts.scenario.history_window);
     let ipam = objects::Ipam::default();
     let pods_seeded = seed::seed(&store, &opts.scenario, &ipam);
+    showcase::defaults(&store);
+    if let Some(ns) = &opts.scenario.showcase {
+        showcase::seed(&store, ns);
+    }
     let seed_time = t0.elapsed();
 
     let (stop, shutdown) = signal::channel(false);

@@ -72,6 +72,10 @@ pub struct Scenario {
     /// Images the kubelet cannot pull (besides any whose name starts with `does-not-exist`).
     #[serde(default)]
     pub bad_images: Vec<String>,
+    /// Seeds the demo's breadth (a CRD with instances, a Job, a CronJob, an Ingress, a claim, an HPA…)
+    /// into this namespace.
+    #[serde(default)]
+    pub showcase: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Default)]
@@ -198,6 +202,7 @@ impl Default for Scenario {
             namespaces: Vec::new(),
             faults: FaultSpec::default(),
             bad_images: Vec::new(),
+            showcase: None,
         }
     }
 }
@@ -340,6 +345,7 @@ impl Scenario {
             &[10249],
         )];
         Scenario {
+            showcase: Some("shop".into()),
             nodes: 3,
             churn: 0.2,
             log_rate: 2.0,

@@ -11,6 +11,7 @@ mod batch;
 mod endpoints;
 mod events;
 mod kubelet;
+mod storage;
 mod workloads;
 
 use std::sync::Arc;
@@ -31,6 +32,7 @@ pub fn spawn(sim: &Arc<Sim>) -> Vec<JoinHandle<()>> {
         tokio::spawn(kubelet::churn(sim.clone(), recorder.clone())),
         tokio::spawn(endpoints::run(sim.clone())),
         tokio::spawn(batch::run(sim.clone(), recorder.clone())),
+        tokio::spawn(storage::run(sim.clone(), recorder.clone())),
     ]
 }
 
