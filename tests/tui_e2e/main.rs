@@ -5,6 +5,7 @@
 
 mod auth;
 mod browse;
+mod crds;
 mod describe;
 mod harness;
 mod hung;
