@@ -191,6 +191,11 @@ pub struct SimServeArgs {
     /// Shortcut: a seeded cluster of N pods.
     #[arg(long, value_name = "N")]
     pub pods: Option<usize>,
+
+    /// Serve N independent clusters (contexts kdeck-sim-1 … kdeck-sim-N, each with its own state, node
+    /// names and a server version spread over three minors); the scenario and --pods seed each.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=500))]
+    pub clusters: u16,
 }
 
 #[derive(Debug, Clone, Default, Args)]

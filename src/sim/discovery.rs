@@ -12,14 +12,14 @@ use serde_json::{Value, json};
 use super::resources::{Kinds, ResourceType};
 
 pub const SERVER_MAJOR: &str = "1";
-pub const SERVER_MINOR: &str = "32";
 pub const GIT_VERSION: &str = "v1.32.0";
 
-pub fn version() -> Value {
+/// `/version` of a server whose minor version is `minor`.
+pub fn version(minor: u32) -> Value {
     json!({
         "major": SERVER_MAJOR,
-        "minor": SERVER_MINOR,
-        "gitVersion": GIT_VERSION,
+        "minor": minor.to_string(),
+        "gitVersion": format!("v1.{minor}.0"),
         "gitCommit": "0000000000000000000000000000000000000000",
         "gitTreeState": "clean",
         "buildDate": "2024-12-11T00:00:00Z",

@@ -33,6 +33,7 @@ pub enum KubeconfigOutError {
 
 /// The kubeconfig text.
 pub fn render(
+    name: &str,
     url: &str,
     ca_pem: &str,
     admin_token: &str,
@@ -42,17 +43,54 @@ pub fn render(
     let doc = json!({
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": "kdeck-sim", "cluster": {"server": url, "certificate-authority-data": ca}}],
+        "clusters": [{"name": name, "cluster": {"server": url, "certificate-authority-data": ca}}],
         "users": [
-            {"name": "kdeck-sim-admin", "user": {"token": admin_token}},
-            {"name": "kdeck-sim-viewer", "user": {"token": viewer_token}},
+            {"name": format!("{name}-admin"), "user": {"token": admin_token}},
+            {"name": format!("{name}-viewer"), "user": {"token": viewer_token}},
         ],
         "contexts": [
-            {"name": ADMIN_CONTEXT, "context": {"cluster": "kdeck-sim", "user": "kdeck-sim-admin", "namespace": "default"}},
-            {"name": VIEWER_CONTEXT, "context": {"cluster": "kdeck-sim", "user": "kdeck-sim-viewer", "namespace": "default"}},
+            {"name": name, "context": {"cluster": name, "user": format!("{name}-admin"), "namespace": "default"}},
+            {"name": format!("{name}-viewer"), "context": {"cluster": name, "user": format!("{name}-viewer"), "namespace": "default"}},
         ],
-        "current-context": ADMIN_CONTEXT,
+        "current-context": name,
         "preferences": {},
+    });
+    Ok(crate::yaml::to_string(&crate::yaml::from_json(&doc)?)?)
+}
+
+/// One kubeconfig for several sims: each cluster's admin context (named after the cluster), the first
+/// current. `texts` are kubeconfigs [`render`] wrote.
+pub fn merge(texts: &[String]) -> Result<String, KubeconfigOutError> {
+    let mut clusters = Vec::new();
+    let mut users = Vec::new();
+    let mut contexts = Vec::new();
+    for text in texts {
+        let doc = crate::yaml::to_json(&crate::yaml::parse_value(text)?)?;
+        let name = doc["current-context"].clone();
+        clusters.extend(doc["clusters"].as_array().cloned().unwrap_or_default());
+        contexts.extend(
+            doc["contexts"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|c| c["name"] == name)
+                .cloned(),
+        );
+        let user = contexts.last().map(|c| c["context"]["user"].clone());
+        users.extend(
+            doc["users"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|u| Some(&u["name"]) == user.as_ref())
+                .cloned(),
+        );
+    }
+    let current = contexts.first().map_or(json!(""), |c| c["name"].clone());
+    let doc = json!({
+        "apiVersion": "v1", "kind": "Config",
+        "clusters": clusters, "users": users, "contexts": contexts,
+        "current-context": current, "preferences": {},
     });
     Ok(crate::yaml::to_string(&crate::yaml::from_json(&doc)?)?)
 }
@@ -96,7 +134,7 @@ mod tests {
 
     #[test]
     fn renders_both_contexts_and_writes_0600() {
-        let text = render("https://127.0.0.1:1", "PEM", "a", "v").unwrap();
+        let text = render("kdeck-sim", "https://127.0.0.1:1", "PEM", "a", "v").unwrap();
         assert!(text.contains("current-context: kdeck-sim\n"));
         assert!(text.contains("kdeck-sim-viewer"));
         let dir = tempfile::tempdir().unwrap();

@@ -58,7 +58,9 @@ use tokio::sync::watch as signal;
 use tokio::task::JoinHandle;
 
 pub use kubeconfig_out::{ADMIN_CONTEXT, VIEWER_CONTEXT};
-pub use scenario::{FaultSpec, GenerateSpec, NamespaceSpec, Scenario, ScenarioError, WorkloadSpec};
+pub use scenario::{
+    FaultSpec, GenerateSpec, Identity, NamespaceSpec, Scenario, ScenarioError, WorkloadSpec,
+};
 
 use crate::cli::SimServeArgs;
 
@@ -140,6 +142,7 @@ pub async fn start(opts: SimOptions) -> anyhow::Result<RunningSim> {
         None => kubeconfig_out::default_path(addr.port())?,
     };
     let text = kubeconfig_out::render(
+        &sim.scenario.identity.name,
         &url,
         &tls.ca_pem,
         sim.auth.admin_token(),
@@ -237,6 +240,64 @@ pub fn scenario_from_args(file: Option<&Path>, pods: Option<usize>) -> anyhow::R
     Ok(sc)
 }
 
+/// Several independent sims in one process and the one kubeconfig that reaches them all.
+pub struct Fleet {
+    pub sims: Vec<RunningSim>,
+    pub kubeconfig: PathBuf,
+    remove_kubeconfig: bool,
+}
+
+/// Starts `n` clusters from one scenario, each with its own [`Identity`]: the first on `listen`, the
+/// others on free ports of the same address. Their kubeconfigs are merged into `kubeconfig_out` (or a
+/// 0600 file in the runtime dir).
+pub async fn start_fleet(
+    listen: SocketAddr,
+    kubeconfig_out: Option<PathBuf>,
+    scenario: Scenario,
+    n: usize,
+) -> anyhow::Result<Fleet> {
+    let mut sims = Vec::with_capacity(n);
+    let mut texts = Vec::with_capacity(n);
+    for k in 1..=n {
+        let mut sc = scenario.clone();
+        sc.identity = Identity::nth(k);
+        let mut addr = listen;
+        if k > 1 {
+            addr.set_port(0);
+        }
+        // Each cluster writes its own kubeconfig to the runtime dir; it is read, merged and removed.
+        let sim = start(SimOptions {
+            listen: addr,
+            kubeconfig_out: None,
+            scenario: sc,
+        })
+        .await?;
+        texts.push(
+            std::fs::read_to_string(sim.kubeconfig_path())
+                .context("reading a cluster's kubeconfig")?,
+        );
+        let _ = std::fs::remove_file(sim.kubeconfig_path());
+        sims.push(sim);
+    }
+    let remove_kubeconfig = kubeconfig_out.is_none();
+    let kubeconfig = match kubeconfig_out {
+        Some(p) => p,
+        None => kubeconfig_out::default_path(listen_port(&sims))?,
+    };
+    kubeconfig_out::write(&kubeconfig, &kubeconfig_out::merge(&texts)?)?;
+    Ok(Fleet {
+        sims,
+        kubeconfig,
+        remove_kubeconfig,
+    })
+}
+
+fn listen_port(sims: &[RunningSim]) -> u16 {
+    sims.first()
+        .and_then(|s| s.url().rsplit(':').next()?.parse().ok())
+        .unwrap_or(0)
+}
+
 /// `kdeck sim serve`.
 pub fn serve(args: SimServeArgs) -> anyhow::Result<()> {
     let listen: SocketAddr = args.listen.parse().with_context(|| {
@@ -253,6 +314,31 @@ pub fn serve(args: SimServeArgs) -> anyhow::Result<()> {
     rt.block_on(async move {
         let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
             .context("installing the SIGTERM handler")?;
+        if args.clusters > 1 {
+            let fleet =
+                start_fleet(listen, args.kubeconfig_out, scenario, args.clusters.into()).await?;
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "ready {} clusters={} kubeconfig={}",
+                fleet.sims.first().map_or("", |s| s.url()),
+                fleet.sims.len(),
+                fleet.kubeconfig.display()
+            )?;
+            out.flush()?;
+            drop(out);
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = sigterm.recv() => {}
+            }
+            for s in fleet.sims {
+                s.shutdown().await;
+            }
+            if fleet.remove_kubeconfig {
+                let _ = std::fs::remove_file(&fleet.kubeconfig);
+            }
+            return Ok(());
+        }
         let sim = start(SimOptions {
             listen,
             kubeconfig_out: args.kubeconfig_out,

@@ -26,8 +26,8 @@ impl Ipam {
     }
 }
 
-pub fn node_name(i: usize) -> String {
-    format!("sim-node-{i:03}")
+pub fn node_name(prefix: &str, i: usize) -> String {
+    format!("{prefix}-{i:03}")
 }
 
 pub fn node_ip(i: usize) -> String {
@@ -50,8 +50,8 @@ pub fn namespace(name: &str, created: &str) -> Value {
     })
 }
 
-pub fn node(i: usize, created: &str) -> Value {
-    let name = node_name(i);
+pub fn node(prefix: &str, i: usize, minor: u32, created: &str) -> Value {
+    let name = node_name(prefix, i);
     let mut labels = json!({
         "beta.kubernetes.io/arch": "amd64", "beta.kubernetes.io/os": "linux",
         "kubernetes.io/arch": "amd64", "kubernetes.io/hostname": name, "kubernetes.io/os": "linux",
@@ -83,8 +83,8 @@ pub fn node(i: usize, created: &str) -> Value {
             "nodeInfo": {
                 "machineID": hex(32), "systemUUID": new_uid(), "bootID": new_uid(),
                 "kernelVersion": "6.8.0-45-generic", "osImage": "Ubuntu 24.04.1 LTS",
-                "containerRuntimeVersion": "containerd://1.7.22", "kubeletVersion": "v1.32.0",
-                "kubeProxyVersion": "v1.32.0", "operatingSystem": "linux", "architecture": "amd64",
+                "containerRuntimeVersion": "containerd://1.7.22", "kubeletVersion": format!("v1.{minor}.0"),
+                "kubeProxyVersion": format!("v1.{minor}.0"), "operatingSystem": "linux", "architecture": "amd64",
             },
         },
     })

@@ -76,6 +76,42 @@ pub struct Scenario {
     /// into this namespace.
     #[serde(default)]
     pub showcase: Option<String>,
+    /// Which cluster this is when one process serves several (`sim serve --clusters N`); not read from
+    /// scenario files.
+    #[serde(skip)]
+    pub identity: Identity,
+}
+
+/// The names and version that tell one simulated cluster from another.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Identity {
+    /// The kubeconfig's cluster and admin context name (`kdeck-sim`, or `kdeck-sim-3`).
+    pub name: String,
+    /// Node names are `<prefix>-000`, `<prefix>-001`, …
+    pub node_prefix: String,
+    /// The server's minor version (the major is 1).
+    pub minor: u32,
+}
+
+impl Default for Identity {
+    fn default() -> Self {
+        Identity {
+            name: "kdeck-sim".into(),
+            node_prefix: "sim-node".into(),
+            minor: 32,
+        }
+    }
+}
+
+impl Identity {
+    /// Cluster `k` (1-based) of several: its own names, and a server version spread over three minors.
+    pub fn nth(k: usize) -> Identity {
+        Identity {
+            name: format!("kdeck-sim-{k}"),
+            node_prefix: format!("sim{k}-node"),
+            minor: 31 + ((k as u32 + 2) % 3),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Default)]
@@ -203,6 +239,7 @@ impl Default for Scenario {
             faults: FaultSpec::default(),
             bad_images: Vec::new(),
             showcase: None,
+            identity: Identity::default(),
         }
     }
 }
@@ -414,6 +451,7 @@ impl Scenario {
             ],
             faults: FaultSpec::default(),
             bad_images: Vec::new(),
+            identity: Identity::default(),
         }
     }
 

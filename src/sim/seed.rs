@@ -47,7 +47,7 @@ impl Seeder<'_> {
     ) -> Value {
         let created = ago(self.now, age);
         let (node_name, node_ip, ip) = (
-            objects::node_name(node),
+            objects::node_name(&self.sc.identity.node_prefix, node),
             objects::node_ip(node),
             self.ipam.next(),
         );
@@ -258,7 +258,10 @@ pub fn seed(store: &Store, sc: &Scenario, ipam: &Ipam) -> usize {
         .map(|n| objects::namespace(n, &ns_created))
         .collect();
     s.by_kind[idx::NODES] = (0..sc.nodes)
-        .map(|i| objects::node(i, &ns_created))
+        .map(|i| {
+            let id = &sc.identity;
+            objects::node(&id.node_prefix, i, id.minor, &ns_created)
+        })
         .collect();
     let kubernetes = WorkloadSpec::new("kubernetes", 0, "", &[443]);
     let mut svc = objects::service("default", &kubernetes, "10.96.0.1", &ns_created);

@@ -240,7 +240,10 @@ async fn dispatch(sim: &Arc<Sim>, req: Request<Incoming>) -> Result<Response<Bod
         .to_string();
     let not_found = ApiError::page_not_found;
     match route {
-        Route::Version => Ok(json_response(StatusCode::OK, &discovery::version())),
+        Route::Version => Ok(json_response(
+            StatusCode::OK,
+            &discovery::version(sim.scenario.identity.minor),
+        )),
         Route::CoreVersions => match discovery::wants_aggregated(&accept) {
             Some(v) => Ok(aggregated(&kinds, true, v)),
             None => Ok(json_response(StatusCode::OK, &discovery::api_versions())),
