@@ -318,11 +318,11 @@ pub fn serve(args: SimServeArgs) -> anyhow::Result<()> {
             let fleet =
                 start_fleet(listen, args.kubeconfig_out, scenario, args.clusters.into()).await?;
             let mut out = std::io::stdout().lock();
+            // The same one line as a single cluster (PRODUCT.md): the first cluster's URL.
             writeln!(
                 out,
-                "ready {} clusters={} kubeconfig={}",
+                "ready {} kubeconfig={}",
                 fleet.sims.first().map_or("", |s| s.url()),
-                fleet.sims.len(),
                 fleet.kubeconfig.display()
             )?;
             out.flush()?;
