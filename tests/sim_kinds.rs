@@ -669,3 +669,47 @@ async fn kubectl_top_reads_the_metrics_api_on_every_kubectl() {
     let out = run(&t, "1.33", &["delete", "podmetrics", "--all", "-A"], None);
     assert!(!out.status.success());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auth_whoami_and_can_i_answer_for_each_user_on_every_kubectl() {
+    if !have_kubectl() {
+        return;
+    }
+    let t = TestSim::start(Scenario::with_pods(1)).await;
+    let viewer = ["--context", "kdeck-sim-viewer"];
+    for v in SKEW {
+        let who = ok(&t, v, &["auth", "whoami", viewer[0], viewer[1]], None);
+        assert!(who.contains("kdeck-sim-viewer"), "kubectl {v}: {who}");
+        let who = ok(&t, v, &["auth", "whoami"], None);
+        assert!(
+            who.contains("kdeck-sim-admin") && who.contains("system:masters"),
+            "{who}"
+        );
+        assert_eq!(
+            ok(&t, v, &["auth", "can-i", "delete", "pods"], None).trim(),
+            "yes"
+        );
+        assert_eq!(
+            ok(
+                &t,
+                v,
+                &["auth", "can-i", "list", "pods", viewer[0], viewer[1]],
+                None
+            )
+            .trim(),
+            "yes"
+        );
+        // `can-i` exits 1 for "no".
+        let no = run(
+            &t,
+            v,
+            &["auth", "can-i", "delete", "pods", viewer[0], viewer[1]],
+            None,
+        );
+        assert!(!no.status.success());
+        assert!(
+            String::from_utf8_lossy(&no.stdout).starts_with("no"),
+            "kubectl {v}"
+        );
+    }
+}

@@ -65,7 +65,8 @@ pub async fn handle(
     if streaming && matches!(*req.method(), Method::GET | Method::POST) {
         verb = "create";
     }
-    if role == Role::Viewer && !is_read_verb(verb) {
+    // Anyone may ask about themselves.
+    if role == Role::Viewer && !is_read_verb(verb) && !rt.is_review() {
         let resource = match &r.sub {
             Some(s) => format!("{}/{s}", rt.plural),
             None => rt.plural.to_string(),
@@ -88,6 +89,9 @@ pub async fn handle(
         super::kubelet_reach::check(sim, &r, &q, sub)?;
     }
     let table = wants_table(accept);
+    if rt.is_review() {
+        return super::reviews::serve(role, &rt, verb, req).await;
+    }
     if rt.computed {
         return super::metrics::serve(sim, &rt, &r, &q, verb, table);
     }

@@ -42,7 +42,7 @@ pub async fn read_body(req: Request<Incoming>) -> Result<(String, Bytes), ApiErr
     Ok((ct, body))
 }
 
-fn decode_object(ct: &str, body: &[u8]) -> Result<Value, ApiError> {
+pub(super) fn decode_object(ct: &str, body: &[u8]) -> Result<Value, ApiError> {
     if ct.starts_with("application/vnd.kubernetes.protobuf") {
         return super::protobuf::decode(body);
     }

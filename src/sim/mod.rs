@@ -33,6 +33,7 @@ mod portforward;
 mod printers;
 mod protobuf;
 mod resources;
+mod reviews;
 mod scenario;
 mod seed;
 mod selectors;

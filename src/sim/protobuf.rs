@@ -125,6 +125,25 @@ const SCHEMA: &[(&str, &str)] = &[
         "1 schedule string; 2 startingDeadlineSeconds int; 3 concurrencyPolicy string; 4 suspend bool; 5 jobTemplate JobTemplateSpec; 6 successfulJobsHistoryLimit int; 7 failedJobsHistoryLimit int; 8 timeZone string",
     ),
     ("JobTemplateSpec", "1 metadata ObjectMeta; 2 spec JobSpec"),
+    ("SelfSubjectReview", "1 metadata ObjectMeta; 2 status Empty"),
+    (
+        "SelfSubjectAccessReview",
+        "1 metadata ObjectMeta; 2 spec SelfSubjectAccessReviewSpec; 3 status Empty",
+    ),
+    (
+        "SelfSubjectAccessReviewSpec",
+        "1 resourceAttributes ResourceAttributes; 2 nonResourceAttributes NonResourceAttributes",
+    ),
+    (
+        "ResourceAttributes",
+        "1 namespace string; 2 verb string; 3 group string; 4 version string; 5 resource string; 6 subresource string; 7 name string",
+    ),
+    ("NonResourceAttributes", "1 path string; 2 verb string"),
+    (
+        "SelfSubjectRulesReview",
+        "1 metadata ObjectMeta; 2 spec SelfSubjectRulesReviewSpec; 3 status Empty",
+    ),
+    ("SelfSubjectRulesReviewSpec", "1 namespace string"),
     ("Empty", ""),
 ];
 

@@ -82,13 +82,20 @@ impl ResourceType {
 
     /// The verbs discovery lists: namespaces cannot be deleted as a collection.
     pub fn verbs(&self) -> &'static [&'static str] {
-        if self.computed {
+        if self.is_review() {
+            &["create"]
+        } else if self.computed {
             &["get", "list"]
         } else if self.index == idx::NAMESPACES {
             NAMESPACE_VERBS
         } else {
             VERBS
         }
+    }
+
+    /// A review a client creates to ask about itself (authentication/authorization.k8s.io).
+    pub fn is_review(&self) -> bool {
+        self.computed && self.kind.starts_with("SelfSubject")
     }
 
     /// Lists of this kind answer an empty Table with `rows: null` (../shared/apiserver-1.28 README,
