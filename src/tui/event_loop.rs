@@ -180,11 +180,13 @@ async fn run_loop(
                 // The terminal went away: nothing left to draw on.
                 Some(Err(_)) | None => return Ok(()),
             },
-            Some(done) = conn_rx.recv() => {
-                dirty = true;
-                let msg = runner.adopt(done);
-                app.update(msg)
-            }
+            Some(done) = conn_rx.recv() => match runner.adopt(done) {
+                Some(msg) => {
+                    dirty = true;
+                    app.update(msg)
+                }
+                None => Vec::new(),
+            },
             Some(msg) = msg_rx.recv() => {
                 dirty = true;
                 if let Msg::KubeconfigReloaded(Ok(set)) = &msg {

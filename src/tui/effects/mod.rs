@@ -27,6 +27,8 @@ pub use ops::suggest_local_port;
 /// A finished connection attempt, before the event loop adopts its client.
 pub struct ConnectDone {
     pub context: String,
+    /// Which of the runner's connection attempts this answers (0 for one made before the runner).
+    attempt: u64,
     /// The connection, and the kubectl that runs here with its skew against this server.
     pub result: Result<(Connected, Option<KubectlNote>), ClientError>,
 }
@@ -46,7 +48,11 @@ impl ConnectDone {
             }
             Err(e) => Err(e),
         };
-        ConnectDone { context, result }
+        ConnectDone {
+            context,
+            attempt: 0,
+            result,
+        }
     }
 }
 
@@ -76,6 +82,10 @@ pub struct EffectRunner {
     preconnected: HashMap<String, ConnectDone>,
     /// The context being connected again with new credentials: its port-forwards move to the new client.
     reconnecting: Option<String>,
+    /// The latest connection attempt: only its answer is adopted. An earlier one still in flight (a
+    /// server that took its time) must not replace the client, nor answer for a later attempt at the
+    /// same context.
+    attempt: u64,
     msgs: UnboundedSender<Msg>,
     watches: UnboundedSender<WatchMsg>,
     connects: UnboundedSender<ConnectDone>,
@@ -124,6 +134,7 @@ impl EffectRunner {
             preconnected: HashMap::new(),
             kind_sources: None,
             reconnecting: None,
+            attempt: 0,
             msgs,
             watches,
             connects,
@@ -134,8 +145,13 @@ impl EffectRunner {
         self.preconnected.insert(done.context.clone(), done);
     }
 
-    /// Adopts a finished connection and turns it into the app's message.
-    pub fn adopt(&mut self, done: ConnectDone) -> Msg {
+    /// Adopts a finished connection and turns it into the app's message; None for an answer to an
+    /// attempt that a later one replaced (it is dropped, its client with it).
+    pub fn adopt(&mut self, done: ConnectDone) -> Option<Msg> {
+        (done.attempt == self.attempt).then(|| self.adopt_latest(done))
+    }
+
+    fn adopt_latest(&mut self, done: ConnectDone) -> Msg {
         // Forwards belong to the context they were made in: a switch ends them, and new credentials for
         // the same context move them to the new client.
         let carry = self.reconnecting.take().filter(|c| *c == done.context);
@@ -308,7 +324,10 @@ impl EffectRunner {
     fn connect(&mut self, context: String) -> Option<Followup> {
         self.watch = None;
         self.logs = None;
-        if let Some(done) = self.preconnected.remove(&context) {
+        self.attempt += 1;
+        let attempt = self.attempt;
+        if let Some(mut done) = self.preconnected.remove(&context) {
+            done.attempt = attempt;
             let _ = self.connects.send(done);
         } else if session::needs_terminal(&self.kubeconfig, &context) {
             return Some(Followup::Suspend(Suspended::Connect(context)));
@@ -316,7 +335,8 @@ impl EffectRunner {
             let set = self.kubeconfig.clone();
             let tx = self.connects.clone();
             tokio::spawn(async move {
-                let _ = tx.send(ConnectDone::connect(&set, context).await);
+                let done = ConnectDone::connect(&set, context).await;
+                let _ = tx.send(ConnectDone { attempt, ..done });
             });
         }
         None
@@ -362,7 +382,7 @@ impl EffectRunner {
     /// Connects in the foreground (the TUI is suspended by the caller).
     pub async fn connect_now(&mut self, context: String) -> Msg {
         let done = ConnectDone::connect(&self.kubeconfig, context).await;
-        self.adopt(done)
+        self.adopt_latest(done)
     }
 }
 
@@ -420,3 +440,6 @@ fn save_context(set: &mut KubeconfigSet, name: &str) -> Result<String, String> {
         None => format!("\"{name}\" already is the current-context"),
     })
 }
+
+#[cfg(test)]
+mod tests;
