@@ -11,7 +11,9 @@ use serde_json::{Value, json};
 
 use super::Sim;
 use super::api::{get_obj, selectors};
+use super::apply::{manager, manager_name};
 use super::cells::Path;
+use super::fields::{self, Scope};
 use super::resources::ResourceType;
 use super::selectors::{LabelSelector, LabelSelectorExt};
 use super::server::{Body, Query, ResourceRoute, json_response};
@@ -65,7 +67,11 @@ pub(super) fn decode_object(ct: &str, body: &[u8]) -> Result<Value, ApiError> {
 }
 
 /// Checks apiVersion/kind and namespace of a body against the URL.
-fn check_identity(rt: &ResourceType, r: &ResourceRoute, obj: &mut Value) -> Result<(), ApiError> {
+pub(super) fn check_identity(
+    rt: &ResourceType,
+    r: &ResourceRoute,
+    obj: &mut Value,
+) -> Result<(), ApiError> {
     if let Some(k) = obj["kind"].as_str()
         && k != rt.kind
     {
@@ -106,7 +112,7 @@ fn check_identity(rt: &ResourceType, r: &ResourceRoute, obj: &mut Value) -> Resu
     Ok(())
 }
 
-fn dry_run(q: &Query) -> bool {
+pub(super) fn dry_run(q: &Query) -> bool {
     q.get("dryRun").is_some_and(|v| v == "All")
 }
 
@@ -120,10 +126,12 @@ pub(super) async fn create(
     if r.name.is_some() {
         return Err(ApiError::method_not_allowed());
     }
+    let me = manager(sim, r, manager_name(q, req.headers()), "Update");
     let (ct, body) = read_body(req).await?;
     let mut obj = decode_object(&ct, &body)?;
     check_identity(&rt, r, &mut obj)?;
     validate::admit(&sim.store.kind(r.res), &mut obj, None)?;
+    fields::record_update(None, &mut obj, me, Scope::Main);
     if dry_run(q) {
         obj["apiVersion"] = json!(rt.api_version());
         obj["kind"] = json!(rt.kind);
@@ -140,6 +148,7 @@ pub(super) async fn update(
     req: Request<Incoming>,
 ) -> Result<Response<Body>, ApiError> {
     let rt = sim.store.kind(r.res);
+    let me = manager(sim, r, manager_name(q, req.headers()), "Update");
     let (ct, body) = read_body(req).await?;
     let mut obj = decode_object(&ct, &body)?;
     check_identity(&rt, r, &mut obj)?;
@@ -152,8 +161,11 @@ pub(super) async fn update(
     }
     let old = get_obj(sim, r)?;
     let status_only = r.sub.as_deref() == Some("status");
-    if !status_only {
+    if status_only {
+        fields::record_update(Some(&old), &mut obj, me, Scope::Status);
+    } else {
         validate::admit(&sim.store.kind(r.res), &mut obj, Some(&old))?;
+        fields::record_update(Some(&old), &mut obj, me, Scope::Main);
     }
     if dry_run(q) {
         return Ok(json_response(StatusCode::OK, &obj));
@@ -168,7 +180,15 @@ pub(super) async fn patch_obj(
     q: &Query,
     req: Request<Incoming>,
 ) -> Result<Response<Body>, ApiError> {
+    let me = manager(sim, r, manager_name(q, req.headers()), "Update");
     let (ct, body) = read_body(req).await?;
+    if ct
+        .split(';')
+        .next()
+        .is_some_and(|t| t.trim() == super::apply::CONTENT_TYPE)
+    {
+        return super::apply::serve(sim, r, q, &body);
+    }
     let status_only = r.sub.as_deref() == Some("status");
     for _ in 0..16 {
         let old = get_obj(sim, r)?;
@@ -186,8 +206,11 @@ pub(super) async fn patch_obj(
         if !pinned {
             obj["metadata"]["resourceVersion"] = json!(meta_str(&old, "resourceVersion"));
         }
-        if !status_only {
+        if status_only {
+            fields::record_update(Some(&old), &mut obj, me.clone(), Scope::Status);
+        } else {
             validate::admit(&sim.store.kind(r.res), &mut obj, Some(&old))?;
+            fields::record_update(Some(&old), &mut obj, me.clone(), Scope::Main);
         }
         if dry_run(q) {
             return Ok(json_response(StatusCode::OK, &obj));
@@ -311,6 +334,8 @@ pub(super) async fn scale_write(
 ) -> Result<Response<Body>, ApiError> {
     let rt = sim.store.kind(r.res);
     let is_patch = req.method() == Method::PATCH;
+    let q = super::server::parse_query(req.uri().query());
+    let me = manager(sim, r, manager_name(&q, req.headers()), "Update");
     let (ct, body) = read_body(req).await?;
     for _ in 0..16 {
         let old = get_obj(sim, r)?;
@@ -351,6 +376,7 @@ pub(super) async fn scale_write(
             .as_ref()
             .map_or(".spec.replicas", |p| p.spec_replicas.as_str());
         set_path(&mut obj, spec_path, json!(replicas));
+        fields::record_update(Some(&old), &mut obj, me.clone(), Scope::Main);
         match sim.store.update(r.res, obj, false) {
             Err(e) if e.reason == "Conflict" => continue,
             Err(e) => return Err(e),

@@ -11,6 +11,7 @@
 
 mod api;
 mod api_write;
+mod apply;
 mod auth;
 mod cells;
 mod controllers;
@@ -22,6 +23,7 @@ mod fakesh;
 mod fault_api;
 pub mod fault_cli;
 mod faults;
+mod fields;
 mod kubeconfig_out;
 mod kubelet_reach;
 mod logs;

@@ -16,6 +16,8 @@ pub struct ApiError {
     pub details: Option<Box<(String, String, String)>>,
     /// Seconds for `Retry-After` (429 and some 5xx).
     pub retry_after: Option<u32>,
+    /// `details.causes`: which field went wrong and why.
+    pub causes: Vec<Value>,
 }
 
 impl ApiError {
@@ -26,7 +28,27 @@ impl ApiError {
             message: message.into(),
             details: None,
             retry_after: None,
+            causes: Vec::new(),
         }
+    }
+
+    pub fn with_causes(mut self, causes: Vec<Value>) -> Self {
+        self.causes = causes;
+        self
+    }
+
+    /// A 422 on the options of a request (not on an object): `PatchOptions.meta.k8s.io "" is invalid`.
+    pub fn invalid_options(kind: &str, field: &str, reason: &str, problem: &str) -> Self {
+        let mut e = Self::new(
+            422,
+            "Invalid",
+            format!("{kind}.meta.k8s.io \"\" is invalid: {field}: {problem}"),
+        )
+        .with_causes(vec![
+            json!({"reason": reason, "message": problem, "field": field}),
+        ]);
+        e.details = Some(Box::new(("meta.k8s.io".into(), kind.into(), String::new())));
+        e
     }
 
     fn with_details(mut self, group: &str, plural: &str, name: &str) -> Self {
@@ -173,13 +195,22 @@ impl ApiError {
         }
         if let Some(d) = &self.details {
             let (group, kind, name) = d.as_ref();
-            let mut d = json!({ "name": name, "kind": kind });
+            let mut d = json!({ "kind": kind });
+            if !name.is_empty() {
+                d["name"] = json!(name);
+            }
             if !group.is_empty() {
                 d["group"] = json!(group);
             }
             s["details"] = d;
         } else if let Some(secs) = self.retry_after {
             s["details"] = json!({ "retryAfterSeconds": secs });
+        }
+        if !self.causes.is_empty() {
+            if !s["details"].is_object() {
+                s["details"] = json!({});
+            }
+            s["details"]["causes"] = json!(self.causes);
         }
         s
     }

@@ -337,7 +337,6 @@ impl Store {
         meta["creationTimestamp"] = json!(now_rfc3339());
         if let Some(m) = meta.as_object_mut() {
             m.remove("deletionTimestamp");
-            m.remove("managedFields");
         }
         if has_generation(&rt, &obj) {
             obj["metadata"]["generation"] = json!(1);
@@ -369,8 +368,12 @@ impl Store {
         }
         if status_only {
             let status = obj["status"].take();
+            let managed = obj["metadata"]["managedFields"].take();
             obj = (*old).clone();
             obj["status"] = status;
+            if !managed.is_null() {
+                obj["metadata"]["managedFields"] = managed;
+            }
         } else {
             if rt.status {
                 obj["status"] = old["status"].clone();

@@ -2,6 +2,8 @@
 //! and a TCP proxy in front of it whose connections a test can cut to force a drop.
 #![allow(dead_code)]
 
+pub mod skew;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};

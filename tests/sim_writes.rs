@@ -1,0 +1,241 @@
+//! The sim's write semantics a real apiserver has, refereed by kubectl across the skew range
+//! (1.31–1.33): server-side apply with managed fields, conflicts and force.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test (or bench) may panic on what it sets up
+
+mod sim_support;
+
+use kdeck::sim::Scenario;
+use serde_json::Value;
+use sim_support::TestSim;
+use sim_support::skew::{SKEW, have_kubectl, ok, run};
+
+fn config_map(name: &str, colour: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  labels: {{capture: ssa}}\ndata:\n  colour: {colour}\n  size: \"3\"\n"
+    )
+}
+
+fn managers(t: &TestSim, kind: &str, name: &str) -> Vec<(String, String, String)> {
+    let out = ok(
+        t,
+        "1.32",
+        &["get", kind, name, "-o", "json", "--show-managed-fields"],
+        None,
+    );
+    let obj: Value = serde_json::from_str(&out).unwrap();
+    obj["metadata"]["managedFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["manager"].as_str().unwrap().to_string(),
+                m["operation"].as_str().unwrap().to_string(),
+                m["subresource"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_side_apply_owns_fields_reports_conflicts_and_forces_on_every_kubectl() {
+    if !have_kubectl() {
+        return;
+    }
+    let t = TestSim::start(Scenario::with_pods(1)).await;
+    for v in SKEW {
+        let name = format!("ssa-{}", v.replace('.', "-"));
+        let blue = config_map(&name, "blue");
+        let out = ok(&t, v, &["apply", "--server-side", "-f", "-"], Some(&blue));
+        assert!(out.contains("serverside-applied"), "kubectl {v}: {out}");
+        assert_eq!(
+            managers(&t, "cm", &name),
+            vec![("kubectl".into(), "Apply".into(), String::new())]
+        );
+        // Re-applying the same configuration changes nothing, not even the resourceVersion.
+        let rv = ok(
+            &t,
+            v,
+            &[
+                "get",
+                "cm",
+                &name,
+                "-o",
+                "jsonpath={.metadata.resourceVersion}",
+            ],
+            None,
+        );
+        ok(&t, v, &["apply", "--server-side", "-f", "-"], Some(&blue));
+        let again = ok(
+            &t,
+            v,
+            &[
+                "get",
+                "cm",
+                &name,
+                "-o",
+                "jsonpath={.metadata.resourceVersion}",
+            ],
+            None,
+        );
+        assert_eq!(
+            rv, again,
+            "kubectl {v}: a no-op apply bumped the resourceVersion"
+        );
+
+        // Another manager changing a field the first one owns: 409, naming the field and the owner.
+        let red = config_map(&name, "red");
+        let refused = run(
+            &t,
+            v,
+            &[
+                "apply",
+                "--server-side",
+                "--field-manager",
+                "other",
+                "-f",
+                "-",
+            ],
+            Some(&red),
+        );
+        assert!(!refused.status.success());
+        let err = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            err.contains("Apply failed with 1 conflict: conflict with \"kubectl\": .data.colour"),
+            "kubectl {v}: {err}"
+        );
+        assert_eq!(
+            ok(
+                &t,
+                v,
+                &["get", "cm", &name, "-o", "jsonpath={.data.colour}"],
+                None
+            ),
+            "blue"
+        );
+        // Forced, the field changes hands; the shared field stays shared.
+        ok(
+            &t,
+            v,
+            &[
+                "apply",
+                "--server-side",
+                "--field-manager",
+                "other",
+                "--force-conflicts",
+                "-f",
+                "-",
+            ],
+            Some(&red),
+        );
+        assert_eq!(
+            ok(
+                &t,
+                v,
+                &["get", "cm", &name, "-o", "jsonpath={.data.colour}"],
+                None
+            ),
+            "red"
+        );
+        let owners = managers(&t, "cm", &name);
+        assert_eq!(owners.len(), 2, "{owners:?}");
+
+        // A field the applier stops applying is removed (when no one else owns it).
+        let smaller = format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  colour: red\n"
+        );
+        ok(
+            &t,
+            v,
+            &[
+                "apply",
+                "--server-side",
+                "--field-manager",
+                "other",
+                "-f",
+                "-",
+            ],
+            Some(&smaller),
+        );
+        let data = ok(&t, v, &["get", "cm", &name, "-o", "jsonpath={.data}"], None);
+        // `size` is still kubectl's (it applied it), so it stays.
+        assert!(data.contains("size"), "kubectl {v}: {data}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scale_and_a_create_are_field_managers_that_apply_conflicts_with() {
+    if !have_kubectl() {
+        return;
+    }
+    let t = TestSim::start(Scenario::with_pods(1)).await;
+    ok(
+        &t,
+        "1.32",
+        &[
+            "create",
+            "deployment",
+            "web",
+            "--image=nginx",
+            "--replicas=2",
+        ],
+        None,
+    );
+    ok(&t, "1.32", &["scale", "deploy/web", "--replicas=3"], None);
+    // Without --field-manager, the manager is the client's User-Agent up to its `/`: kubectl names
+    // itself by its binary's name (here `kubectl.1.32`).
+    let owners = managers(&t, "deploy", "web");
+    assert!(
+        owners.contains(&("kubectl-create".into(), "Update".into(), String::new()))
+            && owners
+                .iter()
+                .any(|(m, op, sub)| m.starts_with("kubectl") && op == "Update" && sub == "scale"),
+        "{owners:?}"
+    );
+    let dep = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: nginx, image: \"nginx:2\"}]\n";
+    for v in SKEW {
+        let refused = run(&t, v, &["apply", "--server-side", "-f", "-"], Some(dep));
+        let err = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            err.contains(
+                "with subresource \"scale\" using apps/v1: .spec.replicas"
+            ) && err.contains(".spec.template.spec.containers[name=\"nginx\"].image"),
+            "kubectl {v}: {err}"
+        );
+    }
+    ok(
+        &t,
+        "1.33",
+        &["apply", "--server-side", "--force-conflicts", "-f", "-"],
+        Some(dep),
+    );
+    let got = ok(
+        &t,
+        "1.31",
+        &[
+            "get",
+            "deploy",
+            "web",
+            "-o",
+            "jsonpath={.spec.replicas} {.spec.template.spec.containers[0].image}",
+        ],
+        None,
+    );
+    assert_eq!(got, "2 nginx:2");
+    // Without a field manager, an apply patch is refused as the apiserver refuses it.
+    let e = kdeck_apply_without_manager(&t).await;
+    assert_eq!(e.code, 422, "{e:?}");
+    assert!(e.message.contains("fieldManager: Required value"), "{e:?}");
+}
+
+async fn kdeck_apply_without_manager(t: &TestSim) -> kube::core::Status {
+    let client = t.admin().await;
+    let req = http::Request::patch("/api/v1/namespaces/default/configmaps/x")
+        .header("content-type", "application/apply-patch+yaml")
+        .body(b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n".to_vec())
+        .unwrap();
+    match client.request::<Value>(req).await {
+        Err(kube::Error::Api(e)) => *e,
+        other => panic!("expected a 422, got {other:?}"),
+    }
+}
