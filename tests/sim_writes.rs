@@ -197,9 +197,8 @@ async fn a_scale_and_a_create_are_field_managers_that_apply_conflicts_with() {
         let refused = run(&t, v, &["apply", "--server-side", "-f", "-"], Some(dep));
         let err = String::from_utf8_lossy(&refused.stderr);
         assert!(
-            err.contains(
-                "with subresource \"scale\" using apps/v1: .spec.replicas"
-            ) && err.contains(".spec.template.spec.containers[name=\"nginx\"].image"),
+            err.contains("with subresource \"scale\" using apps/v1: .spec.replicas")
+                && err.contains(".spec.template.spec.containers[name=\"nginx\"].image"),
             "kubectl {v}: {err}"
         );
     }
@@ -237,5 +236,113 @@ async fn kdeck_apply_without_manager(t: &TestSim) -> kube::core::Status {
     match client.request::<Value>(req).await {
         Err(kube::Error::Api(e)) => *e,
         other => panic!("expected a 422, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rbac_bindings_take_effect_at_once_for_kubectl_and_can_i_agrees() {
+    if !have_kubectl() {
+        return;
+    }
+    let t = TestSim::start(Scenario::with_pods(1)).await;
+    let viewer = ["--context", "kdeck-sim-viewer"];
+    let as_viewer = |args: &[&str]| -> Vec<String> {
+        viewer
+            .iter()
+            .chain(args.iter())
+            .map(|s| s.to_string())
+            .collect()
+    };
+    // The built-in roles are there, as on a real cluster.
+    let roles = ok(&t, "1.32", &["get", "clusterroles", "-o", "name"], None);
+    for r in ["cluster-admin", "admin", "edit", "view"] {
+        assert!(
+            roles.contains(&format!("clusterrole.rbac.authorization.k8s.io/{r}\n")),
+            "{roles}"
+        );
+    }
+    for v in SKEW {
+        let args = as_viewer(&["create", "deployment", "x", "--image=nginx"]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let refused = run(&t, v, &args, None);
+        assert!(
+            String::from_utf8_lossy(&refused.stderr).contains(
+                "User \"kdeck-sim-viewer\" cannot create resource \"deployments\" in API group \"apps\" in the namespace \"default\""
+            ),
+            "kubectl {v}: {}",
+            String::from_utf8_lossy(&refused.stderr)
+        );
+        // A RoleBinding (sent as protobuf by `kubectl create`) to `edit` in default lets the viewer write
+        // there, and only there.
+        ok(
+            &t,
+            v,
+            &[
+                "create",
+                "rolebinding",
+                "viewer-edit",
+                "--clusterrole=edit",
+                "--user=kdeck-sim-viewer",
+                "-n",
+                "default",
+            ],
+            None,
+        );
+        ok(&t, v, &args, None);
+        let scale = as_viewer(&["scale", "deploy/x", "--replicas=2"]);
+        ok(
+            &t,
+            v,
+            &scale.iter().map(String::as_str).collect::<Vec<_>>(),
+            None,
+        );
+        let can = as_viewer(&[
+            "auth",
+            "can-i",
+            "create",
+            "deployments",
+            "-n",
+            "kube-system",
+        ]);
+        let no = run(
+            &t,
+            v,
+            &can.iter().map(String::as_str).collect::<Vec<_>>(),
+            None,
+        );
+        assert!(
+            !no.status.success(),
+            "kubectl {v}: the binding is namespaced"
+        );
+        let can = as_viewer(&["auth", "can-i", "delete", "deployments"]);
+        assert_eq!(
+            ok(
+                &t,
+                v,
+                &can.iter().map(String::as_str).collect::<Vec<_>>(),
+                None
+            )
+            .trim(),
+            "yes"
+        );
+        // Without the binding, the next request is refused again.
+        ok(
+            &t,
+            v,
+            &["delete", "rolebinding", "viewer-edit", "-n", "default"],
+            None,
+        );
+        let del = as_viewer(&["delete", "deploy", "x"]);
+        let refused = run(
+            &t,
+            v,
+            &del.iter().map(String::as_str).collect::<Vec<_>>(),
+            None,
+        );
+        assert!(
+            !refused.status.success(),
+            "kubectl {v}: the binding is gone"
+        );
+        ok(&t, v, &["delete", "deploy", "x"], None);
     }
 }

@@ -55,7 +55,7 @@ async fn empty_printer_less_lists_are_empty_views_not_lost_connections() {
     // The sim answers an empty printer-less list the way kube-apiserver does.
     let raw: serde_json::Value = client
         .request(
-            http::Request::get("/apis/rbac.authorization.k8s.io/v1/clusterroles")
+            http::Request::get("/apis/rbac.authorization.k8s.io/v1/roles")
                 .header("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io")
                 .body(Vec::new())
                 .unwrap(),
@@ -66,12 +66,7 @@ async fn empty_printer_less_lists_are_empty_views_not_lost_connections() {
 
     let (tx, mut rx) = unbounded_channel();
     let target = WatchTarget {
-        kind: kind(
-            "rbac.authorization.k8s.io",
-            "clusterroles",
-            "ClusterRole",
-            false,
-        ),
+        kind: kind("rbac.authorization.k8s.io", "roles", "Role", true),
         namespace: None,
         labels: None,
         fields: None,
@@ -89,9 +84,10 @@ async fn empty_printer_less_lists_are_empty_views_not_lost_connections() {
         other => panic!("an empty list, not an error: {other:?}"),
     }
     // And it stays live: a role created now arrives.
-    let api: kube::Api<k8s_openapi::api::rbac::v1::ClusterRole> = kube::Api::all(client.clone());
-    let role: k8s_openapi::api::rbac::v1::ClusterRole = serde_json::from_value(serde_json::json!({
-        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+    let api: kube::Api<k8s_openapi::api::rbac::v1::Role> =
+        kube::Api::namespaced(client.clone(), "default");
+    let role: k8s_openapi::api::rbac::v1::Role = serde_json::from_value(serde_json::json!({
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
         "metadata": {"name": "late"}, "rules": []
     }))
     .unwrap();

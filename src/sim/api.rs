@@ -17,7 +17,7 @@ use super::Sim;
 use super::api_write::{
     create, delete, delete_collection, patch_obj, scale_get, scale_write, update,
 };
-use super::auth::{Role, is_read_verb};
+use super::auth::Role;
 use super::resources::ResourceType;
 use super::selectors::{FieldSelector, LabelSelector, LabelSelectorExt};
 use super::server::{Body, Query, ResourceRoute, bytes_response, json_response, parse_query};
@@ -61,12 +61,19 @@ pub async fn handle(
     let rt = sim.store.kind(r.res);
     let mut verb = verb(req.method(), &r, &q);
     // Subresources that stream are authorized as the verbs RBAC names for them.
-    let streaming = matches!(r.sub.as_deref(), Some("portforward" | "exec"));
+    let streaming = matches!(r.sub.as_deref(), Some("portforward" | "exec" | "attach"));
     if streaming && matches!(*req.method(), Method::GET | Method::POST) {
         verb = "create";
     }
-    // Anyone may ask about themselves.
-    if role == Role::Viewer && !is_read_verb(verb) && !rt.is_review() {
+    let attrs = super::rbac::Attributes {
+        verb,
+        group: &rt.group,
+        resource: &rt.plural,
+        subresource: r.sub.as_deref(),
+        name: r.name.as_deref(),
+        namespace: r.ns.as_deref(),
+    };
+    if super::rbac::authorize(&sim.store, role, &attrs).is_none() {
         let resource = match &r.sub {
             Some(s) => format!("{}/{s}", rt.plural),
             None => rt.plural.to_string(),
@@ -90,7 +97,7 @@ pub async fn handle(
     }
     let table = wants_table(accept);
     if rt.is_review() {
-        return super::reviews::serve(role, &rt, verb, req).await;
+        return super::reviews::serve(sim, role, &rt, verb, req).await;
     }
     if rt.computed {
         return super::metrics::serve(sim, &rt, &r, &q, verb, table);

@@ -1,7 +1,7 @@
-//! Bearer-token authentication and the sim's two-role authorization.
+//! Bearer-token authentication of the sim's two users (authorization is `rbac`'s).
 //!
-//! Owns: the admin token (everything allowed), the viewer token (read verbs only; every write is 403 with
-//! the apiserver's Forbidden wording) and the scenario's token expiry (401 after it). Tokens are random per
+//! Owns: the admin token (a member of system:masters), the viewer token (bound to a read-all
+//! ClusterRole) and the scenario's token expiry (401 after it). Tokens are random per
 //! start and never printed or logged; they only leave the process inside the 0600 kubeconfig.
 
 use std::time::{Duration, Instant};
@@ -78,11 +78,6 @@ impl Auth {
             Err(ApiError::unauthorized())
         }
     }
-}
-
-/// Read verbs the viewer may use.
-pub fn is_read_verb(verb: &str) -> bool {
-    matches!(verb, "get" | "list" | "watch")
 }
 
 #[cfg(test)]

@@ -34,6 +34,7 @@ mod patch;
 mod portforward;
 mod printers;
 mod protobuf;
+mod rbac;
 mod resources;
 mod reviews;
 mod scenario;

@@ -1,6 +1,7 @@
 //! Request bodies in `application/vnd.kubernetes.protobuf`, decoded into JSON.
 //!
-//! kubectl's typed commands (`create deployment|namespace|configmap|secret|service|job|cronjob`, `run`) send protobuf
+//! kubectl's typed commands (`create deployment|namespace|configmap|secret|service|job|cronjob|role|
+//! clusterrole|rolebinding|clusterrolebinding|serviceaccount`, `run`) send protobuf
 //! and do not fall back to JSON, so the sim decodes the envelope (`k8s\0` + runtime.Unknown) and the
 //! messages those commands produce. The schema below is a hand-kept subset of the API's field numbers;
 //! fields outside it are skipped, which loses them, so anything richer should come through
@@ -144,6 +145,38 @@ const SCHEMA: &[(&str, &str)] = &[
         "1 metadata ObjectMeta; 2 spec SelfSubjectRulesReviewSpec; 3 status Empty",
     ),
     ("SelfSubjectRulesReviewSpec", "1 namespace string"),
+    ("Role", "1 metadata ObjectMeta; 2 rules *PolicyRule"),
+    (
+        "ClusterRole",
+        "1 metadata ObjectMeta; 2 rules *PolicyRule; 3 aggregationRule AggregationRule",
+    ),
+    ("AggregationRule", "1 clusterRoleSelectors *LabelSelector"),
+    (
+        "PolicyRule",
+        "1 verbs *string; 2 apiGroups *string; 3 resources *string; 4 resourceNames *string; 5 nonResourceURLs *string",
+    ),
+    (
+        "RoleBinding",
+        "1 metadata ObjectMeta; 2 subjects *Subject; 3 roleRef RoleRef",
+    ),
+    (
+        "ClusterRoleBinding",
+        "1 metadata ObjectMeta; 2 subjects *Subject; 3 roleRef RoleRef",
+    ),
+    (
+        "Subject",
+        "1 kind string; 2 apiGroup string; 3 name string; 4 namespace string",
+    ),
+    ("RoleRef", "1 apiGroup string; 2 kind string; 3 name string"),
+    (
+        "ServiceAccount",
+        "1 metadata ObjectMeta; 2 secrets *ObjectReference; 3 imagePullSecrets *LocalObjectReference; 4 automountServiceAccountToken bool",
+    ),
+    (
+        "ObjectReference",
+        "1 kind string; 2 namespace string; 3 name string; 4 uid string; 5 apiVersion string; 6 resourceVersion string; 7 fieldPath string",
+    ),
+    ("LocalObjectReference", "1 name string"),
     ("Empty", ""),
 ];
 
@@ -361,7 +394,8 @@ fn decode_message(msg: &str, buf: &[u8]) -> Result<Value, ApiError> {
             if let Value::Array(a) = out.entry(f.name).or_insert_with(|| json!([])) {
                 a.push(v);
             }
-        } else if !v.is_null() {
+        } else if !v.is_null() && v != "" {
+            // Go encodes every set string, empty ones too; the JSON the apiserver serves omits them.
             out.insert(f.name.to_string(), v);
         }
     }

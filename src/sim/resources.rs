@@ -119,7 +119,9 @@ pub mod idx {
     pub const REPLICASETS: usize = 9;
     pub const STATEFULSETS: usize = 10;
     pub const DAEMONSETS: usize = 11;
+    pub const ROLES: usize = 13;
     pub const ROLEBINDINGS: usize = 14;
+    pub const CLUSTERROLES: usize = 15;
     pub const CLUSTERROLEBINDINGS: usize = 16;
     pub const CRDS: usize = 17;
 }
@@ -354,6 +356,8 @@ mod tests {
         assert_eq!(plural(idx::DEPLOYMENTS), "deployments");
         assert_eq!(plural(idx::DAEMONSETS), "daemonsets");
         assert_eq!(plural(idx::EVENTS), "events");
+        assert_eq!(plural(idx::ROLES), "roles");
+        assert_eq!(plural(idx::CLUSTERROLES), "clusterroles");
         assert_eq!(plural(idx::ROLEBINDINGS), "rolebindings");
         assert_eq!(plural(idx::CLUSTERROLEBINDINGS), "clusterrolebindings");
         assert_eq!(plural(idx::CRDS), "customresourcedefinitions");

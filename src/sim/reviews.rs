@@ -1,33 +1,28 @@
 //! SelfSubjectReview (`kubectl auth whoami`), SelfSubjectAccessReview (`kubectl auth can-i`) and
-//! SelfSubjectRulesReview (`kubectl auth can-i --list`), answered for the sim's two users: the admin may
-//! do everything, the viewer may get, list and watch.
+//! SelfSubjectRulesReview (`kubectl auth can-i --list`), answered by the RBAC authorizer (`rbac`) from
+//! the Roles and bindings the cluster holds now.
 //!
-//! Owns: the review documents. The sim's authorizer is the two-role check in `api`; Roles and bindings
-//! stored in the sim are not consulted.
+//! Owns: the review documents.
 
 use http::{Request, Response, StatusCode};
 use hyper::body::Incoming;
 use serde_json::{Value, json};
 
+use super::Sim;
 use super::api::read_body;
 use super::api_write::decode_object;
-use super::auth::{Role, is_read_verb};
+use super::auth::Role;
+use super::rbac::{self, Attributes};
 use super::resources::ResourceType;
 use super::server::{Body, json_response};
 use super::status::ApiError;
 
-fn groups(role: Role) -> Value {
-    match role {
-        Role::Admin => json!(["system:masters", "system:authenticated"]),
-        Role::Viewer => json!(["system:authenticated"]),
-    }
-}
-
-fn allowed(role: Role, verb: &str) -> bool {
-    role == Role::Admin || is_read_verb(verb)
+fn text(v: &Value) -> Option<&str> {
+    v.as_str().filter(|s| !s.is_empty())
 }
 
 pub async fn serve(
+    sim: &Sim,
     role: Role,
     rt: &ResourceType,
     verb: &str,
@@ -46,27 +41,36 @@ pub async fn serve(
     review["kind"] = json!(rt.kind);
     review["status"] = match rt.kind.as_str() {
         "SelfSubjectReview" => {
-            json!({"userInfo": {"username": role.user(), "groups": groups(role)}})
+            json!({"userInfo": {"username": role.user(), "groups": rbac::groups(role)}})
         }
         "SelfSubjectAccessReview" => {
             let attrs = &review["spec"]["resourceAttributes"];
-            let verb = attrs["verb"]
-                .as_str()
-                .or_else(|| review["spec"]["nonResourceAttributes"]["verb"].as_str())
+            let verb = text(&attrs["verb"])
+                .or_else(|| text(&review["spec"]["nonResourceAttributes"]["verb"]))
                 .unwrap_or("");
-            if allowed(role, verb) {
-                json!({"allowed": true, "reason": format!("the sim's {} may {verb}", role.user())})
+            if attrs.is_object() {
+                let a = Attributes {
+                    verb,
+                    group: text(&attrs["group"]).unwrap_or(""),
+                    resource: text(&attrs["resource"]).unwrap_or(""),
+                    subresource: text(&attrs["subresource"]),
+                    name: text(&attrs["name"]),
+                    namespace: text(&attrs["namespace"]),
+                };
+                match rbac::authorize(&sim.store, role, &a) {
+                    Some(reason) if reason.is_empty() => json!({"allowed": true}),
+                    Some(reason) => json!({"allowed": true, "reason": reason}),
+                    None => json!({"allowed": false}),
+                }
             } else {
-                json!({"allowed": false, "reason": format!("the sim's {} may only get, list and watch", role.user())})
+                // Non-resource URLs (/healthz, /version, discovery) are open to every user.
+                json!({"allowed": verb == "get" || role == Role::Admin})
             }
         }
         _ => {
-            let verbs = match role {
-                Role::Admin => json!(["*"]),
-                Role::Viewer => json!(["get", "list", "watch"]),
-            };
+            let ns = review["spec"]["namespace"].as_str().unwrap_or("default");
             json!({
-                "resourceRules": [{"verbs": verbs, "apiGroups": ["*"], "resources": ["*"]}],
+                "resourceRules": rbac::rules_for(&sim.store, role, ns),
                 "nonResourceRules": [{"verbs": ["get"], "nonResourceURLs": ["*"]}],
                 "incomplete": false,
             })

@@ -273,6 +273,9 @@ pub fn seed(store: &Store, sc: &Scenario, ipam: &Ipam) -> usize {
     ep["subsets"] = json!([{"addresses": [{"ip": objects::node_ip(0)}], "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]}]);
     s.by_kind[idx::SERVICES].push(svc);
     s.by_kind[idx::ENDPOINTS].push(ep);
+    for (res, obj) in super::rbac::bootstrap(&ns_created) {
+        s.by_kind[res].push(obj);
+    }
     let explicit: Vec<String> = sc.namespaces.iter().map(|n| n.name.clone()).collect();
     for name in &names {
         if !explicit.contains(name) {
