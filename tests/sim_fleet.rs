@@ -84,14 +84,7 @@ async fn three_clusters_are_three_independent_servers_in_one_kubeconfig() {
     kubectl(
         &kc,
         home,
-        &[
-            "--context",
-            "kdeck-sim-2",
-            "delete",
-            "ns",
-            "team-00",
-            "--wait=false",
-        ],
+        &["--context", "kdeck-sim-2", "delete", "ns", "team-00"],
     );
     let gone = kubectl(
         &kc,

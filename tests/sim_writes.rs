@@ -346,3 +346,184 @@ async fn rbac_bindings_take_effect_at_once_for_kubectl_and_can_i_agrees() {
         ok(&t, v, &["delete", "deploy", "x"], None);
     }
 }
+
+/// Polls `f` until it returns Some, for at most ~20 s.
+fn eventually<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    for _ in 0..200 {
+        if let Some(v) = f() {
+            return v;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("never happened: {what}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn namespaces_terminate_and_refuse_new_content_on_every_kubectl() {
+    if !have_kubectl() {
+        return;
+    }
+    let t = TestSim::start(Scenario::with_pods(1)).await;
+    for v in SKEW {
+        let ns = format!("doomed-{}", v.replace('.', "-"));
+        ok(&t, v, &["create", "namespace", &ns], None);
+        ok(&t, v, &["create", "configmap", "a", "-n", &ns], None);
+        ok(&t, v, &["delete", "namespace", &ns, "--wait=false"], None);
+        let phase = ok(
+            &t,
+            v,
+            &["get", "ns", &ns, "-o", "jsonpath={.status.phase}"],
+            None,
+        );
+        assert_eq!(phase, "Terminating", "kubectl {v}");
+        let refused = run(&t, v, &["create", "configmap", "late", "-n", &ns], None);
+        let err = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            err.contains("unable to create new content in namespace")
+                && err.contains("because it is being terminated"),
+            "kubectl {v}: {err}"
+        );
+        eventually("the namespace is gone", || {
+            let out = run(&t, v, &["get", "ns", &ns], None);
+            (!out.status.success()).then_some(())
+        });
+        let cms = run(&t, v, &["get", "cm", "-n", &ns, "-o", "name"], None);
+        assert!(
+            String::from_utf8_lossy(&cms.stdout).trim().is_empty(),
+            "kubectl {v}"
+        );
+    }
+    let refused = run(&t, "1.32", &["delete", "namespace", "kube-system"], None);
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("this namespace may not be deleted"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deletion_honours_grace_and_the_propagation_policies() {
+    if !have_kubectl() {
+        return;
+    }
+    let t = TestSim::start(Scenario::with_pods(1)).await;
+    let v = "1.32";
+    for name in ["fg", "orph", "bg"] {
+        ok(
+            &t,
+            v,
+            &[
+                "create",
+                "deployment",
+                name,
+                "--image=nginx",
+                "--replicas=2",
+            ],
+            None,
+        );
+    }
+    let rs_of = |app: &str| {
+        ok(
+            &t,
+            v,
+            &["get", "rs", "-l", &format!("app={app}"), "-o", "name"],
+            None,
+        )
+    };
+    for app in ["fg", "orph", "bg"] {
+        eventually("each deployment has its replicaset", || {
+            (!rs_of(app).trim().is_empty()).then_some(())
+        });
+    }
+    // Pods: a graceful delete leaves the pod Terminating a moment, then it goes.
+    let pod = eventually("a pod of bg", || {
+        let p = ok(&t, v, &["get", "pods", "-l", "app=bg", "-o", "name"], None);
+        p.lines().next().map(str::to_string)
+    });
+    ok(&t, v, &["delete", &pod, "--wait=false"], None);
+    let ts = ok(
+        &t,
+        v,
+        &["get", &pod, "-o", "jsonpath={.metadata.deletionTimestamp}"],
+        None,
+    );
+    assert!(!ts.is_empty(), "the pod shows its deletion");
+    eventually("the pod is gone", || {
+        (!run(&t, v, &["get", &pod], None).status.success()).then_some(())
+    });
+
+    // Foreground: the owner waits, with its finalizer, for its dependents.
+    ok(
+        &t,
+        v,
+        &[
+            "delete",
+            "deploy",
+            "fg",
+            "--cascade=foreground",
+            "--wait=false",
+        ],
+        None,
+    );
+    let fins = ok(
+        &t,
+        v,
+        &[
+            "get",
+            "deploy",
+            "fg",
+            "-o",
+            "jsonpath={.metadata.finalizers}",
+        ],
+        None,
+    );
+    assert!(fins.contains("foregroundDeletion"), "{fins}");
+    eventually("fg and its replicaset are gone", || {
+        (!run(&t, v, &["get", "deploy", "fg"], None).status.success()
+            && rs_of("fg").trim().is_empty())
+        .then_some(())
+    });
+
+    // Orphan: the replicaset outlives its deployment, without the owner reference.
+    ok(
+        &t,
+        v,
+        &["delete", "deploy", "orph", "--cascade=orphan"],
+        None,
+    );
+    let rs = rs_of("orph");
+    assert!(!rs.trim().is_empty(), "the orphan replicaset was deleted");
+    let refs = ok(
+        &t,
+        v,
+        &[
+            "get",
+            rs.trim(),
+            "-o",
+            "jsonpath={.metadata.ownerReferences}",
+        ],
+        None,
+    );
+    assert!(refs.is_empty(), "{refs}");
+
+    // Background (kubectl's default): both go.
+    ok(&t, v, &["delete", "deploy", "bg"], None);
+    eventually("bg's replicaset is collected", || {
+        rs_of("bg").trim().is_empty().then_some(())
+    });
+
+    // An unknown policy is refused as the apiserver refuses it.
+    let client = t.admin().await;
+    let req = http::Request::delete(
+        "/api/v1/namespaces/default/configmaps/kube-root-ca.crt?propagationPolicy=Bogus",
+    )
+    .body(Vec::new())
+    .unwrap();
+    match client.request::<Value>(req).await {
+        Err(kube::Error::Api(e)) => {
+            assert_eq!(e.code, 422);
+            assert!(e.message.contains("Unsupported value: \"Bogus\""), "{e:?}");
+        }
+        other => panic!("expected a 422, got {other:?}"),
+    }
+}

@@ -224,9 +224,20 @@ pub async fn delete(
         .delete(&target.name, &delete_params(opts))
         .await
         .map_err(|e| ActionError::from_kube("delete", target.label(), e))?;
-    // The server answers with the object while it is still terminating, or a Status once it is gone.
+    // The server answers with the object while it is still terminating, or a Status once it is gone. A
+    // pod is always answered with the object, even when a zero grace period (and no finalizer) removed
+    // it at once.
     Ok(match result.left() {
-        Some(obj) if obj.metadata.deletion_timestamp.is_some() => DeleteOutcome::Terminating,
+        Some(obj) if obj.metadata.deletion_timestamp.is_some() => {
+            let m = &obj.metadata;
+            let pending = m.deletion_grace_period_seconds.is_none_or(|g| g > 0)
+                || m.finalizers.as_ref().is_some_and(|f| !f.is_empty());
+            if pending {
+                DeleteOutcome::Terminating
+            } else {
+                DeleteOutcome::Deleted
+            }
+        }
         _ => DeleteOutcome::Deleted,
     })
 }

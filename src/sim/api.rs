@@ -14,10 +14,9 @@ use hyper::body::Incoming;
 use serde_json::{Value, json};
 
 use super::Sim;
-use super::api_write::{
-    create, delete, delete_collection, patch_obj, scale_get, scale_write, update,
-};
+use super::api_write::{create, delete_collection, patch_obj, scale_get, scale_write, update};
 use super::auth::Role;
+use super::delete::delete;
 use super::resources::ResourceType;
 use super::selectors::{FieldSelector, LabelSelector, LabelSelectorExt};
 use super::server::{Body, Query, ResourceRoute, bytes_response, json_response, parse_query};
@@ -125,7 +124,7 @@ pub async fn handle(
         (None, "create") => create(sim, &r, &q, req).await,
         (Some("status"), "update") | (None, "update") => update(sim, &r, &q, req).await,
         (Some("status"), "patch") | (None, "patch") => patch_obj(sim, &r, &q, req).await,
-        (None, "delete") => delete(sim, &r, &q),
+        (None, "delete") => delete(sim, &r, &q, req).await,
         (None, "deletecollection") => delete_collection(sim, &r, &q),
         _ => Err(ApiError::method_not_allowed()),
     }

@@ -229,18 +229,6 @@ pub(super) async fn patch_obj(
     ))
 }
 
-pub(super) fn delete(sim: &Sim, r: &ResourceRoute, q: &Query) -> Result<Response<Body>, ApiError> {
-    let name = r.name.as_deref().unwrap_or("");
-    if dry_run(q) {
-        let obj = get_obj(sim, r)?;
-        return Ok(json_response(StatusCode::OK, &obj));
-    }
-    let gone = sim
-        .store
-        .delete(r.res, r.ns.as_deref().unwrap_or(""), name)?;
-    Ok(json_response(StatusCode::OK, &gone))
-}
-
 /// The objects of one kind that a DELETE on the collection removes: those matching the label and field
 /// selectors, in one namespace or all. Answers with the list of what was deleted, as the apiserver does.
 pub(super) fn delete_collection(

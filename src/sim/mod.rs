@@ -17,6 +17,7 @@ mod cells;
 mod controllers;
 mod crd;
 mod cron;
+mod delete;
 mod discovery;
 mod exec;
 mod fakesh;

@@ -68,7 +68,9 @@ pub async fn serve(
             }
         }
         _ => {
-            let ns = review["spec"]["namespace"].as_str().unwrap_or("default");
+            let Some(ns) = text(&review["spec"]["namespace"]) else {
+                return Err(ApiError::bad_request("no namespace on request"));
+            };
             json!({
                 "resourceRules": rbac::rules_for(&sim.store, role, ns),
                 "nonResourceRules": [{"verbs": ["get"], "nonResourceURLs": ["*"]}],

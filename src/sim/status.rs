@@ -131,6 +131,23 @@ impl ApiError {
         )
     }
 
+    /// Creating in a namespace that is being deleted.
+    pub fn namespace_terminating(plural: &str, name: &str, ns: &str) -> Self {
+        Self::new(
+            403,
+            "Forbidden",
+            format!(
+                "{plural} \"{name}\" is forbidden: unable to create new content in namespace {ns} because it is being terminated"
+            ),
+        )
+        .with_details("", plural, name)
+        .with_causes(vec![json!({
+            "reason": "NamespaceTerminating",
+            "message": format!("namespace {ns} is being terminated"),
+            "field": "metadata.namespace",
+        })])
+    }
+
     pub fn gone(message: impl Into<String>) -> Self {
         Self::new(410, "Expired", message)
     }

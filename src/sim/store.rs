@@ -324,10 +324,13 @@ impl Store {
         let mut st = self.write();
         let rt = st.kinds.get(res).clone();
         let key = key_of(&rt, &obj);
-        if rt.namespaced
-            && !st.tables[idx::NAMESPACES].contains_key(&(String::new(), key.0.clone()))
-        {
-            return Err(ApiError::not_found("", "namespaces", &key.0));
+        if rt.namespaced {
+            let Some(ns) = st.tables[idx::NAMESPACES].get(&(String::new(), key.0.clone())) else {
+                return Err(ApiError::not_found("", "namespaces", &key.0));
+            };
+            if !ns.parse()["metadata"]["deletionTimestamp"].is_null() {
+                return Err(ApiError::namespace_terminating(&rt.plural, &key.1, &key.0));
+            }
         }
         if st.tables[res].contains_key(&key) {
             return Err(ApiError::already_exists(&rt.group, &rt.plural, &key.1));
