@@ -66,7 +66,7 @@ fn resource(c: &Value, section: &str, name: &str) -> Option<f64> {
 }
 
 /// (cpu cores, memory bytes) a container uses at unix time `now`.
-fn container_usage(pod: &Value, i: usize, now: f64) -> (f64, f64) {
+pub(super) fn container_usage(pod: &Value, i: usize, now: f64) -> (f64, f64) {
     let c = &pod["spec"]["containers"][i];
     let key = format!(
         "{}/{}",

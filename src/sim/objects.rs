@@ -98,13 +98,17 @@ pub fn template(w: &WorkloadSpec) -> Value {
         .iter()
         .map(|p| json!({"containerPort": p, "protocol": "TCP"}))
         .collect();
-    let mut main = json!({"name": w.name, "image": image});
+    // Requests and limits as most real workloads declare them, so that %CPU/R, `kubectl top` and HPAs
+    // have something to measure against.
+    let mut main = json!({"name": w.name, "image": image,
+        "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}}});
     if !ports.is_empty() {
         main["ports"] = json!(ports);
     }
     let mut containers = vec![main];
     if w.sidecar {
-        containers.push(json!({"name": "log-shipper", "image": "fluent/fluent-bit:3.1"}));
+        containers.push(json!({"name": "log-shipper", "image": "fluent/fluent-bit:3.1",
+            "resources": {"requests": {"cpu": "20m", "memory": "32Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}}}));
     }
     let mut spec = json!({"containers": containers});
     validate::default_pod_spec(&mut spec);

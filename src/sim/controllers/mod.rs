@@ -4,12 +4,14 @@
 //! Owns: reacting to store changes. `workloads` reconciles deployments → replicasets → pods,
 //! statefulsets and daemonsets; `kubelet` schedules pods, moves them Pending → ContainerCreating →
 //! Running and restarts containers at the scenario's churn rate; `endpoints` keeps Endpoints in step with
-//! ready pods; `events` records core/v1 Events with the apiserver's aggregation (count, timestamps). All of
+//! ready pods (and EndpointSlices beside them); `hpa` scales HorizontalPodAutoscaler targets from the
+//! simulated usage; `events` records core/v1 Events with the apiserver's aggregation (count, timestamps). All of
 //! them write through the store like any client, so watchers see their work.
 
 mod batch;
 mod endpoints;
 mod events;
+mod hpa;
 mod kubelet;
 mod storage;
 mod workloads;
@@ -33,6 +35,7 @@ pub fn spawn(sim: &Arc<Sim>) -> Vec<JoinHandle<()>> {
         tokio::spawn(endpoints::run(sim.clone())),
         tokio::spawn(batch::run(sim.clone(), recorder.clone())),
         tokio::spawn(storage::run(sim.clone(), recorder.clone())),
+        tokio::spawn(hpa::run(sim.clone(), recorder.clone())),
     ]
 }
 

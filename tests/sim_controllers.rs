@@ -1,0 +1,235 @@
+//! Controllers a user would miss, refereed by kubectl: EndpointSlices kept beside Endpoints, and the
+//! horizontal pod autoscaler scaling from the simulated usage.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test (or bench) may panic on what it sets up
+
+mod sim_support;
+
+use kdeck::sim::Scenario;
+use serde_json::Value;
+use sim_support::TestSim;
+use sim_support::skew::{SKEW, have_kubectl, ok};
+
+/// Polls `f` until it returns Some, for at most ~30 s.
+fn eventually<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    for _ in 0..300 {
+        if let Some(v) = f() {
+            return v;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("never happened: {what}");
+}
+
+fn json(t: &TestSim, args: &[&str]) -> Value {
+    let mut a = args.to_vec();
+    a.extend(["-o", "json"]);
+    serde_json::from_str(&ok(t, "1.32", &a, None)).unwrap()
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn endpointslices_follow_the_pods_of_their_service() {
+    if !have_kubectl() {
+        return;
+    }
+    let t = TestSim::start(Scenario::with_pods(1)).await;
+    ok(
+        &t,
+        "1.32",
+        &[
+            "create",
+            "deployment",
+            "web",
+            "--image=nginx",
+            "--replicas=2",
+            "--port=80",
+        ],
+        None,
+    );
+    ok(
+        &t,
+        "1.32",
+        &["expose", "deployment", "web", "--port=80"],
+        None,
+    );
+    let slice_ips = |t: &TestSim| -> Vec<String> {
+        let list = json(
+            t,
+            &[
+                "get",
+                "endpointslices",
+                "-l",
+                "kubernetes.io/service-name=web",
+            ],
+        );
+        let items = list["items"].as_array().cloned().unwrap_or_default();
+        assert!(items.len() <= 1, "one slice per service: {list}");
+        sorted(
+            items
+                .iter()
+                .flat_map(|s| s["endpoints"].as_array().cloned().unwrap_or_default())
+                .filter(|e| e["conditions"]["ready"] == true)
+                .map(|e| e["addresses"][0].as_str().unwrap().to_string())
+                .collect(),
+        )
+    };
+    let pod_ips = |t: &TestSim| -> Vec<String> {
+        let pods = json(t, &["get", "pods", "-l", "app=web"]);
+        sorted(
+            pods["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|p| {
+                    p["status"]["phase"] == "Running"
+                        && p["metadata"]["deletionTimestamp"].is_null()
+                })
+                .filter_map(|p| p["status"]["podIP"].as_str().map(str::to_string))
+                .collect(),
+        )
+    };
+    for want in [2usize, 4, 1] {
+        ok(
+            &t,
+            "1.32",
+            &["scale", "deploy/web", &format!("--replicas={want}")],
+            None,
+        );
+        eventually(&format!("the slice lists the {want} ready pods"), || {
+            let (s, p) = (slice_ips(&t), pod_ips(&t));
+            (s.len() == want && s == p).then_some(())
+        });
+    }
+    for v in SKEW {
+        let table = ok(
+            &t,
+            v,
+            &[
+                "get",
+                "endpointslices",
+                "-l",
+                "kubernetes.io/service-name=web",
+            ],
+            None,
+        );
+        assert!(
+            table.contains("ADDRESSTYPE") && table.contains("IPv4"),
+            "kubectl {v}: {table}"
+        );
+    }
+    ok(&t, "1.32", &["delete", "service", "web"], None);
+    eventually("the slice goes with its service", || {
+        let list = json(
+            &t,
+            &[
+                "get",
+                "endpointslices",
+                "-l",
+                "kubernetes.io/service-name=web",
+            ],
+        );
+        list["items"]
+            .as_array()
+            .is_some_and(|i| i.is_empty())
+            .then_some(())
+    });
+}
+
+/// An autoscaling/v2 HPA on cpu utilization. (`kubectl autoscale` speaks autoscaling/v1, which the sim
+/// does not serve: it keeps one version per kind.)
+fn hpa_v2(name: &str, percent: u32, min: u32, max: u32) -> String {
+    format!(
+        r#"{{"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {{"name": "{name}"}},
+          "spec": {{"scaleTargetRef": {{"apiVersion": "apps/v1", "kind": "Deployment", "name": "{name}"}},
+            "minReplicas": {min}, "maxReplicas": {max},
+            "metrics": [{{"type": "Resource", "resource": {{"name": "cpu",
+              "target": {{"type": "Utilization", "averageUtilization": {percent}}}}}}}]}}}}"#
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_hpa_scales_its_deployment_from_the_metrics_and_reports_them() {
+    if !have_kubectl() {
+        return;
+    }
+    let t = TestSim::start(Scenario::with_pods(1)).await;
+    // Requests make utilization measurable; the simulated usage sits between 25 % and 90 % of them,
+    // so a 10 % target always wants more pods.
+    let dep = r#"{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "api"},
+      "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "api"}},
+        "template": {"metadata": {"labels": {"app": "api"}},
+          "spec": {"containers": [{"name": "api", "image": "nginx",
+            "resources": {"requests": {"cpu": "100m"}, "limits": {"cpu": "200m"}}}]}}}}"#;
+    ok(&t, "1.32", &["apply", "-f", "-"], Some(dep));
+    eventually("the pod runs", || {
+        let pods = json(&t, &["get", "pods", "-l", "app=api"]);
+        pods["items"][0]["status"]["phase"]
+            .eq("Running")
+            .then_some(())
+    });
+    ok(
+        &t,
+        "1.33",
+        &["apply", "-f", "-"],
+        Some(&hpa_v2("api", 10, 1, 3)),
+    );
+    let hpa = eventually("the HPA has a status", || {
+        let h = json(&t, &["get", "hpa", "api"]);
+        h["status"]["currentMetrics"].is_array().then_some(h)
+    });
+    let util = hpa["status"]["currentMetrics"][0]["resource"]["current"]["averageUtilization"]
+        .as_i64()
+        .unwrap();
+    assert!((20..=100).contains(&util), "{hpa}");
+    let active = hpa["status"]["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type"] == "ScalingActive")
+        .cloned()
+        .unwrap();
+    assert_eq!(active["status"], "True", "{hpa}");
+    eventually("the deployment is scaled to the maximum", || {
+        let d = json(&t, &["get", "deploy", "api"]);
+        (d["spec"]["replicas"] == 3).then_some(())
+    });
+    for v in SKEW {
+        let table = ok(&t, v, &["get", "hpa", "api"], None);
+        assert!(
+            table.contains("cpu: ") && table.contains("%/10%"),
+            "kubectl {v}: {table}"
+        );
+    }
+    let described = ok(&t, "1.32", &["describe", "hpa", "api"], None);
+    assert!(
+        described.contains("SuccessfulRescale") && described.contains("New size: 3"),
+        "{described}"
+    );
+
+    // Without requests, the HPA says why it cannot scale, as the controller does.
+    ok(
+        &t,
+        "1.32",
+        &["create", "deployment", "bare", "--image=nginx"],
+        None,
+    );
+    ok(
+        &t,
+        "1.32",
+        &["apply", "-f", "-"],
+        Some(&hpa_v2("bare", 50, 1, 2)),
+    );
+    let bare = eventually("the bare HPA has conditions", || {
+        let h = json(&t, &["get", "hpa", "bare"]);
+        h["status"]["conditions"].is_array().then_some(h)
+    });
+    let text = bare["status"]["conditions"].to_string();
+    assert!(
+        text.contains("FailedGetResourceMetric") || text.contains("did not receive metrics"),
+        "{bare}"
+    );
+}
