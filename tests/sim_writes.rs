@@ -527,3 +527,89 @@ async fn deletion_honours_grace_and_the_propagation_policies() {
         other => panic!("expected a 422, got {other:?}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_fields_are_refused_warned_or_ignored_as_field_validation_asks() {
+    if !have_kubectl() {
+        return;
+    }
+    let t = TestSim::start(Scenario::with_pods(1)).await;
+    let dep = |name: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n  replicas: 1\n  bogus: 1\n  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n    metadata: {{labels: {{app: {name}}}}}\n    spec:\n      containers: [{{name: c, image: nginx, imagee: x}}]\n"
+        )
+    };
+    for v in SKEW {
+        let name = format!("strict-{}", v.replace('.', "-"));
+        // kubectl's default, --validate=strict: a 400 naming every unknown field, and nothing stored.
+        let refused = run(&t, v, &["apply", "-f", "-"], Some(&dep(&name)));
+        let err = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            err.contains("Deployment in version \"v1\" cannot be handled as a Deployment: strict decoding error: unknown field \"spec.bogus\", unknown field \"spec.template.spec.containers[0].imagee\""),
+            "kubectl {v}: {err}"
+        );
+        assert!(!run(&t, v, &["get", "deploy", &name], None).status.success());
+        // --validate=warn: stored, with one warning per field.
+        let warned = run(
+            &t,
+            v,
+            &["apply", "--validate=warn", "-f", "-"],
+            Some(&dep(&name)),
+        );
+        let err = String::from_utf8_lossy(&warned.stderr);
+        assert!(warned.status.success(), "kubectl {v}: {err}");
+        assert!(
+            err.contains("Warning: unknown field \"spec.bogus\""),
+            "kubectl {v}: {err}"
+        );
+        let got = ok(
+            &t,
+            v,
+            &["get", "deploy", &name, "-o", "jsonpath={.spec.replicas}"],
+            None,
+        );
+        assert_eq!(got, "1");
+    }
+    // A custom resource is checked against its CRD's schema.
+    let crd = r#"
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: gizmos.example.com}
+spec:
+  group: example.com
+  names: {kind: Gizmo, plural: gizmos}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              size: {type: integer}
+"#;
+    ok(&t, "1.32", &["apply", "-f", "-"], Some(crd));
+    let gizmo = "apiVersion: example.com/v1\nkind: Gizmo\nmetadata: {name: g}\nspec: {size: 1, colour: red}\n";
+    let refused = apply_when_served(&t, gizmo);
+    assert!(
+        refused.contains("strict decoding error: unknown field \"spec.colour\""),
+        "{refused}"
+    );
+}
+
+/// Applies `doc` until its kind is served (the CRD was just created) and returns kubectl's stderr.
+fn apply_when_served(t: &TestSim, doc: &str) -> String {
+    for _ in 0..50 {
+        let out = run(t, "1.32", &["apply", "-f", "-"], Some(doc));
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        if !err.contains("no matches for kind") {
+            return err;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("the CRD's kind was never served");
+}

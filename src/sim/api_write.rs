@@ -13,6 +13,7 @@ use super::Sim;
 use super::api::{get_obj, selectors};
 use super::apply::{manager, manager_name};
 use super::cells::Path;
+use super::field_validation::{self, with_warnings};
 use super::fields::{self, Scope};
 use super::resources::ResourceType;
 use super::selectors::{LabelSelector, LabelSelectorExt};
@@ -130,15 +131,22 @@ pub(super) async fn create(
     let (ct, body) = read_body(req).await?;
     let mut obj = decode_object(&ct, &body)?;
     check_identity(&rt, r, &mut obj)?;
+    let warnings = field_validation::check(sim, q, &rt, &obj)?;
     validate::admit(&sim.store.kind(r.res), &mut obj, None)?;
     fields::record_update(None, &mut obj, me, Scope::Main);
     if dry_run(q) {
         obj["apiVersion"] = json!(rt.api_version());
         obj["kind"] = json!(rt.kind);
-        return Ok(json_response(StatusCode::CREATED, &obj));
+        return Ok(with_warnings(
+            json_response(StatusCode::CREATED, &obj),
+            &warnings,
+        ));
     }
     let created = sim.store.create(r.res, obj)?;
-    Ok(json_response(StatusCode::CREATED, &created))
+    Ok(with_warnings(
+        json_response(StatusCode::CREATED, &created),
+        &warnings,
+    ))
 }
 
 pub(super) async fn update(
@@ -161,6 +169,7 @@ pub(super) async fn update(
     }
     let old = get_obj(sim, r)?;
     let status_only = r.sub.as_deref() == Some("status");
+    let warnings = field_validation::check(sim, q, &rt, &obj)?;
     if status_only {
         fields::record_update(Some(&old), &mut obj, me, Scope::Status);
     } else {
@@ -168,10 +177,16 @@ pub(super) async fn update(
         fields::record_update(Some(&old), &mut obj, me, Scope::Main);
     }
     if dry_run(q) {
-        return Ok(json_response(StatusCode::OK, &obj));
+        return Ok(with_warnings(
+            json_response(StatusCode::OK, &obj),
+            &warnings,
+        ));
     }
     let updated = sim.store.update(r.res, obj, status_only)?;
-    Ok(json_response(StatusCode::OK, &updated))
+    Ok(with_warnings(
+        json_response(StatusCode::OK, &updated),
+        &warnings,
+    ))
 }
 
 pub(super) async fn patch_obj(
@@ -195,6 +210,7 @@ pub(super) async fn patch_obj(
         let mut obj = patch::apply(&ct, &old, &body)?;
         let rt = sim.store.kind(r.res);
         check_identity(&rt, r, &mut obj)?;
+        let warnings = field_validation::check(sim, q, &rt, &obj)?;
         if meta_str(&obj, "name") != meta_str(&old, "name") {
             return Err(ApiError::bad_request(
                 "metadata.name: the name of a patched object cannot change",
@@ -213,12 +229,15 @@ pub(super) async fn patch_obj(
             fields::record_update(Some(&old), &mut obj, me.clone(), Scope::Main);
         }
         if dry_run(q) {
-            return Ok(json_response(StatusCode::OK, &obj));
+            return Ok(with_warnings(
+                json_response(StatusCode::OK, &obj),
+                &warnings,
+            ));
         }
         match sim.store.update(r.res, obj, status_only) {
             Err(e) if e.reason == "Conflict" && !pinned => continue,
             Err(e) => return Err(e),
-            Ok(o) => return Ok(json_response(StatusCode::OK, &o)),
+            Ok(o) => return Ok(with_warnings(json_response(StatusCode::OK, &o), &warnings)),
         }
     }
     let rt = sim.store.kind(r.res);

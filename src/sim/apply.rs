@@ -74,6 +74,7 @@ pub(super) fn serve(
     let rt = sim.store.kind(r.res);
     let mut config = decode_object("application/yaml", body)?;
     check_identity(&rt, r, &mut config)?;
+    let warnings = super::field_validation::check(sim, q, &rt, &config)?;
     let url_name = r.name.clone().unwrap_or_default();
     match meta_str(&config, "name") {
         "" => config["metadata"]["name"] = json!(url_name),
@@ -99,7 +100,10 @@ pub(super) fn serve(
             } else {
                 StatusCode::CREATED
             };
-            return Ok(json_response(code, &merged));
+            return Ok(super::field_validation::with_warnings(
+                json_response(code, &merged),
+                &warnings,
+            ));
         }
         let stored = match &old {
             None => sim
@@ -117,7 +121,12 @@ pub(super) fn serve(
             // Someone else wrote (or created) it in between: apply again onto what is there now.
             Err(e) if e.reason == "Conflict" || e.reason == "AlreadyExists" => continue,
             Err(e) => return Err(e),
-            Ok((code, o)) => return Ok(json_response(code, &o)),
+            Ok((code, o)) => {
+                return Ok(super::field_validation::with_warnings(
+                    json_response(code, &o),
+                    &warnings,
+                ));
+            }
         }
     }
     Err(ApiError::conflict(&rt.group, &rt.plural, &url_name))

@@ -24,6 +24,7 @@ mod fakesh;
 mod fault_api;
 pub mod fault_cli;
 mod faults;
+mod field_validation;
 mod fields;
 mod kubeconfig_out;
 mod kubelet_reach;

@@ -34,6 +34,16 @@ fn qualified_kind(r: &ResourceType) -> String {
 /// Checks that the body decodes as the typed object (wrong field types are a 400, as in the apiserver).
 /// Custom resources have no compiled-in type; their schema is not enforced.
 fn type_check(rt: &ResourceType, obj: &Value) -> Result<(), ApiError> {
+    typed(rt, obj).map(drop)
+}
+
+/// The body decoded as its compiled-in type and encoded again (None for kinds without one): what
+/// the typed object keeps of it, for finding the fields it does not know.
+pub fn typed_round_trip(rt: &ResourceType, obj: &Value) -> Option<Value> {
+    typed(rt, obj).ok().flatten()
+}
+
+fn typed(rt: &ResourceType, obj: &Value) -> Result<Option<Value>, ApiError> {
     use k8s_openapi::api::{
         admissionregistration::v1 as admission, apps::v1 as apps, autoscaling::v2 as autoscaling,
         batch::v1 as batch, certificates::v1 as certificates, coordination::v1 as coordination,
@@ -44,13 +54,14 @@ fn type_check(rt: &ResourceType, obj: &Value) -> Result<(), ApiError> {
     use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1 as apiextensions;
     use k8s_openapi::kube_aggregator::pkg::apis::apiregistration::v1 as apiregistration;
     if rt.crd.is_some() {
-        return Ok(());
+        return Ok(None);
     }
     macro_rules! typed {
         ($($kind:literal => $ty:ty),* $(,)?) => {
             match rt.kind.as_str() {
-                $($kind => serde_json::from_value::<$ty>(obj.clone()).map(drop),)*
-                _ => Ok(()),
+                $($kind => serde_json::from_value::<$ty>(obj.clone())
+                    .map(|t| serde_json::to_value(&t).ok()),)*
+                _ => Ok(None),
             }
         };
     }
