@@ -139,8 +139,7 @@ async fn endpointslices_follow_the_pods_of_their_service() {
     });
 }
 
-/// An autoscaling/v2 HPA on cpu utilization. (`kubectl autoscale` speaks autoscaling/v1, which the sim
-/// does not serve: it keeps one version per kind.)
+/// An autoscaling/v2 HPA on cpu utilization.
 fn hpa_v2(name: &str, percent: u32, min: u32, max: u32) -> String {
     format!(
         r#"{{"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {{"name": "{name}"}},
@@ -217,19 +216,131 @@ async fn an_hpa_scales_its_deployment_from_the_metrics_and_reports_them() {
         &["create", "deployment", "bare", "--image=nginx"],
         None,
     );
-    ok(
-        &t,
-        "1.32",
-        &["apply", "-f", "-"],
-        Some(&hpa_v2("bare", 50, 1, 2)),
-    );
+    // `kubectl autoscale` writes autoscaling/v1 (as protobuf), stored as v2.
+    for v in SKEW {
+        let name = format!("--name=bare-{}", v.replace('.', "-"));
+        ok(
+            &t,
+            v,
+            &[
+                "autoscale",
+                "deployment",
+                "bare",
+                "--cpu-percent=50",
+                "--max=2",
+                &name,
+            ],
+            None,
+        );
+    }
     let bare = eventually("the bare HPA has conditions", || {
-        let h = json(&t, &["get", "hpa", "bare"]);
+        let h = json(&t, &["get", "hpa", "bare-1-31"]);
         h["status"]["conditions"].is_array().then_some(h)
     });
     let text = bare["status"]["conditions"].to_string();
     assert!(
         text.contains("FailedGetResourceMetric") || text.contains("did not receive metrics"),
         "{bare}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_versions_of_a_kind_read_and_write_the_same_objects() {
+    if !have_kubectl() {
+        return;
+    }
+    let t = TestSim::start(Scenario::with_pods(2)).await;
+    ok(
+        &t,
+        "1.32",
+        &["create", "deployment", "web", "--image=nginx"],
+        None,
+    );
+    ok(
+        &t,
+        "1.32",
+        &["apply", "-f", "-"],
+        Some(&hpa_v2("web", 60, 1, 4)),
+    );
+    eventually("the new pod has events", || {
+        let evs = json(
+            &t,
+            &[
+                "get",
+                "events",
+                "--field-selector",
+                "involvedObject.kind=Pod",
+            ],
+        );
+        (!evs["items"].as_array()?.is_empty()).then_some(())
+    });
+    for v in SKEW {
+        // The v2 object read as autoscaling/v1.
+        let v1 = ok(
+            &t,
+            v,
+            &[
+                "get",
+                "horizontalpodautoscalers.v1.autoscaling",
+                "web",
+                "-o",
+                "json",
+            ],
+            None,
+        );
+        let v1: Value = serde_json::from_str(&v1).unwrap();
+        assert_eq!(v1["apiVersion"], "autoscaling/v1", "kubectl {v}");
+        assert_eq!(
+            v1["spec"]["targetCPUUtilizationPercentage"], 60,
+            "kubectl {v}: {v1}"
+        );
+        // Core events read as events.k8s.io/v1, with its field names, and its field selectors.
+        let evs = ok(
+            &t,
+            v,
+            &[
+                "get",
+                "events.v1.events.k8s.io",
+                "-A",
+                "--field-selector",
+                "regarding.kind=Pod",
+                "-o",
+                "json",
+            ],
+            None,
+        );
+        let evs: Value = serde_json::from_str(&evs).unwrap();
+        let items = evs["items"].as_array().unwrap();
+        assert!(!items.is_empty(), "kubectl {v}: the pods' events");
+        for e in items {
+            assert_eq!(e["apiVersion"], "events.k8s.io/v1", "kubectl {v}");
+            assert_eq!(e["regarding"]["kind"], "Pod", "kubectl {v}: {e}");
+            assert!(
+                e["note"].is_string() && e.get("message").is_none(),
+                "kubectl {v}: {e}"
+            );
+        }
+    }
+    // A patch through v1 changes the stored v2 object.
+    ok(
+        &t,
+        "1.32",
+        &[
+            "patch",
+            "horizontalpodautoscalers.v1.autoscaling",
+            "web",
+            "--type=merge",
+            "-p",
+            r#"{"spec":{"targetCPUUtilizationPercentage":75}}"#,
+        ],
+        None,
+    );
+    let v2 = json(
+        &t,
+        &["get", "horizontalpodautoscalers.v2.autoscaling", "web"],
+    );
+    assert_eq!(
+        v2["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"], 75,
+        "{v2}"
     );
 }

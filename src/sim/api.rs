@@ -56,8 +56,14 @@ pub async fn handle(
     req: Request<Incoming>,
     accept: &str,
 ) -> Result<Response<Body>, ApiError> {
-    let q = parse_query(req.uri().query());
+    let mut q = parse_query(req.uri().query());
     let rt = sim.store.kind(r.res);
+    // The kind as asked for: another version of the stored kind answers in its own shape.
+    let view = r.view.map(|v| sim.store.kind(v));
+    if let Some(v) = &view {
+        super::versions::translate_query(v, &mut q);
+    }
+    let asked = view.clone().unwrap_or_else(|| rt.clone());
     let mut verb = verb(req.method(), &r, &q);
     // Subresources that stream are authorized as the verbs RBAC names for them.
     let streaming = matches!(r.sub.as_deref(), Some("portforward" | "exec" | "attach"));
@@ -66,8 +72,8 @@ pub async fn handle(
     }
     let attrs = super::rbac::Attributes {
         verb,
-        group: &rt.group,
-        resource: &rt.plural,
+        group: &asked.group,
+        resource: &asked.plural,
         subresource: r.sub.as_deref(),
         name: r.name.as_deref(),
         namespace: r.ns.as_deref(),
@@ -101,7 +107,7 @@ pub async fn handle(
     if rt.computed {
         return super::metrics::serve(sim, &rt, &r, &q, verb, table);
     }
-    match (r.sub.as_deref(), verb) {
+    let answer = match (r.sub.as_deref(), verb) {
         (Some("log"), "get") => super::logs::serve(sim, &r, &q).await,
         (Some("portforward"), "create") => super::portforward::serve(sim, &r, &q, req).await,
         (Some("exec"), "create") => super::exec::serve(sim, &r, req).await,
@@ -127,6 +133,12 @@ pub async fn handle(
         (None, "delete") => delete(sim, &r, &q, req).await,
         (None, "deletecollection") => delete_collection(sim, &r, &q),
         _ => Err(ApiError::method_not_allowed()),
+    };
+    match (view, answer) {
+        (Some(v), Ok(resp)) => {
+            Ok(super::versions::convert_response(&v, &rt, resp, verb == "watch").await)
+        }
+        (_, answer) => answer,
     }
 }
 

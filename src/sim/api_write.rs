@@ -113,6 +113,19 @@ pub(super) fn check_identity(
     Ok(())
 }
 
+/// The kind the request names: another version of the stored kind (`versions`), or the stored kind.
+pub(super) fn asked_kind(sim: &Sim, r: &ResourceRoute) -> std::sync::Arc<ResourceType> {
+    sim.store.kind(r.view.unwrap_or(r.res))
+}
+
+/// A body in the asked-for version, in the stored kind.
+pub(super) fn into_stored(sim: &Sim, r: &ResourceRoute, obj: Value) -> Value {
+    match r.view {
+        Some(v) => super::versions::to_storage(&sim.store.kind(v), &sim.store.kind(r.res), obj),
+        None => obj,
+    }
+}
+
 pub(super) fn dry_run(q: &Query) -> bool {
     q.get("dryRun").is_some_and(|v| v == "All")
 }
@@ -130,7 +143,8 @@ pub(super) async fn create(
     let me = manager(sim, r, manager_name(q, req.headers()), "Update");
     let (ct, body) = read_body(req).await?;
     let mut obj = decode_object(&ct, &body)?;
-    check_identity(&rt, r, &mut obj)?;
+    check_identity(&asked_kind(sim, r), r, &mut obj)?;
+    let mut obj = into_stored(sim, r, obj);
     let warnings = field_validation::check(sim, q, &rt, &obj)?;
     validate::admit(&sim.store.kind(r.res), &mut obj, None)?;
     fields::record_update(None, &mut obj, me, Scope::Main);
@@ -159,7 +173,8 @@ pub(super) async fn update(
     let me = manager(sim, r, manager_name(q, req.headers()), "Update");
     let (ct, body) = read_body(req).await?;
     let mut obj = decode_object(&ct, &body)?;
-    check_identity(&rt, r, &mut obj)?;
+    check_identity(&asked_kind(sim, r), r, &mut obj)?;
+    let mut obj = into_stored(sim, r, obj);
     let name = r.name.clone().unwrap_or_default();
     if meta_str(&obj, "name") != name {
         return Err(ApiError::bad_request(format!(
@@ -207,9 +222,15 @@ pub(super) async fn patch_obj(
     let status_only = r.sub.as_deref() == Some("status");
     for _ in 0..16 {
         let old = get_obj(sim, r)?;
-        let mut obj = patch::apply(&ct, &old, &body)?;
+        // A patch applies to the object as the asked-for version shows it.
+        let shown = match r.view {
+            Some(v) => super::versions::to_view(&sim.store.kind(v), (*old).clone()),
+            None => (*old).clone(),
+        };
+        let mut obj = patch::apply(&ct, &shown, &body)?;
         let rt = sim.store.kind(r.res);
-        check_identity(&rt, r, &mut obj)?;
+        check_identity(&asked_kind(sim, r), r, &mut obj)?;
+        let mut obj = into_stored(sim, r, obj);
         let warnings = field_validation::check(sim, q, &rt, &obj)?;
         if meta_str(&obj, "name") != meta_str(&old, "name") {
             return Err(ApiError::bad_request(

@@ -35,7 +35,8 @@ pub fn manager_name(q: &Query, headers: &HeaderMap) -> String {
 
 /// The entry a write by `name` makes in managedFields.
 pub fn manager(sim: &Sim, r: &ResourceRoute, name: String, operation: &str) -> Manager {
-    let rt = sim.store.kind(r.res);
+    // The version the client wrote in, as the apiserver records it.
+    let rt = sim.store.kind(r.view.unwrap_or(r.res));
     Manager {
         manager: name,
         operation: operation.to_string(),
@@ -73,7 +74,8 @@ pub(super) fn serve(
     let force = q.get("force").is_some_and(|f| f == "true");
     let rt = sim.store.kind(r.res);
     let mut config = decode_object("application/yaml", body)?;
-    check_identity(&rt, r, &mut config)?;
+    check_identity(&super::api_write::asked_kind(sim, r), r, &mut config)?;
+    let mut config = super::api_write::into_stored(sim, r, config);
     let warnings = super::field_validation::check(sim, q, &rt, &config)?;
     let url_name = r.name.clone().unwrap_or_default();
     match meta_str(&config, "name") {

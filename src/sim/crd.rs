@@ -182,6 +182,7 @@ pub fn kinds_of(crd: &Value) -> Result<Vec<ResourceType>, Vec<String>> {
         crd: Some(name.to_string()),
         served,
         computed: false,
+        stored_as: None,
     }]
     .into_iter()
     .filter(|k| k.served)

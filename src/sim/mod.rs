@@ -51,6 +51,7 @@ mod table;
 mod table_columns;
 mod tls;
 mod validate;
+mod versions;
 mod watch;
 
 use std::io::Write;

@@ -177,6 +177,19 @@ const SCHEMA: &[(&str, &str)] = &[
         "1 kind string; 2 namespace string; 3 name string; 4 uid string; 5 apiVersion string; 6 resourceVersion string; 7 fieldPath string",
     ),
     ("LocalObjectReference", "1 name string"),
+    // Messages whose shape differs between versions are keyed by "apiVersion Kind".
+    (
+        "autoscaling/v1 HorizontalPodAutoscaler",
+        "1 metadata ObjectMeta; 2 spec HorizontalPodAutoscalerSpecV1; 3 status Empty",
+    ),
+    (
+        "HorizontalPodAutoscalerSpecV1",
+        "1 scaleTargetRef CrossVersionObjectReference; 2 minReplicas int; 3 maxReplicas int; 4 targetCPUUtilizationPercentage int",
+    ),
+    (
+        "CrossVersionObjectReference",
+        "1 kind string; 2 name string; 3 apiVersion string",
+    ),
     ("Empty", ""),
 ];
 
@@ -419,12 +432,18 @@ pub fn decode(body: &[u8]) -> Result<Value, ApiError> {
     let raw = base64::engine::general_purpose::STANDARD
         .decode(unknown["raw"].as_str().unwrap_or(""))
         .map_err(|_| err("bad raw payload"))?;
-    if !schema().contains_key(kind.as_str()) || kind == "Unknown" || kind == "Empty" {
+    let versioned = format!("{api_version} {kind}");
+    let message = if schema().contains_key(versioned.as_str()) {
+        versioned.as_str()
+    } else {
+        kind.as_str()
+    };
+    if !schema().contains_key(message) || kind == "Unknown" || kind == "Empty" {
         return Err(ApiError::unsupported_media_body(&format!(
             "application/vnd.kubernetes.protobuf ({kind})"
         )));
     }
-    let mut obj = decode_message(&kind, &raw)?;
+    let mut obj = decode_message(message, &raw)?;
     obj["apiVersion"] = json!(api_version);
     obj["kind"] = json!(kind);
     if let Some(m) = obj.as_object_mut() {

@@ -64,6 +64,8 @@ pub struct ResourceType {
     pub served: bool,
     /// Computed on each read (metrics.k8s.io), never stored: get and list only.
     pub computed: bool,
+    /// Another version of the kind at this index, which stores its objects (see `versions`).
+    pub stored_as: Option<usize>,
 }
 
 impl ResourceType {
@@ -149,6 +151,10 @@ struct KindEntry {
     columns: Vec<ColumnEntry>,
     #[serde(default)]
     computed: bool,
+    /// Served as another version of a kind stored elsewhere (`autoscaling/v2/horizontalpodautoscalers`,
+    /// `v1/events`), converted on the way in and out by `versions`.
+    #[serde(default)]
+    stored_as: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -219,6 +225,7 @@ fn builtin_kind(index: usize, e: KindEntry) -> Result<ResourceType, String> {
         crd: None,
         served: true,
         computed: e.computed,
+        stored_as: None,
     })
 }
 
@@ -229,17 +236,36 @@ pub static BUILTIN: LazyLock<Vec<Arc<ResourceType>>> = LazyLock::new(|| {
             eprintln!("kdeck sim: kinds.yaml: {e}");
             Vec::new()
         });
-    entries
+    let stored_as: Vec<Option<String>> = entries.iter().map(|e| e.stored_as.clone()).collect();
+    let mut kinds: Vec<ResourceType> = entries
         .into_iter()
         .enumerate()
         .filter_map(|(i, e)| match builtin_kind(i, e) {
-            Ok(k) => Some(Arc::new(k)),
+            Ok(k) => Some(k),
             Err(e) => {
                 eprintln!("kdeck sim: kinds.yaml: {e}");
                 None
             }
         })
-        .collect()
+        .collect();
+    // `stored_as: [group/]version/plural` names the kind that stores this one's objects.
+    for (i, target) in stored_as.iter().enumerate() {
+        let Some(target) = target else { continue };
+        let parts: Vec<&str> = target.split('/').collect();
+        let (group, version, plural) = match parts.as_slice() {
+            [v, p] => ("", *v, *p),
+            [g, v, p] => (*g, *v, *p),
+            _ => ("", "", ""),
+        };
+        let found = kinds.iter().position(|k| {
+            k.group == group && k.version == version && k.plural == plural && k.index != i
+        });
+        match (found, kinds.get_mut(i)) {
+            (Some(t), Some(k)) => k.stored_as = Some(t),
+            _ => eprintln!("kdeck sim: kinds.yaml: stored_as {target}: no such kind"),
+        }
+    }
+    kinds.into_iter().map(Arc::new).collect()
 });
 
 /// The kinds one cluster serves: the built-ins, then custom resources in the order their CRDs

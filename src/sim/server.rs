@@ -88,6 +88,8 @@ pub struct ResourceRoute {
     pub sub: Option<String>,
     /// Legacy `/watch/` path prefix.
     pub watch_prefix: bool,
+    /// The kind asked for when it is another version of the stored kind at `res` (`versions`).
+    pub view: Option<usize>,
 }
 
 /// Parses a path into a route against the kinds served now; None is a 404.
@@ -142,6 +144,11 @@ pub fn route(kinds: &Kinds, path: &str) -> Option<Route> {
     if rest.len() > 5 || (ns.is_none() && rest.len() > 3) {
         return None;
     }
+    // Another version of a stored kind is served from the stored kind's objects.
+    let (res, view) = match kinds.get(res).stored_as {
+        Some(stored) => (stored, Some(res)),
+        None => (res, None),
+    };
     let rt = kinds.get(res);
     let sub_ok = match sub.copied() {
         None => true,
@@ -159,6 +166,7 @@ pub fn route(kinds: &Kinds, path: &str) -> Option<Route> {
         name: name.map(|s| (*s).to_string()),
         sub: sub.map(|s| (*s).to_string()),
         watch_prefix,
+        view,
     }))
 }
 
