@@ -1,5 +1,6 @@
-//! Port-forward throughput through the simulated apiserver, measured with kube-rs's Portforwarder:
-//! bytes sent to the in-sim echo port (7) and read back, over TLS and the v4.channel.k8s.io framing.
+//! Port-forward throughput through the simulated apiserver: bytes sent to the in-sim echo port (7) and
+//! read back, with kube-rs's Portforwarder (TLS, v4.channel.k8s.io framing) and with `kubectl
+//! port-forward` (SPDY tunneled in a WebSocket, its default; `KUBECTL` picks the binary).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test (or bench) may panic on what it sets up
 
 use std::time::Duration;
@@ -67,6 +68,45 @@ fn portforward(c: &mut Criterion) {
             })
         })
     });
+    // kubectl: one forward for the whole run, one TCP connection per iteration, as a user's client does.
+    let kubectl = std::env::var("KUBECTL").unwrap_or_else(|_| "kubectl".into());
+    let mut child = std::process::Command::new(&kubectl)
+        .env("KUBECONFIG", &path)
+        .args(["port-forward", &format!("pod/{name}"), ":7"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.as_mut().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let port: u16 = line
+        .trim()
+        .strip_prefix("Forwarding from 127.0.0.1:")
+        .and_then(|r| r.split(' ').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("kubectl port-forward said {line:?}"));
+    group.bench_function("kubectl_echo_8MiB", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+                    .await
+                    .unwrap();
+                let (mut rd, mut wr) = s.into_split();
+                let data = payload.clone();
+                let writer = tokio::spawn(async move { wr.write_all(&data).await.unwrap() });
+                let mut back = vec![0u8; PAYLOAD];
+                rd.read_exact(&mut back).await.unwrap();
+                writer.await.unwrap();
+                assert!(back == payload);
+            })
+        })
+    });
+    let _ = child.kill();
+    let _ = child.wait();
     group.finish();
     rt.block_on(sim.shutdown());
 }

@@ -44,6 +44,7 @@ mod seed;
 mod selectors;
 mod server;
 mod showcase;
+mod spdy;
 mod status;
 mod store;
 mod store_events;

@@ -1,4 +1,5 @@
-//! `pods/portforward` over WebSocket in the `v4.channel.k8s.io` framing kube-rs's Portforwarder speaks:
+//! `pods/portforward`. kubectl speaks SPDY (`spdy`), tunneled in a WebSocket or on an upgraded
+//! connection. kube-rs's Portforwarder speaks WebSocket in the `v4.channel.k8s.io` framing:
 //! for the i-th requested port, channel 2i carries data and 2i+1 errors; the first frame the server sends
 //! on each carries the port as 2 bytes little-endian; every later frame is `[channel, payload…]`.
 //!
@@ -22,6 +23,7 @@ use tokio_tungstenite::tungstenite::{Message, protocol::Role};
 use super::Sim;
 use super::resources::idx;
 use super::server::{Body, Query, ResourceRoute, full};
+use super::spdy;
 use super::status::ApiError;
 use super::store::meta_str;
 
@@ -44,6 +46,30 @@ pub async fn serve(
         return Err(ApiError::bad_request(format!(
             "pod {name} is not running and cannot be port-forwarded"
         )));
+    }
+    let declared = declared_ports(&pod);
+    let connect = connector(
+        declared.clone(),
+        meta_str(&pod, "name").to_string(),
+        meta_str(&pod, "uid").to_string(),
+        ns.clone(),
+    );
+    // kubectl speaks SPDY: tunneled in a WebSocket (1.31+ try this first) or on an upgraded connection.
+    if let Some((resp, tunneled)) = spdy_answer(req.headers()) {
+        let shutdown = sim.shutdown.clone();
+        tokio::spawn(async move {
+            let Ok(upgraded) = hyper::upgrade::on(req).await else {
+                return;
+            };
+            let io = TokioIo::new(upgraded);
+            if tunneled {
+                let ws = WebSocketStream::from_raw_socket(io, Role::Server, None).await;
+                spdy::serve(websocket_pipe(ws), connect, shutdown).await;
+            } else {
+                spdy::serve(io, connect, shutdown).await;
+            }
+        });
+        return Ok(resp);
     }
     let ports: Vec<u16> = q
         .get("ports")
@@ -76,29 +102,16 @@ pub async fn serve(
         .map(|k| k.as_bytes().to_vec());
     let (true, true, Some(key)) = (is_ws, offered, key) else {
         return Err(ApiError::bad_request(format!(
-            "port-forward needs a WebSocket upgrade with subprotocol {PROTOCOL} (SPDY is not supported by the kdeck sim)"
+            "port-forward needs a WebSocket upgrade with subprotocol {PROTOCOL} or {SPDY_PROTOCOL}, or an upgrade to SPDY/3.1"
         )));
     };
-    let declared: Vec<u16> = pod["spec"]["containers"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|c| c["ports"].as_array().cloned().unwrap_or_default())
-        .filter_map(|p| {
-            p["containerPort"]
-                .as_u64()
-                .and_then(|n| u16::try_from(n).ok())
-        })
-        .collect();
-    let pod_name = meta_str(&pod, "name").to_string();
-    let uid = meta_str(&pod, "uid").to_string();
     let shutdown = sim.shutdown.clone();
     tokio::spawn(async move {
         let Ok(upgraded) = hyper::upgrade::on(req).await else {
             return;
         };
         let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None).await;
-        run(ws, ports, declared, pod_name, uid, ns, shutdown).await;
+        run(ws, ports, connect, shutdown).await;
     });
     Ok(switching_protocols(&key, PROTOCOL))
 }
@@ -132,10 +145,7 @@ pub fn framed(ch: u8, payload: &[u8]) -> Message {
 async fn run<S>(
     ws: WebSocketStream<S>,
     ports: Vec<u16>,
-    declared: Vec<u16>,
-    pod: String,
-    uid: String,
-    ns: String,
+    connect: spdy::Connector,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
@@ -156,20 +166,14 @@ async fn run<S>(
         let le = port.to_le_bytes();
         let _ = out_tx.send(framed(data_ch, &le)).await;
         let _ = out_tx.send(framed(err_ch, &le)).await;
-        if !declared.contains(&port) {
-            let msg = format!(
-                "error forwarding port {port} to pod {pod}, uid {uid}: failed to connect to localhost:{port} inside namespace \"{ns}\": connection refused"
-            );
-            let _ = out_tx.send(framed(err_ch, msg.as_bytes())).await;
-            to_pod.push(None);
-            continue;
-        }
-        let (ours, theirs) = tokio::io::duplex(1 << 20);
-        if port == ECHO_PORT {
-            tokio::spawn(echo(theirs));
-        } else {
-            tokio::spawn(http_server(theirs, pod.clone()));
-        }
+        let ours = match connect(port) {
+            Ok(pipe) => pipe,
+            Err(msg) => {
+                let _ = out_tx.send(framed(err_ch, msg.as_bytes())).await;
+                to_pod.push(None);
+                continue;
+            }
+        };
         let (mut rd, wr) = tokio::io::split(ours);
         to_pod.push(Some(wr));
         let out = out_tx.clone();
@@ -213,6 +217,104 @@ async fn run<S>(
         let _ = w.shutdown().await;
     }
     writer.abort();
+}
+
+/// The container ports a pod declares.
+fn declared_ports(pod: &serde_json::Value) -> Vec<u16> {
+    pod["spec"]["containers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|c| c["ports"].as_array().cloned().unwrap_or_default())
+        .filter_map(|p| {
+            p["containerPort"]
+                .as_u64()
+                .and_then(|n| u16::try_from(n).ok())
+        })
+        .collect()
+}
+
+/// What answers on a pod's ports: a declared port gets its server (echo on 7, else an HTTP responder
+/// naming the pod); any other port the kubelet's "connection refused".
+fn connector(declared: Vec<u16>, pod: String, uid: String, ns: String) -> spdy::Connector {
+    Box::new(move |port| {
+        if !declared.contains(&port) {
+            return Err(format!(
+                "error forwarding port {port} to pod {pod}, uid {uid}: failed to connect to localhost:{port} inside namespace \"{ns}\": connection refused"
+            ));
+        }
+        let (ours, theirs) = tokio::io::duplex(1 << 20);
+        if port == ECHO_PORT {
+            tokio::spawn(echo(theirs));
+        } else {
+            tokio::spawn(http_server(theirs, pod.clone()));
+        }
+        Ok(ours)
+    })
+}
+
+const SPDY_PROTOCOL: &str = "SPDY/3.1+portforward.k8s.io";
+
+/// The 101 for a SPDY port-forward request, and whether the SPDY session is tunneled in a WebSocket;
+/// None when the request is not asking for SPDY.
+fn spdy_answer(headers: &http::HeaderMap) -> Option<(Response<Body>, bool)> {
+    let get = |h: header::HeaderName| headers.get(h).and_then(|v| v.to_str().ok());
+    let upgrade = get(header::UPGRADE)?;
+    if upgrade.eq_ignore_ascii_case("websocket") {
+        let offered = get(header::SEC_WEBSOCKET_PROTOCOL)?
+            .split(',')
+            .any(|p| p.trim() == SPDY_PROTOCOL);
+        let key = headers.get(header::SEC_WEBSOCKET_KEY)?;
+        return offered.then(|| (switching_protocols(key.as_bytes(), SPDY_PROTOCOL), true));
+    }
+    if !upgrade.eq_ignore_ascii_case("SPDY/3.1") {
+        return None;
+    }
+    let mut resp = Response::new(full(Bytes::new()));
+    *resp.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let h = resp.headers_mut();
+    h.insert(header::UPGRADE, HeaderValue::from_static("SPDY/3.1"));
+    h.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
+    h.insert(
+        "X-Stream-Protocol-Version",
+        HeaderValue::from_static("portforward.k8s.io"),
+    );
+    Some((resp, false))
+}
+
+/// A WebSocket whose binary messages carry a byte stream, as an AsyncRead + AsyncWrite.
+fn websocket_pipe<S>(ws: WebSocketStream<S>) -> DuplexStream
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (ours, theirs) = tokio::io::duplex(1 << 20);
+    let (mut rd, mut wr) = tokio::io::split(ours);
+    let (mut sink, mut stream) = ws.split();
+    tokio::spawn(async move {
+        while let Some(Ok(m)) = stream.next().await {
+            match m {
+                Message::Binary(b) if wr.write_all(&b).await.is_err() => break,
+                Message::Close(_) => break,
+                _ => {}
+            }
+        }
+        let _ = wr.shutdown().await;
+    });
+    tokio::spawn(async move {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match rd.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if sink.send(Message::binary(buf[..n].to_vec())).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+        let _ = sink.close().await;
+    });
+    theirs
 }
 
 async fn echo(io: DuplexStream) {
