@@ -76,6 +76,10 @@ pub enum Command {
     #[command(subcommand)]
     Sim(SimCommand),
 
+    /// Every context at once: reachability, version and skew, nodes, unhealthy pods, warnings,
+    /// CPU/MEM, credentials.
+    Fleet(FleetArgs),
+
     /// Switch or list contexts (kubectx-compatible).
     #[command(disable_help_flag = true)]
     Ctx(RawArgs),
@@ -298,4 +302,27 @@ pub enum Shell {
     Bash,
     Zsh,
     Fish,
+}
+
+/// Options of `kdeck fleet`.
+#[derive(Debug, Clone, Args)]
+pub struct FleetArgs {
+    /// Print the table once and exit: 0 when every cluster is healthy, 1 otherwise.
+    #[arg(long)]
+    pub once: bool,
+
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
+    pub output: FleetOutput,
+
+    /// Also the contexts of every kubeconfig file under DIR (recursive; repeatable).
+    #[arg(long = "kubeconfig-dir", value_name = "DIR")]
+    pub kubeconfig_dir: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FleetOutput {
+    Table,
+    Json,
+    Yaml,
 }

@@ -29,6 +29,9 @@ pub struct Config {
     pub guarded_contexts: Vec<String>,
     /// Lines kept per log view before the oldest are dropped.
     pub log_buffer: usize,
+    /// Directories searched (recursively) for more kubeconfig files: `kdeck fleet` and the pickers.
+    /// A leading `~/` is the home directory.
+    pub kubeconfig_dirs: Vec<PathBuf>,
     /// Whether `guarded_contexts` was written in the file rather than defaulted, so refusal messages can
     /// say "(default)" instead of blaming a file that never set it.
     pub guarded_from_file: bool,
@@ -44,6 +47,7 @@ impl Default for Config {
             readonly_contexts: Vec::new(),
             guarded_contexts: vec![DEFAULT_GUARDED.to_string()],
             log_buffer: DEFAULT_LOG_BUFFER,
+            kubeconfig_dirs: Vec::new(),
             guarded_from_file: false,
             source: None,
         }
@@ -60,6 +64,7 @@ struct RawConfig {
     readonly_contexts: Vec<String>,
     guarded_contexts: Option<Vec<String>>,
     log_buffer: usize,
+    kubeconfig_dirs: Vec<String>,
 }
 
 impl Default for RawConfig {
@@ -71,6 +76,7 @@ impl Default for RawConfig {
             readonly_contexts: d.readonly_contexts,
             guarded_contexts: None,
             log_buffer: d.log_buffer,
+            kubeconfig_dirs: Vec::new(),
         }
     }
 }
@@ -121,6 +127,14 @@ impl Config {
                 .guarded_contexts
                 .unwrap_or_else(|| vec![DEFAULT_GUARDED.to_string()]),
             log_buffer: raw.log_buffer,
+            kubeconfig_dirs: raw
+                .kubeconfig_dirs
+                .iter()
+                .map(|d| match (d.strip_prefix("~/"), dirs::home_dir()) {
+                    (Some(rest), Some(home)) => home.join(rest),
+                    _ => PathBuf::from(d),
+                })
+                .collect(),
             guarded_from_file,
             source: Some(path.to_path_buf()),
         };

@@ -38,6 +38,7 @@ fn main() -> ExitCode {
         Some(Command::Sim(SimCommand::Fault { context, action })) => {
             kdeck::sim::fault_cli::run(&cli.global, context.as_deref(), action).map(|()| 0)
         }
+        Some(Command::Fleet(args)) => kdeck::fleet::run(&cli.global, &args),
         Some(Command::Ctx(raw)) => Ok(kdeck::switch::run_kubectx(raw.args, &cli.global)),
         Some(Command::Ns(raw)) => Ok(kdeck::switch::run_kubens(raw.args, &cli.global)),
         Some(Command::Prompt(args)) => kdeck::shell::prompt(&cli.global, &args),

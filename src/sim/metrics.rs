@@ -23,31 +23,7 @@ use super::table::{self, IncludeObject};
 
 const WINDOW: &str = "10.036s";
 
-/// A quantity in base units (cores or bytes): `250m`, `1.5`, `128Mi`, `1G`, `1e3`.
-pub fn parse_quantity(q: &str) -> Option<f64> {
-    let q = q.trim();
-    let split = q
-        .find(|c: char| c.is_ascii_alphabetic() && c != 'e' && c != 'E')
-        .unwrap_or(q.len());
-    let (num, suffix) = q.split_at(split);
-    let n: f64 = num.parse().ok()?;
-    let mult = match suffix {
-        "" => 1.0,
-        "n" => 1e-9,
-        "u" => 1e-6,
-        "m" => 1e-3,
-        "k" => 1e3,
-        "M" => 1e6,
-        "G" => 1e9,
-        "T" => 1e12,
-        "Ki" => 1024.0,
-        "Mi" => 1024.0 * 1024.0,
-        "Gi" => 1024.0 * 1024.0 * 1024.0,
-        "Ti" => 1024f64.powi(4),
-        _ => return None,
-    };
-    Some(n * mult)
-}
+pub use crate::quantity::parse as parse_quantity;
 
 /// A stable number in [0, 1) from a string, so each container keeps its own baseline.
 fn unit_hash(s: &str) -> f64 {
