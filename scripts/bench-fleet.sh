@@ -48,5 +48,7 @@ python3 -c '
 import json, sys
 rows = json.load(open(sys.argv[1]))
 ok = sum(1 for r in rows if r["state"] == "ok")
-print(f"rows: {len(rows)}, ok: {ok}, hung row: {[r[\"state\"] for r in rows if r[\"context\"] == \"hung\"]}")
+slowest = max(r["probeMs"] for r in rows if r["context"] != "hung")
+hung = [(r["state"], r["probeMs"]) for r in rows if r["context"] == "hung"]
+print(f"rows: {len(rows)}, ok: {ok}, slowest healthy row: {slowest}ms, hung row (state, ms): {hung}")
 ' "$dir/fleet.json"

@@ -64,6 +64,8 @@ pub struct Health {
     pub credentials: &'static str,
     pub readonly: bool,
     pub guarded: bool,
+    /// How long this row took, from the start of its probe to its last answer.
+    pub probe_ms: u64,
 }
 
 impl Health {
@@ -85,6 +87,7 @@ impl Health {
             credentials: "valid",
             readonly: false,
             guarded: false,
+            probe_ms: 0,
         }
     }
 
@@ -127,6 +130,13 @@ async fn timed<T>(
 
 /// Probes `context` of `set`.
 pub async fn probe(set: &KubeconfigSet, context: &str) -> Health {
+    let started = Instant::now();
+    let mut h = probe_inner(set, context).await;
+    h.probe_ms = started.elapsed().as_millis() as u64;
+    h
+}
+
+async fn probe_inner(set: &KubeconfigSet, context: &str) -> Health {
     if crate::cluster::session::needs_terminal(set, context) {
         let mut h = Health::new(context, State::NeedsLogin);
         h.credentials = "needs login";
