@@ -41,8 +41,11 @@ impl Entry {
                     .collect()
             })
             .unwrap_or_default();
+        // Exactly the bytes: a serializer's buffer grows by doubling, and 50k pods would keep the slack.
+        let mut raw = serde_json::to_vec(obj).unwrap_or_default();
+        raw.shrink_to_fit();
         Entry {
-            raw: Bytes::from(serde_json::to_vec(obj).unwrap_or_default()),
+            raw: Bytes::from(raw),
             owners,
         }
     }
