@@ -20,23 +20,24 @@ use crate::safety::{SafetyPolicy, SafetySources};
 use probe::Health;
 use sources::Source;
 
-/// Clusters being probed at once.
+/// Connections being set up at once (the lists that follow are not bounded by it).
 pub const CONCURRENCY: usize = 16;
 const REFRESH: Duration = Duration::from_secs(5);
 
-/// Probes every source, at most [`CONCURRENCY`] at a time, in the sources' order.
+/// Probes every source, with at most [`CONCURRENCY`] connections being set up at a time.
 pub async fn probe_all(sources: &[Source], config: &Config) -> Vec<Health> {
     let safety = &SafetySources::default();
+    let setup = &tokio::sync::Semaphore::new(CONCURRENCY);
     let mut rows: Vec<Health> = futures::stream::iter(sources.iter())
         .map(|s| async move {
-            let mut h = probe::probe(&s.set, &s.context).await;
+            let mut h = probe::probe(&s.set, &s.context, setup).await;
             h.context = s.name.clone();
             let policy = SafetyPolicy::resolve(&s.context, config, safety);
             h.readonly = policy.is_readonly();
             h.guarded = policy.is_guarded();
             h
         })
-        .buffered(CONCURRENCY)
+        .buffer_unordered(sources.len().max(1))
         .collect()
         .await;
     rows.sort_by(|a, b| a.context.cmp(&b.context));

@@ -128,15 +128,16 @@ async fn timed<T>(
     }
 }
 
-/// Probes `context` of `set`.
-pub async fn probe(set: &KubeconfigSet, context: &str) -> Health {
+/// Probes `context` of `set`. `setup` bounds how many connections are being set up at once; the
+/// lists that follow run without it.
+pub async fn probe(set: &KubeconfigSet, context: &str, setup: &tokio::sync::Semaphore) -> Health {
     let started = Instant::now();
-    let mut h = probe_inner(set, context).await;
+    let mut h = probe_inner(set, context, setup).await;
     h.probe_ms = started.elapsed().as_millis() as u64;
     h
 }
 
-async fn probe_inner(set: &KubeconfigSet, context: &str) -> Health {
+async fn probe_inner(set: &KubeconfigSet, context: &str, setup: &tokio::sync::Semaphore) -> Health {
     if crate::cluster::session::needs_terminal(set, context) {
         let mut h = Health::new(context, State::NeedsLogin);
         h.credentials = "needs login";
@@ -148,6 +149,7 @@ async fn probe_inner(set: &KubeconfigSet, context: &str) -> Health {
         h.credentials = cred;
         h
     };
+    let permit = setup.acquire().await.ok();
     let mut config = match crate::cluster::client_config(set, Some(context)).await {
         Ok(c) => c,
         Err(e) => return fail(State::Error, "invalid", crate::error::chain(&e)),
@@ -163,6 +165,7 @@ async fn probe_inner(set: &KubeconfigSet, context: &str) -> Health {
         Ok(v) => v,
         Err((s, c, m)) => return fail(s, c, m),
     };
+    drop(permit);
     let mut h = Health::new(context, State::Ok);
     h.latency_ms = Some(started.elapsed().as_millis() as u64);
     h.version = Some(version.git_version.clone());
