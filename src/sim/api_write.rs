@@ -17,6 +17,7 @@ use super::selectors::{LabelSelector, LabelSelectorExt};
 use super::server::{Body, Query, ResourceRoute, json_response};
 use super::status::ApiError;
 use super::store::meta_str;
+use super::typecheck::{fields, with_warnings};
 use super::{patch, validate};
 
 const MAX_BODY: usize = 3 * 1024 * 1024;
@@ -123,14 +124,21 @@ pub(super) async fn create(
     let (ct, body) = read_body(req).await?;
     let mut obj = decode_object(&ct, &body)?;
     check_identity(&rt, r, &mut obj)?;
+    let warnings = fields(&rt, q, &ct, &body, &mut obj, None)?;
     validate::admit(&sim.store.kind(r.res), &mut obj, None)?;
     if dry_run(q) {
         obj["apiVersion"] = json!(rt.api_version());
         obj["kind"] = json!(rt.kind);
-        return Ok(json_response(StatusCode::CREATED, &obj));
+        return Ok(with_warnings(
+            json_response(StatusCode::CREATED, &obj),
+            &warnings,
+        ));
     }
     let created = sim.store.create(r.res, obj)?;
-    Ok(json_response(StatusCode::CREATED, &created))
+    Ok(with_warnings(
+        json_response(StatusCode::CREATED, &created),
+        &warnings,
+    ))
 }
 
 pub(super) async fn update(
@@ -151,15 +159,22 @@ pub(super) async fn update(
         )));
     }
     let old = get_obj(sim, r)?;
+    let warnings = fields(&rt, q, &ct, &body, &mut obj, Some(&old))?;
     let status_only = r.sub.as_deref() == Some("status");
     if !status_only {
         validate::admit(&sim.store.kind(r.res), &mut obj, Some(&old))?;
     }
     if dry_run(q) {
-        return Ok(json_response(StatusCode::OK, &obj));
+        return Ok(with_warnings(
+            json_response(StatusCode::OK, &obj),
+            &warnings,
+        ));
     }
     let updated = sim.store.update(r.res, obj, status_only)?;
-    Ok(json_response(StatusCode::OK, &updated))
+    Ok(with_warnings(
+        json_response(StatusCode::OK, &updated),
+        &warnings,
+    ))
 }
 
 pub(super) async fn patch_obj(
@@ -175,6 +190,7 @@ pub(super) async fn patch_obj(
         let mut obj = patch::apply(&ct, &old, &body)?;
         let rt = sim.store.kind(r.res);
         check_identity(&rt, r, &mut obj)?;
+        let warnings = fields(&rt, q, "", &[], &mut obj, Some(&old))?;
         if meta_str(&obj, "name") != meta_str(&old, "name") {
             return Err(ApiError::bad_request(
                 "metadata.name: the name of a patched object cannot change",
@@ -190,12 +206,15 @@ pub(super) async fn patch_obj(
             validate::admit(&sim.store.kind(r.res), &mut obj, Some(&old))?;
         }
         if dry_run(q) {
-            return Ok(json_response(StatusCode::OK, &obj));
+            return Ok(with_warnings(
+                json_response(StatusCode::OK, &obj),
+                &warnings,
+            ));
         }
         match sim.store.update(r.res, obj, status_only) {
             Err(e) if e.reason == "Conflict" && !pinned => continue,
             Err(e) => return Err(e),
-            Ok(o) => return Ok(json_response(StatusCode::OK, &o)),
+            Ok(o) => return Ok(with_warnings(json_response(StatusCode::OK, &o), &warnings)),
         }
     }
     let rt = sim.store.kind(r.res);
@@ -208,14 +227,21 @@ pub(super) async fn patch_obj(
 
 pub(super) fn delete(sim: &Sim, r: &ResourceRoute, q: &Query) -> Result<Response<Body>, ApiError> {
     let name = r.name.as_deref().unwrap_or("");
+    let rt = sim.store.kind(r.res);
     if dry_run(q) {
         let obj = get_obj(sim, r)?;
-        return Ok(json_response(StatusCode::OK, &obj));
+        return Ok(json_response(
+            StatusCode::OK,
+            &super::status::deleted(&rt, &obj),
+        ));
     }
     let gone = sim
         .store
         .delete(r.res, r.ns.as_deref().unwrap_or(""), name)?;
-    Ok(json_response(StatusCode::OK, &gone))
+    Ok(json_response(
+        StatusCode::OK,
+        &super::status::deleted(&rt, &gone),
+    ))
 }
 
 /// The objects of one kind that a DELETE on the collection removes: those matching the label and field
@@ -255,7 +281,7 @@ pub(super) fn delete_collection(
             "kind": rt.list_kind(),
             "apiVersion": rt.api_version(),
             "metadata": {"resourceVersion": sim.store.current_rv().to_string()},
-            "items": items,
+            "items": super::list::as_items(&rt, items),
         }),
     ))
 }
@@ -272,7 +298,7 @@ fn set_path(obj: &mut Value, path: &str, v: Value) {
     *cur = v;
 }
 
-fn scale_of(rt: &ResourceType, obj: &Value) -> Value {
+pub(super) fn scale_of(rt: &ResourceType, obj: &Value) -> Value {
     let Some(paths) = &rt.scale else {
         return Value::Null;
     };

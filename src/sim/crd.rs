@@ -182,6 +182,12 @@ pub fn kinds_of(crd: &Value) -> Result<Vec<ResourceType>, Vec<String>> {
         crd: Some(name.to_string()),
         served,
         computed: false,
+        returns_deleted: false,
+        generation: true,
+        field_selectors: Vec::new(),
+        schema: v["schema"]["openAPIV3Schema"]
+            .is_object()
+            .then(|| std::sync::Arc::new(v["schema"]["openAPIV3Schema"].clone())),
     }]
     .into_iter()
     .filter(|k| k.served)

@@ -64,6 +64,15 @@ pub struct ResourceType {
     pub served: bool,
     /// Computed on each read (metrics.k8s.io), never stored: get and list only.
     pub computed: bool,
+    /// A DELETE answers with the object rather than a `Success` Status (the registry's
+    /// `ReturnDeletedObject`).
+    pub returns_deleted: bool,
+    /// Objects carry `metadata.generation` (their registry strategy sets it).
+    pub generation: bool,
+    /// Field selector labels beyond `metadata.name` and `metadata.namespace`.
+    pub field_selectors: Vec<String>,
+    /// A custom resource's `openAPIV3Schema`, whose types writes are checked against.
+    pub schema: Option<Arc<serde_json::Value>>,
 }
 
 impl ResourceType {
@@ -102,6 +111,13 @@ impl ResourceType {
     /// quirk 1).
     pub fn default_printer(&self) -> bool {
         self.printer == Printer::Default
+    }
+
+    /// Whether a field selector may use `label`: `metadata.name` and `metadata.namespace` always, the
+    /// kind's own fields otherwise (custom resources have none).
+    pub fn selects_field(&self, label: &str) -> bool {
+        matches!(label, "metadata.name" | "metadata.namespace")
+            || self.field_selectors.iter().any(|f| f == label)
     }
 }
 
@@ -147,6 +163,12 @@ struct KindEntry {
     columns: Vec<ColumnEntry>,
     #[serde(default)]
     computed: bool,
+    #[serde(default, rename = "returnsDeleted")]
+    returns_deleted: bool,
+    #[serde(default)]
+    generation: bool,
+    #[serde(default, rename = "fieldSelectors")]
+    field_selectors: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -217,6 +239,10 @@ fn builtin_kind(index: usize, e: KindEntry) -> Result<ResourceType, String> {
         crd: None,
         served: true,
         computed: e.computed,
+        returns_deleted: e.returns_deleted,
+        generation: e.generation,
+        field_selectors: e.field_selectors,
+        schema: None,
     })
 }
 

@@ -109,6 +109,11 @@ impl Store {
         self.read().rv
     }
 
+    /// Every change after this resourceVersion is still in the history: older versions are "too old".
+    pub fn history_floor(&self) -> u64 {
+        self.read().history_floor
+    }
+
     /// The kind at an index (indexes come from [`Store::lookup`] or `idx`, so they always exist).
     pub fn kind(&self, res: usize) -> Arc<ResourceType> {
         self.read().kinds.get(res).clone()
@@ -548,10 +553,8 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 #[path = "store_tests.rs"]
 mod tests;
 
-/// Whether a kind's objects carry metadata.generation: every kind with a spec outside the core group,
-/// and the core kinds whose controllers report observedGeneration.
-fn has_generation(rt: &ResourceType, obj: &Value) -> bool {
-    obj.get("spec").is_some()
-        && (!rt.group.is_empty() || rt.kind == "ReplicationController")
-        && rt.group != "rbac.authorization.k8s.io"
+/// Whether a kind's objects carry metadata.generation (`generation` in kinds.yaml; every custom
+/// resource).
+fn has_generation(rt: &ResourceType, _obj: &Value) -> bool {
+    rt.generation
 }
