@@ -243,9 +243,34 @@ pub async fn handle(
     if rt.is_review() {
         return super::reviews::serve(role, &rt, verb, req).await;
     }
-    if rt.computed {
-        return super::metrics::serve(sim, &rt, &r, &q, verb, table);
+    let resp = if rt.kind == "ComponentStatus" && rt.group.is_empty() {
+        super::components::serve(&rt, &r, &q, verb, as_)
+    } else if rt.computed {
+        super::metrics::serve(sim, &rt, &r, &q, verb, table)
+    } else {
+        serve(sim, &rt, r, q, verb, as_, req).await
+    };
+    // A deprecated kind tells every caller so, as the apiserver's deprecation filter does.
+    match (&rt.deprecated, resp) {
+        (Some(w), Ok(resp)) => Ok(super::typecheck::with_warnings(
+            resp,
+            std::slice::from_ref(w),
+        )),
+        (_, resp) => resp,
     }
+}
+
+/// The verbs of stored kinds.
+async fn serve(
+    sim: &Arc<Sim>,
+    rt: &ResourceType,
+    r: ResourceRoute,
+    q: Query,
+    verb: &'static str,
+    as_: As,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, ApiError> {
+    let table = matches!(as_, As::Table(_));
     if verb == "patch"
         && rt.crd.is_some()
         && req
@@ -263,7 +288,7 @@ pub async fn handle(
         (Some("scale"), "get") if table => {
             let obj = get_obj(sim, &r)?;
             let t = super::printers::scale_table(
-                &scale_of(&rt, &obj),
+                &scale_of(rt, &obj),
                 IncludeObject::parse(q.get("includeObject").map(String::as_str)),
             );
             Ok(json_response(StatusCode::OK, &t))
@@ -280,7 +305,7 @@ pub async fn handle(
         }
         (Some("status"), "get") | (None, "get") => {
             let obj = get_obj(sim, &r)?;
-            Ok(object_response(StatusCode::OK, &rt, &obj, as_, &q))
+            Ok(object_response(StatusCode::OK, rt, &obj, as_, &q))
         }
         (None, "list") => super::list::serve(sim, &r, &q, as_).await,
         (None, "watch") => super::watch::serve(sim, &r, &q, as_).await,

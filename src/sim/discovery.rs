@@ -45,6 +45,7 @@ pub fn root_paths(kinds: &Kinds) -> Value {
             "/healthz/log",
             "/healthz/ping",
             "/livez",
+            "/metrics",
             "/openapi/v2",
             "/openapi/v3",
             "/openapi/v3/",

@@ -14,6 +14,7 @@ mod api;
 mod api_write;
 mod auth;
 mod cells;
+mod components;
 mod controllers;
 mod crd;
 mod cron;

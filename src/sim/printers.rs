@@ -226,6 +226,18 @@ pub(super) fn special(sp: Special, o: &Value, now: i64) -> Value {
                 .find(|c| c["type"] == "Dangling");
             json!(c.map_or_else(|| "?".to_string(), |c| s(&c["status"])))
         }
+        Special::ComponentHealth => {
+            let healthy = o["conditions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|c| c["type"] == "Healthy");
+            json!(match healthy {
+                Some(c) if c["status"] == "True" => "Healthy",
+                Some(_) => "Unhealthy",
+                None => "Unknown",
+            })
+        }
     }
 }
 

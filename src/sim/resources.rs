@@ -73,6 +73,8 @@ pub struct ResourceType {
     pub field_selectors: Vec<String>,
     /// A custom resource's `openAPIV3Schema`, whose types writes are checked against.
     pub schema: Option<Arc<serde_json::Value>>,
+    /// The `Warning` every request for a deprecated kind gets.
+    pub deprecated: Option<String>,
 }
 
 impl ResourceType {
@@ -169,6 +171,7 @@ struct KindEntry {
     generation: bool,
     #[serde(default, rename = "fieldSelectors")]
     field_selectors: Vec<String>,
+    deprecated: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -243,6 +246,7 @@ fn builtin_kind(index: usize, e: KindEntry) -> Result<ResourceType, String> {
         generation: e.generation,
         field_selectors: e.field_selectors,
         schema: None,
+        deprecated: e.deprecated,
     })
 }
 

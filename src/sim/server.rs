@@ -73,6 +73,8 @@ pub fn status_response(e: &ApiError) -> Response<Body> {
 pub enum Route {
     /// `/`: the list of served paths.
     Root,
+    /// `/metrics`: the apiserver's own Prometheus metrics.
+    Metrics,
     Version,
     CoreVersions,
     GroupList,
@@ -103,6 +105,7 @@ pub fn route(kinds: &Kinds, path: &str) -> Option<Route> {
         .collect();
     match segs.as_slice() {
         [] => return Some(Route::Root),
+        ["metrics"] => return Some(Route::Metrics),
         ["version"] => return Some(Route::Version),
         ["api"] => return Some(Route::CoreVersions),
         ["apis"] => return Some(Route::GroupList),
@@ -286,6 +289,14 @@ async fn dispatch(sim: &Arc<Sim>, req: Request<Incoming>) -> Result<Response<Bod
         Route::Root => Ok(json_response(
             StatusCode::OK,
             &discovery::root_paths(&kinds),
+        )),
+        // The viewer is like ClusterRole view, which grants no non-resource URLs.
+        Route::Metrics if role == Role::Viewer => {
+            Err(ApiError::forbidden_path(role.user(), "get", "/metrics"))
+        }
+        Route::Metrics => Ok(super::health::prometheus(
+            &sim.store,
+            sim.scenario.identity.minor,
         )),
         Route::Version => Ok(json_response(
             StatusCode::OK,

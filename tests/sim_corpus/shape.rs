@@ -62,6 +62,8 @@ pub fn shape(a: &Answer) -> Value {
         "status": a.status,
         "content-type": if matches!(a.body, Body::None | Body::Empty) && media.is_empty() { json!("(none)") } else { json!(media) },
         "retry-after": a.header("retry-after").is_some(),
+        // Deprecated APIs and dropped unknown fields are told in `Warning: 299 - …` headers.
+        "warning": a.header("warning").is_some(),
         "body": body,
     })
 }

@@ -39,32 +39,6 @@ pub const SKIPS: &[(&str, &str)] = &[
         "053-metrics-api-pods.json",
         "the sim serves metrics.k8s.io (its metrics-server stand-in); the recording's cluster had no metrics-server",
     ),
-    ("054-prometheus-metrics-admin.json", "sim lacks /metrics"),
-    ("055-prometheus-metrics-viewer.json", "sim lacks /metrics"),
-    (
-        "056-list-core-v1-componentstatuses-json.json",
-        "sim lacks componentstatuses (deprecated since 1.19)",
-    ),
-    (
-        "057-list-core-v1-componentstatuses-table.json",
-        "sim lacks componentstatuses (deprecated since 1.19)",
-    ),
-    (
-        "058-list-core-v1-componentstatuses-empty-json.json",
-        "sim lacks componentstatuses (deprecated since 1.19)",
-    ),
-    (
-        "059-list-core-v1-componentstatuses-empty-table.json",
-        "sim lacks componentstatuses (deprecated since 1.19)",
-    ),
-    (
-        "124-list-apiregistration-v1-apiservices-json.json",
-        "sim lacks the APIService objects kube-apiserver registers for its built-in group versions",
-    ),
-    (
-        "125-list-apiregistration-v1-apiservices-table.json",
-        "sim lacks the APIService objects kube-apiserver registers for its built-in group versions",
-    ),
     (
         "128-list-apps-v1-controllerrevisions-json.json",
         "sim lacks ControllerRevisions (its StatefulSet and DaemonSet controllers write none)",
@@ -332,10 +306,6 @@ pub const SKIPS: &[(&str, &str)] = &[
     (
         "514-sar-admin-for-viewer.json",
         "sim lacks subjectaccessreviews",
-    ),
-    (
-        "523-list-componentstatuses.json",
-        "sim lacks componentstatuses (deprecated since 1.19)",
     ),
     (
         "524-get-hpa-autoscaling-v1.json",
