@@ -18,14 +18,21 @@ use kdeck::cluster::store::Delta;
 use kdeck::cluster::watch::{self, WatchMsg, WatchNote, WatchTarget};
 use kdeck::sim::Scenario;
 
+/// `shared/apiserver-1.28/cases` beside the checkout, or beside one of its parents (a git worktree sits
+/// a level deeper than the main checkout).
 fn corpus() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/apiserver-1.28/cases");
-    assert!(
-        dir.is_dir(),
-        "the reference captures must sit beside the checkout: {}",
-        dir.display()
-    );
-    dir
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = manifest
+        .ancestors()
+        .skip(1)
+        .map(|d| d.join("shared/apiserver-1.28/cases"))
+        .find(|d| d.is_dir());
+    dir.unwrap_or_else(|| {
+        panic!(
+            "the reference captures must sit beside the checkout: {}/../shared/apiserver-1.28/cases",
+            manifest.display()
+        )
+    })
 }
 
 fn kind(group: &str, plural: &str, kind: &str, namespaced: bool) -> KindSpec {

@@ -224,22 +224,21 @@ pub async fn delete(
         .delete(&target.name, &delete_params(opts))
         .await
         .map_err(|e| ActionError::from_kube("delete", target.label(), e))?;
-    // The server answers with the object while it is still terminating, or a Status once it is gone. A
-    // pod is always answered with the object, even when a zero grace period (and no finalizer) removed
-    // it at once.
     Ok(match result.left() {
-        Some(obj) if obj.metadata.deletion_timestamp.is_some() => {
-            let m = &obj.metadata;
-            let pending = m.deletion_grace_period_seconds.is_none_or(|g| g > 0)
-                || m.finalizers.as_ref().is_some_and(|f| !f.is_empty());
-            if pending {
-                DeleteOutcome::Terminating
-            } else {
-                DeleteOutcome::Deleted
-            }
-        }
+        Some(obj) if still_terminating(&obj) => DeleteOutcome::Terminating,
         _ => DeleteOutcome::Deleted,
     })
+}
+
+/// Whether the object a DELETE answered with is still there. The server answers with the object, not
+/// a Status, for pods, services, namespaces and objects held by finalizers, always stamped with a
+/// deletionTimestamp; a pod deleted with no grace period comes back stamped but is already gone.
+fn still_terminating(obj: &DynamicObject) -> bool {
+    let m = &obj.metadata;
+    m.deletion_timestamp.is_some()
+        && (m.deletion_grace_period_seconds.unwrap_or(0) > 0
+            || m.finalizers.as_ref().is_some_and(|f| !f.is_empty())
+            || obj.data["status"]["phase"] == "Terminating")
 }
 
 /// One decoded secret value.
@@ -311,6 +310,40 @@ mod tests {
             json!({"spec":{"template":{"metadata":{"annotations":{
                 "kubectl.kubernetes.io/restartedAt":"2024-03-05T10:11:12Z"}}}}})
         );
+    }
+
+    #[test]
+    fn a_deleted_object_is_terminating_only_while_grace_finalizers_or_a_namespace_hold_it() {
+        // The shapes kube-apiserver 1.28 answers a DELETE with (../shared/apiserver-1.28, cases 466,
+        // 470, 473, 494).
+        let obj = |meta: Value, status: Value| -> DynamicObject {
+            serde_json::from_value(
+                json!({"apiVersion": "v1", "kind": "X", "metadata": meta, "status": status}),
+            )
+            .unwrap()
+        };
+        let at = "2026-12-03T08:03:01Z";
+        let graceful = obj(
+            json!({"name": "p", "deletionTimestamp": at, "deletionGracePeriodSeconds": 30}),
+            json!({}),
+        );
+        let forced = obj(
+            json!({"name": "p", "deletionTimestamp": at, "deletionGracePeriodSeconds": 0}),
+            json!({}),
+        );
+        let foreground = obj(
+            json!({"name": "d", "deletionTimestamp": at, "deletionGracePeriodSeconds": 0,
+            "finalizers": ["foregroundDeletion"]}),
+            json!({}),
+        );
+        let namespace = obj(
+            json!({"name": "n", "deletionTimestamp": at}),
+            json!({"phase": "Terminating"}),
+        );
+        assert!(still_terminating(&graceful));
+        assert!(!still_terminating(&forced));
+        assert!(still_terminating(&foreground));
+        assert!(still_terminating(&namespace));
     }
 
     #[test]

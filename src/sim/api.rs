@@ -1,33 +1,36 @@
-//! Resource handlers: get, list (paged, filtered, as objects or a Table), create, update, patch, delete,
-//! and the `status` and `scale` subresources. Watches go to `watch`, logs to `logs`, port-forward to
-//! `portforward`, exec to `exec`.
+//! Resource handlers: get, list (paged, filtered, as objects, a Table or metadata only), create, update,
+//! patch, delete, and the `status` and `scale` subresources. Watches go to `watch`, logs to `logs`,
+//! port-forward to `portforward`, exec to `exec`.
 //!
 //! Owns: HTTP-level semantics of the REST verbs (status codes, bodies, dryRun, retries of patches on
-//! conflict). Object rules live in `store` and `validate`.
+//! conflict, the checks kube-apiserver makes before it looks at an object). Object rules live in `store`
+//! and `validate`; list paging and resourceVersion rules in `list`.
 
 use std::sync::Arc;
 
-use base64::Engine;
-use bytes::Bytes;
-use http::{Method, Request, Response, StatusCode};
+use http::{Method, Request, Response, StatusCode, header};
 use hyper::body::Incoming;
 use serde_json::{Value, json};
 
 use super::Sim;
-use super::api_write::{create, delete_collection, patch_obj, scale_get, scale_write, update};
+use super::api_write::{
+    create, delete_collection, patch_obj, scale_get, scale_of, scale_write, update,
+};
 use super::auth::Role;
 use super::delete::delete;
 use super::resources::ResourceType;
 use super::selectors::{FieldSelector, LabelSelector, LabelSelectorExt};
 use super::server::{Body, Query, ResourceRoute, bytes_response, json_response, parse_query};
 use super::status::ApiError;
-use super::store::{Key, meta_str};
+use super::store::meta_str;
 use super::table::{self, IncludeObject};
 
 pub use super::api_write::read_body;
 
-fn verb(method: &Method, r: &ResourceRoute, q: &Query) -> &'static str {
-    let watch = r.watch_prefix || q.get("watch").is_some_and(|w| w == "true" || w == "1");
+pub(super) fn verb(method: &Method, r: &ResourceRoute, q: &Query) -> &'static str {
+    // `?watch=1` on an object URL is ignored (a plain GET); the legacy `/watch/` prefix streams both.
+    let watch = r.watch_prefix
+        || (r.name.is_none() && q.get("watch").is_some_and(|w| w == "true" || w == "1"));
     match (method, r.name.is_some()) {
         (&Method::GET, _) if watch => "watch",
         (&Method::GET, true) => "get",
@@ -41,12 +44,89 @@ fn verb(method: &Method, r: &ResourceRoute, q: &Query) -> &'static str {
     }
 }
 
-/// Which Table flavour the Accept header asks for, if any.
-pub fn wants_table(accept: &str) -> bool {
-    accept
-        .split(',')
-        .next()
-        .is_some_and(|first| first.contains("as=Table"))
+/// What representation the Accept header asks for first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum As {
+    Object,
+    /// `as=Table`, in `meta.k8s.io` v1 or v1beta1.
+    Table(&'static str),
+    /// `as=PartialObjectMetadata` (one object) or `as=PartialObjectMetadataList`.
+    Metadata,
+}
+
+pub fn wants(accept: &str) -> As {
+    let Some(first) = accept.split(',').next() else {
+        return As::Object;
+    };
+    if first.contains("as=Table") {
+        As::Table(if first.contains("v=v1beta1") {
+            "meta.k8s.io/v1beta1"
+        } else {
+            "meta.k8s.io/v1"
+        })
+    } else if first.contains("as=PartialObjectMetadata") {
+        As::Metadata
+    } else {
+        As::Object
+    }
+}
+
+/// Query options kube-apiserver validates before anything else (422 naming the options kind).
+fn check_options(verb: &str, q: &Query) -> Result<(), ApiError> {
+    let options = match verb {
+        "create" => "CreateOptions",
+        "update" => "UpdateOptions",
+        "patch" => "PatchOptions",
+        "delete" | "deletecollection" => "DeleteOptions",
+        _ => return Ok(()),
+    };
+    let invalid = |field: &str, detail: String| {
+        ApiError::new(
+            422,
+            "Invalid",
+            format!("{options}.meta.k8s.io \"\" is invalid: {field}: {detail}"),
+        )
+        .with_cause("FieldValueNotSupported", &detail, field)
+        .with_group_kind("meta.k8s.io", options)
+    };
+    if let Some(d) = q.get("dryRun").filter(|d| d.as_str() != "All") {
+        return Err(invalid(
+            "dryRun",
+            format!("Unsupported value: []string{{\"{d}\"}}: supported values: \"All\""),
+        ));
+    }
+    if let Some(p) = q.get("propagationPolicy")
+        && !matches!(p.as_str(), "Foreground" | "Background" | "Orphan")
+    {
+        return Err(invalid(
+            "propagationPolicy",
+            format!(
+                "Unsupported value: \"{p}\": supported values: \"Foreground\", \"Background\", \"Orphan\", \"nil\""
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Exec, attach and port-forward need the pod on a node and an upgraded connection before the
+/// apiserver dials the kubelet.
+fn check_streaming(sim: &Sim, r: &ResourceRoute, req: &Request<Incoming>) -> Result<(), ApiError> {
+    let pod = get_obj(sim, r)?;
+    if pod["spec"]["nodeName"].as_str().is_none_or(str::is_empty) {
+        return Err(ApiError::bad_request(format!(
+            "pod {} does not have a host assigned",
+            meta_str(&pod, "name")
+        )));
+    }
+    let upgrade = req
+        .headers()
+        .get(header::CONNECTION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.to_ascii_lowercase().contains("upgrade"));
+    if !upgrade {
+        return Err(ApiError::bad_request("Upgrade request required"));
+    }
+    Ok(())
 }
 
 pub async fn handle(
@@ -97,23 +177,91 @@ pub async fn handle(
         );
         return Err(e);
     }
-    if let Some(sub @ ("log" | "exec" | "attach" | "portforward")) = r.sub.as_deref() {
-        super::kubelet_reach::check(sim, &r, &q, sub)?;
+    // A collection cannot be replaced or patched as a whole.
+    if r.name.is_none() && matches!(verb, "update" | "patch") {
+        return Err(ApiError::method_not_allowed());
     }
-    let table = wants_table(accept);
+    check_options(verb, &q)?;
+    if r.sub.as_deref() == Some("status") && !rt.status {
+        // The apiserver serves `/status` only for kinds with the subresource; for others it reports
+        // the object missing.
+        return Err(ApiError::not_found(
+            &rt.group,
+            &rt.plural,
+            r.name.as_deref().unwrap_or(""),
+        ));
+    }
+    match r.sub.as_deref() {
+        Some(sub @ ("exec" | "attach" | "portforward")) => {
+            check_streaming(sim, &r, &req)?;
+            super::kubelet_reach::check(sim, &r, &q, sub)?;
+        }
+        Some("log") => {
+            super::logs::check_options(sim, &r, &q)?;
+            super::kubelet_reach::check(sim, &r, &q, "log")?;
+        }
+        _ => {}
+    }
+    let as_ = wants(accept);
+    let table = matches!(as_, As::Table(_));
     if rt.is_review() {
         return super::reviews::serve(sim, role, &rt, verb, req).await;
     }
-    if rt.computed {
-        return super::metrics::serve(sim, &rt, &r, &q, verb, table);
+    let resp = if rt.kind == "ComponentStatus" && rt.group.is_empty() {
+        super::components::serve(&rt, &r, &q, verb, as_)
+    } else if rt.computed {
+        super::metrics::serve(sim, &rt, &r, &q, verb, table)
+    } else {
+        serve(sim, &rt, view.as_deref(), r, q, verb, as_, req).await
+    };
+    // A deprecated kind tells every caller so, as the apiserver's deprecation filter does.
+    match (&rt.deprecated, resp) {
+        (Some(w), Ok(resp)) => Ok(super::field_validation::with_warnings(
+            resp,
+            std::slice::from_ref(w),
+        )),
+        (_, resp) => resp,
+    }
+}
+
+/// The verbs of stored kinds.
+#[allow(clippy::too_many_arguments)]
+async fn serve(
+    sim: &Arc<Sim>,
+    rt: &ResourceType,
+    view: Option<&ResourceType>,
+    r: ResourceRoute,
+    q: Query,
+    verb: &'static str,
+    as_: As,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, ApiError> {
+    let table = matches!(as_, As::Table(_));
+    if verb == "patch"
+        && rt.crd.is_some()
+        && req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with(super::patch::STRATEGIC))
+    {
+        return Err(ApiError::unsupported_patch_of_custom_resource());
     }
     let answer = match (r.sub.as_deref(), verb) {
         (Some("log"), "get") => super::logs::serve(sim, &r, &q).await,
         (Some("portforward"), "create") => super::portforward::serve(sim, &r, &q, req).await,
         (Some("exec"), "create") => super::exec::serve(sim, &r, req).await,
+        (Some("scale"), "get") if table => {
+            let obj = get_obj(sim, &r)?;
+            let t = super::printers::scale_table(
+                &scale_of(rt, &obj),
+                IncludeObject::parse(q.get("includeObject").map(String::as_str)),
+            );
+            Ok(json_response(StatusCode::OK, &t))
+        }
         (Some("scale"), "get") => scale_get(sim, &r),
         (Some("scale"), "update" | "patch") => scale_write(sim, &r, req).await,
-        (Some("status"), "get") | (None, "get") if !table => {
+        (Some("status"), "get") | (None, "get") if as_ == As::Object => {
             let name = r.name.as_deref().unwrap_or("");
             let raw = sim
                 .store
@@ -123,10 +271,10 @@ pub async fn handle(
         }
         (Some("status"), "get") | (None, "get") => {
             let obj = get_obj(sim, &r)?;
-            Ok(object_response(StatusCode::OK, &rt, &obj, table, &q))
+            Ok(object_response(StatusCode::OK, rt, &obj, as_, &q))
         }
-        (None, "list") => list(sim, &r, &q, table),
-        (None, "watch") => super::watch::serve(sim, &r, &q, table).await,
+        (None, "list") => super::list::serve(sim, &r, &q, as_).await,
+        (None, "watch") => super::watch::serve(sim, &r, &q, as_).await,
         (None, "create") => create(sim, &r, &q, req).await,
         (Some("status"), "update") | (None, "update") => update(sim, &r, &q, req).await,
         (Some("status"), "patch") | (None, "patch") => patch_obj(sim, &r, &q, req).await,
@@ -136,7 +284,7 @@ pub async fn handle(
     };
     match (view, answer) {
         (Some(v), Ok(resp)) => {
-            Ok(super::versions::convert_response(&v, &rt, resp, verb == "watch").await)
+            Ok(super::versions::convert_response(v, rt, resp, verb == "watch").await)
         }
         (_, answer) => answer,
     }
@@ -150,46 +298,49 @@ pub(super) fn get_obj(sim: &Sim, r: &ResourceRoute) -> Result<Arc<Value>, ApiErr
         .ok_or_else(|| ApiError::not_found(&rt.group, &rt.plural, name))
 }
 
+/// `PartialObjectMetadata` of an object: its metadata under `meta.k8s.io/v1`.
+pub fn partial_metadata(obj: &Value) -> Value {
+    json!({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj["metadata"]})
+}
+
 fn object_response(
     code: StatusCode,
     rt: &ResourceType,
     obj: &Value,
-    table: bool,
+    as_: As,
     q: &Query,
 ) -> Response<Body> {
-    if table {
-        let include = IncludeObject::parse(q.get("includeObject").map(String::as_str));
-        let t = table::table(
-            rt,
-            std::iter::once(obj),
-            include,
-            meta_str(obj, "resourceVersion"),
-            None,
-        );
-        json_response(code, &t)
-    } else {
-        json_response(code, obj)
+    match as_ {
+        As::Table(api_version) => {
+            let include = IncludeObject::parse(q.get("includeObject").map(String::as_str));
+            let mut t = table::table(
+                rt,
+                std::iter::once(obj),
+                include,
+                meta_str(obj, "resourceVersion"),
+                None,
+            );
+            t["apiVersion"] = json!(api_version);
+            json_response(code, &t)
+        }
+        As::Metadata => json_response(code, &partial_metadata(obj)),
+        As::Object => json_response(code, obj),
     }
 }
 
-/// Continue tokens carry the list's resourceVersion and the last key served.
-fn encode_continue(rv: u64, key: &Key) -> String {
-    let raw = json!({"v": "meta.k8s.io/v1", "rv": rv, "start": format!("{}/{}", key.0, key.1)});
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw.to_string())
-}
-
-fn decode_continue(token: &str) -> Result<(u64, Key), ApiError> {
-    let bad = || ApiError::bad_request("continue key is not valid: could not decode the token");
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(token.trim_end_matches('='))
-        .map_err(|_| bad())?;
-    let v: Value = serde_json::from_slice(&raw).map_err(|_| bad())?;
-    let rv = v["rv"].as_u64().ok_or_else(bad)?;
-    let (ns, name) = v["start"]
-        .as_str()
-        .and_then(|s| s.split_once('/'))
-        .ok_or_else(bad)?;
-    Ok((rv, (ns.to_string(), name.to_string())))
+/// Label and field selectors of a request; a field the kind cannot be selected by is a 400, as in the
+/// apiserver.
+pub fn checked_selectors(
+    rt: &ResourceType,
+    q: &Query,
+) -> Result<(LabelSelector, FieldSelector), ApiError> {
+    let (ls, fs) = selectors(q)?;
+    if let Some(label) = fs.labels().find(|l| !rt.selects_field(l)) {
+        return Err(ApiError::bad_request(format!(
+            "field label not supported: {label}"
+        )));
+    }
+    Ok((ls, fs))
 }
 
 pub fn selectors(q: &Query) -> Result<(LabelSelector, FieldSelector), ApiError> {
@@ -198,124 +349,39 @@ pub fn selectors(q: &Query) -> Result<(LabelSelector, FieldSelector), ApiError> 
     Ok((ls, fs))
 }
 
-fn list(sim: &Sim, r: &ResourceRoute, q: &Query, table: bool) -> Result<Response<Body>, ApiError> {
-    let rt = sim.store.kind(r.res);
-    let (ls, fs) = selectors(q)?;
-    let filtered = !ls.is_empty() || !fs.is_empty();
-    let limit = q
-        .get("limit")
-        .and_then(|l| l.parse::<usize>().ok())
-        .filter(|&l| l > 0);
-    let (list_rv, after) = match q.get("continue").filter(|c| !c.is_empty()) {
-        Some(c) => {
-            let (rv, key) = decode_continue(c)?;
-            (Some(rv), Some(key))
-        }
-        None => (None, None),
-    };
-    // Without selectors the page is exactly the next `limit` entries, so only those are copied out.
-    let max = if filtered { None } else { limit };
-    let (entries, rest, current_rv) =
-        sim.store
-            .entries(r.res, r.ns.as_deref(), after.as_ref(), max);
-    let rv = list_rv.unwrap_or(current_rv);
-    let needs_parse = filtered || table;
-    let mut page: Vec<(Key, Bytes, Option<Value>)> = Vec::new();
-    let mut cont = None;
-    let mut remaining = None;
-    for (key, raw) in entries {
-        let parsed = if needs_parse {
-            let v: Value = serde_json::from_slice(&raw).unwrap_or(Value::Null);
-            if !(ls.matches_object(&v) && fs.matches(&v)) {
-                continue;
-            }
-            Some(v)
-        } else {
-            None
-        };
-        if limit.is_some_and(|l| page.len() >= l) {
-            cont = page.last().map(|(k, _, _)| encode_continue(rv, k));
-            break;
-        }
-        page.push((key, raw, parsed));
-    }
-    if !filtered && rest > 0 {
-        cont = page.last().map(|(k, _, _)| encode_continue(rv, k));
-        remaining = Some(rest);
-    }
-    let rv_s = rv.to_string();
-    if table {
-        let include = IncludeObject::parse(q.get("includeObject").map(String::as_str));
-        let objs: Vec<&Value> = page.iter().filter_map(|(_, _, v)| v.as_ref()).collect();
-        let mut t = table::table(&rt, objs.into_iter(), include, &rv_s, cont.as_deref());
-        if let Some(n) = remaining {
-            t["metadata"]["remainingItemCount"] = json!(n);
-        }
-        return Ok(json_response(StatusCode::OK, &t));
-    }
-    let body = list_bytes(
-        &rt,
-        &rv_s,
-        cont.as_deref(),
-        remaining,
-        page.iter().map(|(_, raw, _)| raw.as_ref()),
-    );
-    Ok(bytes_response(StatusCode::OK, "application/json", body))
-}
-
-/// Writes a list from the stored JSON of its items, without parsing them (50k pods stay cheap).
-fn list_bytes<'a>(
-    rt: &ResourceType,
-    rv: &str,
-    cont: Option<&str>,
-    remaining: Option<usize>,
-    items: impl Iterator<Item = &'a [u8]>,
-) -> Bytes {
-    let mut meta = json!({"resourceVersion": rv});
-    if let Some(c) = cont {
-        meta["continue"] = json!(c);
-    }
-    if let Some(n) = remaining {
-        meta["remainingItemCount"] = json!(n);
-    }
-    let mut out = Vec::with_capacity(64 * 1024);
-    out.extend_from_slice(
-        format!(
-            "{{\"kind\":\"{}\",\"apiVersion\":\"{}\",\"metadata\":{meta},\"items\":[",
-            rt.list_kind(),
-            rt.api_version()
-        )
-        .as_bytes(),
-    );
-    for (i, raw) in items.enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        out.extend_from_slice(raw);
-    }
-    out.extend_from_slice(b"]}");
-    Bytes::from(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn continue_tokens_round_trip() {
-        let t = encode_continue(42, &("ns".into(), "pod-1".into()));
+    fn table_is_detected_from_the_first_accept_choice() {
         assert_eq!(
-            decode_continue(&t).unwrap(),
-            (42, ("ns".to_string(), "pod-1".to_string()))
+            wants("application/json;as=Table;v=v1;g=meta.k8s.io,application/json"),
+            As::Table("meta.k8s.io/v1")
         );
-        assert_eq!(decode_continue("garbage!").unwrap_err().code, 400);
+        assert_eq!(wants("application/json"), As::Object);
+        assert_eq!(
+            wants("application/json;as=Table;v=v1beta1;g=meta.k8s.io"),
+            As::Table("meta.k8s.io/v1beta1")
+        );
+        assert_eq!(
+            wants("application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io"),
+            As::Metadata
+        );
     }
 
     #[test]
-    fn table_is_detected_from_the_first_accept_choice() {
-        assert!(wants_table(
-            "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
-        ));
-        assert!(!wants_table("application/json"));
+    fn bad_options_are_invalid_before_anything_else() {
+        let q: Query = [("dryRun".to_string(), "Bogus".to_string())].into();
+        let e = check_options("create", &q).unwrap_err();
+        assert_eq!((e.code, e.reason), (422, "Invalid"));
+        let d = &e.to_status()["details"];
+        assert_eq!(
+            (d["kind"].as_str(), d["group"].as_str()),
+            (Some("CreateOptions"), Some("meta.k8s.io"))
+        );
+        let q: Query = [("propagationPolicy".to_string(), "Bogus".to_string())].into();
+        assert_eq!(check_options("delete", &q).unwrap_err().code, 422);
+        assert!(check_options("get", &q).is_ok());
     }
 }

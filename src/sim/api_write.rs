@@ -145,7 +145,7 @@ pub(super) async fn create(
     let mut obj = decode_object(&ct, &body)?;
     check_identity(&asked_kind(sim, r), r, &mut obj)?;
     let mut obj = into_stored(sim, r, obj);
-    let warnings = field_validation::check(sim, q, &rt, &obj)?;
+    let warnings = field_validation::check(q, &rt, Some((&ct, &body)), &mut obj, None)?;
     validate::admit(&sim.store.kind(r.res), &mut obj, None)?;
     fields::record_update(None, &mut obj, me, Scope::Main);
     if dry_run(q) {
@@ -183,8 +183,8 @@ pub(super) async fn update(
         )));
     }
     let old = get_obj(sim, r)?;
+    let warnings = field_validation::check(q, &rt, Some((&ct, &body)), &mut obj, Some(&old))?;
     let status_only = r.sub.as_deref() == Some("status");
-    let warnings = field_validation::check(sim, q, &rt, &obj)?;
     if status_only {
         fields::record_update(Some(&old), &mut obj, me, Scope::Status);
     } else {
@@ -231,7 +231,7 @@ pub(super) async fn patch_obj(
         let rt = sim.store.kind(r.res);
         check_identity(&asked_kind(sim, r), r, &mut obj)?;
         let mut obj = into_stored(sim, r, obj);
-        let warnings = field_validation::check(sim, q, &rt, &obj)?;
+        let warnings = field_validation::check(q, &rt, None, &mut obj, Some(&old))?;
         if meta_str(&obj, "name") != meta_str(&old, "name") {
             return Err(ApiError::bad_request(
                 "metadata.name: the name of a patched object cannot change",
@@ -306,7 +306,7 @@ pub(super) fn delete_collection(
             "kind": rt.list_kind(),
             "apiVersion": rt.api_version(),
             "metadata": {"resourceVersion": sim.store.current_rv().to_string()},
-            "items": items,
+            "items": super::list::as_items(&rt, items),
         }),
     ))
 }
@@ -323,7 +323,7 @@ fn set_path(obj: &mut Value, path: &str, v: Value) {
     *cur = v;
 }
 
-fn scale_of(rt: &ResourceType, obj: &Value) -> Value {
+pub(super) fn scale_of(rt: &ResourceType, obj: &Value) -> Value {
     let Some(paths) = &rt.scale else {
         return Value::Null;
     };

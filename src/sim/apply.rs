@@ -76,7 +76,7 @@ pub(super) fn serve(
     let mut config = decode_object("application/yaml", body)?;
     check_identity(&super::api_write::asked_kind(sim, r), r, &mut config)?;
     let mut config = super::api_write::into_stored(sim, r, config);
-    let warnings = super::field_validation::check(sim, q, &rt, &config)?;
+    let warnings = super::field_validation::check(q, &rt, None, &mut config, None)?;
     let url_name = r.name.clone().unwrap_or_default();
     match meta_str(&config, "name") {
         "" => config["metadata"]["name"] = json!(url_name),
@@ -158,21 +158,16 @@ fn conflict_error(conflicts: &[fields::Conflict]) -> ApiError {
         })
         .collect();
     let plural = if n == 1 { "conflict" } else { "conflicts" };
-    ApiError::new(
+    let e = ApiError::new(
         409,
         "Conflict",
         format!("Apply failed with {n} {plural}: {}", groups.join("\n")),
-    )
-    .with_causes(
-        conflicts
-            .iter()
-            .map(|c| {
-                json!({
-                    "reason": "FieldManagerConflict",
-                    "message": format!("conflict with {}", c.manager),
-                    "field": c.field,
-                })
-            })
-            .collect(),
-    )
+    );
+    conflicts.iter().fold(e, |e, c| {
+        e.with_cause(
+            "FieldManagerConflict",
+            &format!("conflict with {}", c.manager),
+            &c.field,
+        )
+    })
 }

@@ -141,6 +141,7 @@ pub enum Special {
     ApiServiceAvailable,
     CsrCondition,
     MissingPl,
+    ComponentHealth,
 }
 
 /// A parsed `cell:` expression with what its empty value prints as.
@@ -216,6 +217,7 @@ impl CellExpr {
             "apiservice_available" => special(Special::ApiServiceAvailable),
             "csr_condition" => special(Special::CsrCondition),
             "missing_pl" => special(Special::MissingPl),
+            "component_health" => special(Special::ComponentHealth),
             other => return Err(format!("unknown cell function '{other}'")),
         };
         Ok(CellExpr { cell, empty })

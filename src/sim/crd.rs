@@ -183,6 +183,18 @@ pub fn kinds_of(crd: &Value) -> Result<Vec<ResourceType>, Vec<String>> {
         served,
         computed: false,
         stored_as: None,
+        returns_deleted: false,
+        generation: true,
+        field_selectors: Vec::new(),
+        schema: v["schema"]["openAPIV3Schema"]
+            .is_object()
+            .then(|| std::sync::Arc::new(v["schema"]["openAPIV3Schema"].clone())),
+        deprecated: v["deprecated"].as_bool().filter(|d| *d).map(|_| {
+            v["deprecationWarning"].as_str().map_or_else(
+                || format!("{group}/{} {kind} is deprecated", str_at(v, "name")),
+                str::to_string,
+            )
+        }),
     }]
     .into_iter()
     .filter(|k| k.served)

@@ -41,6 +41,8 @@ struct Options {
     grace: Option<i64>,
     uid: Option<String>,
     rv: Option<String>,
+    /// `dryRun=All`, in the query or the body.
+    dry_run: bool,
 }
 
 fn options(q: &Query, body: &Value) -> Result<Options, ApiError> {
@@ -76,35 +78,29 @@ fn options(q: &Query, body: &Value) -> Result<Options, ApiError> {
         grace: grace.map(|g| g.max(0)),
         uid: pre["uid"].as_str().map(str::to_string),
         rv: pre["resourceVersion"].as_str().map(str::to_string),
+        dry_run: dry_run(q)
+            || body["dryRun"]
+                .as_array()
+                .is_some_and(|d| d.iter().any(|v| v == "All")),
     })
 }
 
-/// The `Status` of an object deleted at once.
+/// The answer for an object deleted at once: the object or a `Success` Status, as its registry does.
 fn deleted(sim: &Sim, r: &ResourceRoute, obj: &Value) -> Response<Body> {
-    let rt = sim.store.kind(r.res);
-    let mut details =
-        json!({"name": meta_str(obj, "name"), "kind": rt.plural, "uid": meta_str(obj, "uid")});
-    if !rt.group.is_empty() {
-        details["group"] = json!(rt.group);
-    }
     json_response(
         StatusCode::OK,
-        &json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}),
+        &super::status::deleted(&sim.store.kind(r.res), obj),
     )
 }
 
 fn precondition_failed(kind: &str, name: &str, message: String) -> ApiError {
-    let mut e = ApiError::new(
+    ApiError::new(
         409,
         "Conflict",
         format!("Operation cannot be fulfilled on {kind} \"{name}\": {message}"),
-    );
-    e.details = Some(Box::new((
-        String::new(),
-        kind.to_string(),
-        name.to_string(),
-    )));
-    e
+    )
+    .with_group_kind("", kind)
+    .with_name(name)
 }
 
 pub(super) async fn delete(
@@ -124,13 +120,13 @@ pub(super) async fn delete(
     let name = r.name.clone().unwrap_or_default();
     let ns = r.ns.clone().unwrap_or_default();
     if r.res == idx::NAMESPACES && UNDELETABLE.contains(&name.as_str()) {
-        let mut e = ApiError::new(
+        return Err(ApiError::new(
             403,
             "Forbidden",
             format!("namespaces \"{name}\" is forbidden: this namespace may not be deleted"),
-        );
-        e.details = Some(Box::new((String::new(), "namespaces".into(), name)));
-        return Err(e);
+        )
+        .with_group_kind("", "namespaces")
+        .with_name(&name));
     }
     let obj = get_obj(sim, r)?;
     if let Some(uid) = opts.uid.as_deref().filter(|u| *u != meta_str(&obj, "uid")) {
@@ -163,7 +159,7 @@ pub(super) async fn delete(
     }
     let pending =
         r.res == idx::NAMESPACES || r.res == idx::PODS || opts.policy != Policy::Background;
-    if dry_run(q) {
+    if opts.dry_run {
         return Ok(if pending {
             json_response(StatusCode::OK, &obj)
         } else {

@@ -29,6 +29,35 @@ pub fn version(minor: u32) -> Value {
     })
 }
 
+/// `/`: every path the sim serves outside the resources themselves.
+pub fn root_paths(kinds: &Kinds) -> Value {
+    let mut paths: Vec<String> = ["/api", "/api/v1", "/apis", "/apis/"]
+        .map(String::from)
+        .to_vec();
+    for (g, versions) in kinds.groups() {
+        paths.push(format!("/apis/{g}"));
+        paths.extend(versions.iter().map(|v| format!("/apis/{g}/{v}")));
+    }
+    paths.extend(
+        [
+            "/healthz",
+            "/healthz/etcd",
+            "/healthz/log",
+            "/healthz/ping",
+            "/livez",
+            "/metrics",
+            "/openapi/v2",
+            "/openapi/v3",
+            "/openapi/v3/",
+            "/readyz",
+            "/version",
+        ]
+        .map(String::from),
+    );
+    paths.sort();
+    json!({ "paths": paths })
+}
+
 pub fn api_versions() -> Value {
     json!({
         "kind": "APIVersions",
@@ -90,7 +119,7 @@ fn subresources(r: &ResourceType) -> Vec<Subresource<'_>> {
             vec!["get", "patch", "update"],
         ));
     }
-    if r.plural == "pods" {
+    if r.plural == "pods" && r.group.is_empty() {
         out.push(("log", "", "v1", "Pod", vec!["get"]));
         out.push(("exec", "", "v1", "PodExecOptions", vec!["create", "get"]));
         out.push((

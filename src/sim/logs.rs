@@ -171,6 +171,41 @@ fn instance(pod: &Value, container: &str, previous: bool) -> Result<Instance, Ap
     )))
 }
 
+/// What the apiserver checks before it asks the kubelet: the pod exists, the numeric options are not
+/// negative (422 naming `PodLogOptions`) and the container is one of the pod's (400).
+pub fn check_options(sim: &Sim, r: &ResourceRoute, q: &Query) -> Result<(), ApiError> {
+    let name = r.name.clone().unwrap_or_default();
+    let pod = sim
+        .store
+        .get(idx::PODS, r.ns.as_deref().unwrap_or(""), &name)
+        .ok_or_else(|| ApiError::not_found("", "pods", &name))?;
+    for k in ["tailLines", "limitBytes", "sinceSeconds"] {
+        if let Some(n) = q
+            .get(k)
+            .and_then(|v| v.parse::<i64>().ok())
+            .filter(|&n| n < 0)
+        {
+            return Err(ApiError::invalid(
+                "PodLogOptions",
+                &name,
+                &[format!(
+                    "{k}: Invalid value: {n}: must be greater than or equal to 0"
+                )],
+            ));
+        }
+    }
+    if let Some(c) = q.get("container").filter(|c| !c.is_empty())
+        && !pod["spec"]["containers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|x| x["name"] == c.as_str())
+    {
+        return Err(bad(format!("container {c} is not valid for pod {name}")));
+    }
+    Ok(())
+}
+
 pub async fn serve(
     sim: &Arc<Sim>,
     r: &ResourceRoute,
@@ -182,6 +217,12 @@ pub async fn serve(
         .store
         .get(idx::PODS, &ns, &name)
         .ok_or_else(|| ApiError::not_found("", "pods", &name))?;
+    // A pod no node runs has no logs anywhere: the apiserver answers 204 with no body at all.
+    if pod["spec"]["nodeName"].as_str().is_none_or(str::is_empty) {
+        let mut resp = Response::new(super::server::full(Bytes::new()));
+        *resp.status_mut() = StatusCode::NO_CONTENT;
+        return Ok(resp);
+    }
     let names: Vec<String> = pod["spec"]["containers"]
         .as_array()
         .into_iter()

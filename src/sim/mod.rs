@@ -4,9 +4,10 @@
 //! watch, patch, Table output, subresources), controllers that make the cluster look alive, scenarios and
 //! fault injection. It must behave as a real kube-apiserver does; it never depends on the TUI.
 //!
-//! Layout: `server` (TLS, hyper, routing) → `api` (REST verbs) / `watch` / `logs` / `portforward` /
-//! `exec` (driving the fake shell in `fakesh`), all on top of `store` (objects, resourceVersions,
-//! history, broadcast). `controllers` change the store the way kube-controller-manager and kubelets
+//! Layout: `server` (TLS, hyper, routing, `health`, `negotiate`) → `api` (REST verbs; `list` for
+//! paging and resourceVersions, `typecheck` and `validate` for write bodies, `status` for errors) /
+//! `watch` / `logs` / `portforward` / `exec` (driving the fake shell in `fakesh`), all on top of `store`
+//! (objects, resourceVersions, history, broadcast). `controllers` change the store the way kube-controller-manager and kubelets
 //! would; `seed` fills it from a `scenario`.
 
 mod api;
@@ -14,6 +15,7 @@ mod api_write;
 mod apply;
 mod auth;
 mod cells;
+mod components;
 mod controllers;
 mod crd;
 mod cron;
@@ -26,11 +28,14 @@ pub mod fault_cli;
 mod faults;
 mod field_validation;
 mod fields;
+mod health;
 mod kubeconfig_out;
 mod kubelet_reach;
+mod list;
 mod logs;
 mod meta;
 mod metrics;
+mod negotiate;
 mod objects;
 mod patch;
 mod portforward;
@@ -51,6 +56,7 @@ mod store_events;
 mod table;
 mod table_columns;
 mod tls;
+mod typecheck;
 mod validate;
 mod versions;
 mod watch;

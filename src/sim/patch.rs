@@ -45,13 +45,29 @@ pub fn apply(content_type: &str, target: &Value, patch: &[u8]) -> Result<Value, 
             let p: json_patch::Patch = serde_json::from_slice(patch)
                 .map_err(|e| ApiError::bad_request(format!("error decoding json patch: {e}")))?;
             let mut out = target.clone();
-            json_patch::patch(&mut out, &p).map_err(|e| {
-                ApiError::new(
-                    422,
-                    "Invalid",
-                    format!("the server rejected our request due to an error in our request: {e}"),
-                )
-            })?;
+            for op in p.0 {
+                // The apiserver's JSON patch replaces a missing key of an existing object by adding it
+                // (../shared/apiserver-1.28 README, quirk 18).
+                let op = match op {
+                    json_patch::PatchOperation::Replace(r)
+                        if out.pointer(r.path.as_str()).is_none() =>
+                    {
+                        json_patch::PatchOperation::Add(json_patch::AddOperation {
+                            path: r.path,
+                            value: r.value,
+                        })
+                    }
+                    op => op,
+                };
+                json_patch::patch(&mut out, &[op]).map_err(|_| {
+                    ApiError::new(
+                        422,
+                        "Invalid",
+                        "the server rejected our request due to an error in our request",
+                    )
+                    .with_empty_details()
+                })?;
+            }
             Ok(out)
         }
         other => Err(ApiError::unsupported_media(other)),

@@ -2,12 +2,12 @@
 //! printers (pkg/printers/internalversion) make that are more than reading a path.
 //!
 //! Owns: access modes, quota usage, job status and durations, HPA targets, ingress, endpoint slice,
-//! API service and CSR summaries. It must not touch the store.
+//! API service and CSR summaries, and the Table of a `Scale`. It must not touch the store.
 
 use serde_json::{Value, json};
 
 use super::cells::Special;
-use super::table::{human_duration, n, s};
+use super::table::{IncludeObject, human_duration, n, s};
 
 pub(super) fn access_modes(v: &Value) -> String {
     let mut out: Vec<&str> = Vec::new();
@@ -226,6 +226,18 @@ pub(super) fn special(sp: Special, o: &Value, now: i64) -> Value {
                 .find(|c| c["type"] == "Dangling");
             json!(c.map_or_else(|| "?".to_string(), |c| s(&c["status"])))
         }
+        Special::ComponentHealth => {
+            let healthy = o["conditions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|c| c["type"] == "Healthy");
+            json!(match healthy {
+                Some(c) if c["status"] == "True" => "Healthy",
+                Some(_) => "Unhealthy",
+                None => "Unknown",
+            })
+        }
     }
 }
 
@@ -285,4 +297,38 @@ fn hpa_targets(o: &Value) -> String {
     } else {
         parts.remove(0)
     }
+}
+
+/// The Table of a `Scale` (`GET …/scale` with the Table Accept): the scale printer's columns.
+pub fn scale_table(scale: &Value, include: IncludeObject) -> Value {
+    let col = |name: &str, ty: &str, description: &str| json!({"name": name, "type": ty, "format": "", "description": description, "priority": 0});
+    let (_, _, _, name_desc) = super::table_columns::NAME;
+    let (_, _, _, age_desc) = super::table_columns::AGE;
+    let now = jiff::Timestamp::now().as_second();
+    let mut row = json!({"cells": [
+        s(&scale["metadata"]["name"]),
+        n(&scale["spec"]["replicas"]),
+        n(&scale["status"]["replicas"]),
+        super::table::age_of(&scale["metadata"]["creationTimestamp"], now),
+    ]});
+    match include {
+        IncludeObject::None => row["object"] = Value::Null,
+        IncludeObject::Metadata => {
+            row["object"] = json!({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
+                "metadata": scale["metadata"]});
+        }
+        IncludeObject::Object => row["object"] = scale.clone(),
+    }
+    json!({
+        "kind": "Table",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": {"resourceVersion": scale["metadata"]["resourceVersion"]},
+        "columnDefinitions": [
+            col("Name", "string", name_desc),
+            col("Desired", "integer", "replicas is the desired number of instances for the scaled object."),
+            col("Available", "integer", "replicas is the actual number of observed instances of the scaled object."),
+            col("Age", "string", age_desc),
+        ],
+        "rows": [row],
+    })
 }

@@ -66,6 +66,17 @@ pub struct ResourceType {
     pub computed: bool,
     /// Another version of the kind at this index, which stores its objects (see `versions`).
     pub stored_as: Option<usize>,
+    /// A DELETE answers with the object rather than a `Success` Status (the registry's
+    /// `ReturnDeletedObject`).
+    pub returns_deleted: bool,
+    /// Objects carry `metadata.generation` (their registry strategy sets it).
+    pub generation: bool,
+    /// Field selector labels beyond `metadata.name` and `metadata.namespace`.
+    pub field_selectors: Vec<String>,
+    /// A custom resource's `openAPIV3Schema`, whose types writes are checked against.
+    pub schema: Option<Arc<serde_json::Value>>,
+    /// The `Warning` every request for a deprecated kind gets.
+    pub deprecated: Option<String>,
 }
 
 impl ResourceType {
@@ -104,6 +115,13 @@ impl ResourceType {
     /// quirk 1).
     pub fn default_printer(&self) -> bool {
         self.printer == Printer::Default
+    }
+
+    /// Whether a field selector may use `label`: `metadata.name` and `metadata.namespace` always, the
+    /// kind's own fields otherwise (custom resources have none).
+    pub fn selects_field(&self, label: &str) -> bool {
+        matches!(label, "metadata.name" | "metadata.namespace")
+            || self.field_selectors.iter().any(|f| f == label)
     }
 }
 
@@ -155,6 +173,13 @@ struct KindEntry {
     /// `v1/events`), converted on the way in and out by `versions`.
     #[serde(default)]
     stored_as: Option<String>,
+    #[serde(default, rename = "returnsDeleted")]
+    returns_deleted: bool,
+    #[serde(default)]
+    generation: bool,
+    #[serde(default, rename = "fieldSelectors")]
+    field_selectors: Vec<String>,
+    deprecated: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -226,6 +251,11 @@ fn builtin_kind(index: usize, e: KindEntry) -> Result<ResourceType, String> {
         served: true,
         computed: e.computed,
         stored_as: None,
+        returns_deleted: e.returns_deleted,
+        generation: e.generation,
+        field_selectors: e.field_selectors,
+        schema: None,
+        deprecated: e.deprecated,
     })
 }
 

@@ -21,6 +21,32 @@ fn text(v: &Value) -> Option<&str> {
     v.as_str().filter(|s| !s.is_empty())
 }
 
+/// The validation the authorization API applies before answering.
+fn check(kind: &str, review: &Value) -> Result<(), ApiError> {
+    let spec = &review["spec"];
+    match kind {
+        "SelfSubjectAccessReview" => {
+            let resource = spec["resourceAttributes"].is_object();
+            let non_resource = spec["nonResourceAttributes"].is_object();
+            if resource == non_resource {
+                let which = if resource { "{…}" } else { "null" };
+                return Err(ApiError::invalid(
+                    ".authorization.k8s.io",
+                    "",
+                    &[format!(
+                        "spec.resourceAttributes: Invalid value: \"{which}\": exactly one of nonResourceAttributes or resourceAttributes must be specified"
+                    )],
+                ));
+            }
+        }
+        "SelfSubjectRulesReview" if spec["namespace"].as_str().is_none_or(str::is_empty) => {
+            return Err(ApiError::bad_request("no namespace on request"));
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 pub async fn serve(
     sim: &Sim,
     role: Role,
@@ -36,6 +62,7 @@ pub async fn serve(
     if !review["metadata"].is_object() {
         review["metadata"] = json!({});
     }
+    check(&rt.kind, &review)?;
     review["metadata"]["creationTimestamp"] = Value::Null;
     review["apiVersion"] = json!(rt.api_version());
     review["kind"] = json!(rt.kind);

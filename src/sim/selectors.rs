@@ -103,6 +103,11 @@ impl FieldSelector {
         self.0.is_empty()
     }
 
+    /// The field labels the selector names.
+    pub fn labels(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(k, _, _)| k.as_str())
+    }
+
     pub fn matches(&self, obj: &Value) -> bool {
         self.0.iter().all(|(path, eq, want)| {
             let mut cur = obj;

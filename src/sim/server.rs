@@ -1,8 +1,11 @@
-//! The HTTPS front: TLS accept loop, hyper (h2 and http/1.1 with upgrades), authentication, fault
-//! injection and routing of paths to discovery or resource handlers.
+//! The HTTPS front: TLS accept loop, hyper (h2 and http/1.1 with upgrades), authentication (a request
+//! without credentials is `system:anonymous`, who may read `/version` and the health checks), fault
+//! injection and routing of paths to health, discovery or resource handlers.
 //!
-//! Owns: turning requests into [`Route`]s and errors into `Status` responses. Resource semantics live in
-//! `api`, watches in `watch`, streaming subresources in `logs`, `portforward` and `exec`.
+//! Owns: turning requests into [`Route`]s and errors into `Status` responses, and which 404 a path
+//! nothing serves gets (a `Status` under `/api` and served groups, the mux's plain text elsewhere).
+//! Resource semantics live in `api`, watches in `watch`, streaming subresources in `logs`,
+//! `portforward` and `exec`.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -68,8 +71,11 @@ pub fn status_response(e: &ApiError) -> Response<Body> {
 /// Where a request goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
+    /// `/`: the list of served paths.
+    Root,
+    /// `/metrics`: the apiserver's own Prometheus metrics.
+    Metrics,
     Version,
-    Health,
     CoreVersions,
     GroupList,
     Group(String),
@@ -100,8 +106,9 @@ pub fn route(kinds: &Kinds, path: &str) -> Option<Route> {
         .filter(|s| !s.is_empty())
         .collect();
     match segs.as_slice() {
+        [] => return Some(Route::Root),
+        ["metrics"] => return Some(Route::Metrics),
         ["version"] => return Some(Route::Version),
-        ["healthz"] | ["livez"] | ["readyz"] => return Some(Route::Health),
         ["api"] => return Some(Route::CoreVersions),
         ["apis"] => return Some(Route::GroupList),
         ["openapi", "v2"] => return Some(Route::OpenApiV2),
@@ -152,7 +159,8 @@ pub fn route(kinds: &Kinds, path: &str) -> Option<Route> {
     let rt = kinds.get(res);
     let sub_ok = match sub.copied() {
         None => true,
-        Some("status") => rt.status,
+        // Kinds without the subresource answer 404 for the object (api.rs), as the apiserver does.
+        Some("status") => true,
         Some("scale") => rt.scale.is_some(),
         Some("log" | "portforward" | "exec") => res == idx::PODS,
         Some(_) => false,
@@ -225,19 +233,57 @@ async fn dispatch(sim: &Arc<Sim>, req: Request<Incoming>) -> Result<Response<Bod
         // Accepted, never answered: the client's own timeout is all that ends this request.
         std::future::pending::<()>().await;
     }
-    let kinds = sim.store.kinds();
-    let Some(route) = route(&kinds, req.uri().path()) else {
-        authenticate(sim, &req)?;
-        return Err(ApiError::page_not_found());
+    let path = req.uri().path().to_string();
+    // Authentication comes first: a token the server never issued is 401 anywhere.
+    let anonymous = req.headers().get(header::AUTHORIZATION).is_none();
+    let role = if anonymous {
+        None
+    } else {
+        Some(authenticate(sim, &req)?)
     };
-    if route == Route::Health {
-        return Ok(bytes_response(StatusCode::OK, "text/plain", "ok"));
+    if let Some(r) = super::health::serve(&path, req.uri().query()) {
+        return Ok(r);
     }
-    let role = authenticate(sim, &req)?;
+    let kinds = sim.store.kinds();
+    let route = route(&kinds, &path);
+    let Some(role) = role else {
+        // system:anonymous may read the version and health checks (public-info-viewer) and nothing else.
+        return match route {
+            Some(Route::Version) => Ok(json_response(
+                StatusCode::OK,
+                &discovery::version(sim.scenario.identity.minor),
+            )),
+            Some(Route::Resource(r)) => {
+                let q = parse_query(req.uri().query());
+                let rt = kinds.get(r.res);
+                Err(ApiError::forbidden(
+                    "system:anonymous",
+                    super::api::verb(req.method(), &r, &q),
+                    &rt.group,
+                    &rt.plural,
+                    r.name.as_deref(),
+                    r.ns.as_deref(),
+                ))
+            }
+            _ => Err(ApiError::forbidden_path(
+                "system:anonymous",
+                &req.method().as_str().to_lowercase(),
+                &path,
+            )),
+        };
+    };
+    let Some(route) = route else {
+        return if status_404(&kinds, &path) {
+            Err(ApiError::page_not_found())
+        } else {
+            Ok(super::health::page_not_found())
+        };
+    };
     if let Some(delay) = sim.faults.latency() {
         tokio::time::sleep(delay).await;
     }
-    if req.method() != Method::GET && !matches!(route, Route::Resource(_)) {
+    let head = req.method() == Method::HEAD;
+    if req.method() != Method::GET && !head && !matches!(route, Route::Resource(_)) {
         return Err(ApiError::method_not_allowed());
     }
     let accept = req
@@ -248,29 +294,42 @@ async fn dispatch(sim: &Arc<Sim>, req: Request<Incoming>) -> Result<Response<Bod
         .to_string();
     let not_found = ApiError::page_not_found;
     match route {
+        Route::Root => Ok(json_response(
+            StatusCode::OK,
+            &discovery::root_paths(&kinds),
+        )),
+        // The viewer is like ClusterRole view, which grants no non-resource URLs.
+        Route::Metrics if role == Role::Viewer => {
+            Err(ApiError::forbidden_path(role.user(), "get", "/metrics"))
+        }
+        Route::Metrics => Ok(super::health::prometheus(
+            &sim.store,
+            sim.scenario.identity.minor,
+        )),
         Route::Version => Ok(json_response(
             StatusCode::OK,
             &discovery::version(sim.scenario.identity.minor),
         )),
         Route::CoreVersions => match discovery::wants_aggregated(&accept) {
-            Some(v) => Ok(aggregated(&kinds, true, v)),
+            Some(v) => Ok(aggregated(&kinds, true, v, &req)),
             None => Ok(json_response(StatusCode::OK, &discovery::api_versions())),
         },
-        Route::GroupList if discovery::wants_aggregated(&accept).is_some() => Ok(aggregated(
-            &kinds,
-            false,
-            discovery::wants_aggregated(&accept).unwrap_or("v2"),
-        )),
-        Route::GroupList => Ok(json_response(
-            StatusCode::OK,
-            &discovery::api_group_list(&kinds),
-        )),
-        Route::Group(g) => discovery::api_group(&kinds, &g)
-            .map(|v| json_response(StatusCode::OK, &v))
-            .ok_or_else(not_found),
-        Route::ResourceList(g, v) => discovery::resource_list(&kinds, &g, &v)
-            .map(|v| json_response(StatusCode::OK, &v))
-            .ok_or_else(not_found),
+        Route::GroupList => match discovery::wants_aggregated(&accept) {
+            Some(v) => Ok(aggregated(&kinds, false, v, &req)),
+            None => Ok(json_response(
+                StatusCode::OK,
+                &discovery::api_group_list(&kinds),
+            )),
+        },
+        Route::Group(g) => Ok(discovery::api_group(&kinds, &g)
+            .map_or_else(super::health::page_not_found, |v| {
+                json_response(StatusCode::OK, &v)
+            })),
+        Route::ResourceList(g, v) => match discovery::resource_list(&kinds, &g, &v) {
+            Some(v) => Ok(json_response(StatusCode::OK, &v)),
+            None if status_404(&kinds, &path) => Err(not_found()),
+            None => Ok(super::health::page_not_found()),
+        },
         Route::OpenApiV2 if accept.contains("protobuf") => Ok(bytes_response(
             StatusCode::OK,
             "application/com.github.proto-openapi.spec.v2.v1.0+protobuf",
@@ -284,24 +343,71 @@ async fn dispatch(sim: &Arc<Sim>, req: Request<Incoming>) -> Result<Response<Bod
         Route::OpenApiV3(p) => discovery::openapi_v3_doc(&kinds, &p)
             .map(|v| json_response(StatusCode::OK, &v))
             .ok_or_else(not_found),
-        Route::Health => Ok(bytes_response(StatusCode::OK, "text/plain", "ok")),
         Route::Resource(r) => {
             if let Some(e) = sim.faults.injected_error() {
                 return Err(e);
             }
-            super::api::handle(sim, role, r, req, &accept).await
+            let streams = r.watch_prefix
+                || parse_query(req.uri().query())
+                    .get("watch")
+                    .is_some_and(|w| w == "true" || w == "1")
+                || matches!(
+                    r.sub.as_deref(),
+                    Some("log" | "exec" | "attach" | "portforward")
+                );
+            if !streams && !super::negotiate::acceptable(&accept) {
+                return Err(ApiError::not_acceptable());
+            }
+            let resp = super::api::handle(sim, role, r, req, &accept).await?;
+            if !streams && super::negotiate::wants_yaml(&accept) {
+                return Ok(super::negotiate::to_yaml(resp).await);
+            }
+            Ok(resp)
         }
     }
 }
 
-fn aggregated(kinds: &Kinds, core: bool, version: &str) -> Response<Body> {
+/// Whether a path nothing serves gets a `Status` 404 (under `/api` or a served group) or the mux's
+/// plain-text `404 page not found`.
+fn status_404(kinds: &Kinds, path: &str) -> bool {
+    let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match segs.as_slice() {
+        ["api", _, ..] => true,
+        ["apis", g, _, ..] => kinds.groups().iter().any(|(known, _)| known == g),
+        // An unknown group is the mux's 404, even at `/apis/<group>/<version>`.
+        _ => false,
+    }
+}
+
+/// Aggregated discovery, with the ETag kubectl caches it by: `If-None-Match` with the current one is 304.
+fn aggregated(kinds: &Kinds, core: bool, version: &str, req: &Request<Incoming>) -> Response<Body> {
+    use sha2::{Digest, Sha256};
     let bytes =
         serde_json::to_vec(&discovery::aggregated(kinds, core, version)).unwrap_or_default();
-    bytes_response(
-        StatusCode::OK,
-        &discovery::aggregated_content_type(version),
-        bytes,
-    )
+    let etag = format!("\"{}\"", hex::encode_upper(Sha256::digest(&bytes)));
+    let fresh = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == etag);
+    let mut r = if fresh {
+        let mut r = Response::new(full(Bytes::new()));
+        *r.status_mut() = StatusCode::NOT_MODIFIED;
+        r
+    } else {
+        bytes_response(
+            StatusCode::OK,
+            &discovery::aggregated_content_type(version),
+            bytes,
+        )
+    };
+    let h = r.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public"));
+    h.insert(header::VARY, HeaderValue::from_static("Accept"));
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    r
 }
 
 fn authenticate(sim: &Sim, req: &Request<Incoming>) -> Result<Role, ApiError> {

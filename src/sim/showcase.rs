@@ -1,6 +1,7 @@
-//! What every sim cluster has besides its scenario (a default StorageClass, as kind and minikube
-//! ship one), and the demo's showcase of the kinds beyond workloads: a CRD with instances, a Job and a
-//! CronJob, an Ingress, a claim the provisioner binds, an HPA, a PDB and RBAC for a service account.
+//! What every sim cluster has besides its scenario (the local APIServices of its built-in groups, a
+//! default StorageClass as kind and minikube ship one), and the demo's showcase of the kinds beyond
+//! workloads: a CRD with instances, a Job and a CronJob, an Ingress, a claim the provisioner binds, an
+//! HPA, a PDB and RBAC for a service account.
 //!
 //! Objects go through admission and the store like any client's, so they carry the apiserver's
 //! defaults and the controllers pick them up.
@@ -29,8 +30,29 @@ fn create(store: &Store, obj: Value) {
     }
 }
 
-/// The default StorageClass every cluster gets.
+/// The APIService kube-apiserver registers for each group version it serves itself ("Local").
+fn local_apiservices(store: &Store) {
+    let now = super::meta::now_rfc3339();
+    let mut gvs = vec![(String::new(), "v1".to_string())];
+    for (g, versions) in store.kinds().groups() {
+        gvs.extend(versions.into_iter().map(|v| (g.clone(), v)));
+    }
+    for (group, version) in gvs {
+        create(
+            store,
+            json!({"apiVersion": "apiregistration.k8s.io/v1", "kind": "APIService",
+                "metadata": {"name": format!("{version}.{group}"),
+                    "labels": {"kube-aggregator.kubernetes.io/automanaged": "onstart"}},
+                "spec": {"group": group, "version": version, "groupPriorityMinimum": 18000, "versionPriority": 15},
+                "status": {"conditions": [{"type": "Available", "status": "True", "lastTransitionTime": now,
+                    "reason": "Local", "message": "Local APIServices are always available"}]}}),
+        );
+    }
+}
+
+/// What every cluster has: the APIServices of its built-in groups and a default StorageClass.
 pub fn defaults(store: &Store) {
+    local_apiservices(store);
     create(
         store,
         json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",

@@ -112,6 +112,11 @@ impl Store {
         self.read().rv
     }
 
+    /// Every change after this resourceVersion is still in the history: older versions are "too old".
+    pub fn history_floor(&self) -> u64 {
+        self.read().history_floor
+    }
+
     /// The kind at an index (indexes come from [`Store::lookup`] or `idx`, so they always exist).
     pub fn kind(&self, res: usize) -> Arc<ResourceType> {
         self.read().kinds.get(res).clone()
@@ -332,7 +337,9 @@ impl Store {
                 return Err(ApiError::not_found("", "namespaces", &key.0));
             };
             if !ns.parse()["metadata"]["deletionTimestamp"].is_null() {
-                return Err(ApiError::namespace_terminating(&rt.plural, &key.1, &key.0));
+                return Err(ApiError::namespace_terminating(
+                    &rt.group, &rt.plural, &key.1, &key.0,
+                ));
             }
         }
         if st.tables[res].contains_key(&key) {
@@ -557,10 +564,8 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 #[path = "store_tests.rs"]
 mod tests;
 
-/// Whether a kind's objects carry metadata.generation: every kind with a spec outside the core group,
-/// and the core kinds whose controllers report observedGeneration.
-fn has_generation(rt: &ResourceType, obj: &Value) -> bool {
-    obj.get("spec").is_some()
-        && (!rt.group.is_empty() || rt.kind == "ReplicationController")
-        && rt.group != "rbac.authorization.k8s.io"
+/// Whether a kind's objects carry metadata.generation (`generation` in kinds.yaml; every custom
+/// resource).
+fn has_generation(rt: &ResourceType, _obj: &Value) -> bool {
+    rt.generation
 }

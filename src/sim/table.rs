@@ -290,7 +290,8 @@ fn event_cells(o: &Value, now: i64) -> Vec<Value> {
         json!(source),
         json!(s(&o["message"]).trim().to_string()),
         json!(age_of(&o["firstTimestamp"], now)),
-        json!(n(&o["count"]).to_string()),
+        // Typed "string" in the column definitions, but the event printer puts the int32 itself.
+        json!(n(&o["count"])),
         json!(s(&o["metadata"]["name"])),
     ]
 }
@@ -474,7 +475,8 @@ impl IncludeObject {
 pub fn row(rt: &ResourceType, o: &Value, include: IncludeObject, now: i64) -> Value {
     let mut row = json!({ "cells": cells(rt, o, now) });
     match include {
-        IncludeObject::None => {}
+        // The key stays, with nothing in it.
+        IncludeObject::None => row["object"] = Value::Null,
         IncludeObject::Metadata => {
             row["object"] = json!({
                 "kind": "PartialObjectMetadata",

@@ -12,7 +12,7 @@ pub const NAME: Col = (
     0,
     "Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically.",
 );
-const AGE: Col = (
+pub const AGE: Col = (
     "Age",
     "string",
     0,

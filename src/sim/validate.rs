@@ -23,98 +23,12 @@ fn is_dns_subdomain(s: &str) -> bool {
     s.len() <= 253 && s.split('.').all(is_dns_label)
 }
 
-fn qualified_kind(r: &ResourceType) -> String {
+pub(super) fn qualified_kind(r: &ResourceType) -> String {
     if r.group.is_empty() {
         r.kind.clone()
     } else {
         format!("{}.{}", r.kind, r.group)
     }
-}
-
-/// Checks that the body decodes as the typed object (wrong field types are a 400, as in the apiserver).
-/// Custom resources have no compiled-in type; their schema is not enforced.
-fn type_check(rt: &ResourceType, obj: &Value) -> Result<(), ApiError> {
-    typed(rt, obj).map(drop)
-}
-
-/// The body decoded as its compiled-in type and encoded again (None for kinds without one): what
-/// the typed object keeps of it, for finding the fields it does not know.
-pub fn typed_round_trip(rt: &ResourceType, obj: &Value) -> Option<Value> {
-    typed(rt, obj).ok().flatten()
-}
-
-fn typed(rt: &ResourceType, obj: &Value) -> Result<Option<Value>, ApiError> {
-    use k8s_openapi::api::{
-        admissionregistration::v1 as admission, apps::v1 as apps, autoscaling::v2 as autoscaling,
-        batch::v1 as batch, certificates::v1 as certificates, coordination::v1 as coordination,
-        core::v1 as core, discovery::v1 as discovery, flowcontrol::v1 as flowcontrol,
-        networking::v1 as networking, node::v1 as node, policy::v1 as policy, rbac::v1 as rbac,
-        scheduling::v1 as scheduling, storage::v1 as storage,
-    };
-    use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1 as apiextensions;
-    use k8s_openapi::kube_aggregator::pkg::apis::apiregistration::v1 as apiregistration;
-    if rt.crd.is_some() {
-        return Ok(None);
-    }
-    macro_rules! typed {
-        ($($kind:literal => $ty:ty),* $(,)?) => {
-            match rt.kind.as_str() {
-                $($kind => serde_json::from_value::<$ty>(obj.clone())
-                    .map(|t| serde_json::to_value(&t).ok()),)*
-                _ => Ok(None),
-            }
-        };
-    }
-    let r = typed! {
-        "Namespace" => core::Namespace,
-        "Pod" => core::Pod,
-        "Service" => core::Service,
-        "Endpoints" => core::Endpoints,
-        "ConfigMap" => core::ConfigMap,
-        "Secret" => core::Secret,
-        "Event" => core::Event,
-        "Node" => core::Node,
-        "LimitRange" => core::LimitRange,
-        "PersistentVolumeClaim" => core::PersistentVolumeClaim,
-        "PersistentVolume" => core::PersistentVolume,
-        "PodTemplate" => core::PodTemplate,
-        "ReplicationController" => core::ReplicationController,
-        "ResourceQuota" => core::ResourceQuota,
-        "ServiceAccount" => core::ServiceAccount,
-        "Deployment" => apps::Deployment,
-        "ReplicaSet" => apps::ReplicaSet,
-        "StatefulSet" => apps::StatefulSet,
-        "DaemonSet" => apps::DaemonSet,
-        "ControllerRevision" => apps::ControllerRevision,
-        "Role" => rbac::Role,
-        "RoleBinding" => rbac::RoleBinding,
-        "ClusterRole" => rbac::ClusterRole,
-        "ClusterRoleBinding" => rbac::ClusterRoleBinding,
-        "Job" => batch::Job,
-        "CronJob" => batch::CronJob,
-        "HorizontalPodAutoscaler" => autoscaling::HorizontalPodAutoscaler,
-        "Ingress" => networking::Ingress,
-        "IngressClass" => networking::IngressClass,
-        "NetworkPolicy" => networking::NetworkPolicy,
-        "EndpointSlice" => discovery::EndpointSlice,
-        "PodDisruptionBudget" => policy::PodDisruptionBudget,
-        "StorageClass" => storage::StorageClass,
-        "CSIDriver" => storage::CSIDriver,
-        "CSINode" => storage::CSINode,
-        "CSIStorageCapacity" => storage::CSIStorageCapacity,
-        "VolumeAttachment" => storage::VolumeAttachment,
-        "MutatingWebhookConfiguration" => admission::MutatingWebhookConfiguration,
-        "ValidatingWebhookConfiguration" => admission::ValidatingWebhookConfiguration,
-        "CustomResourceDefinition" => apiextensions::CustomResourceDefinition,
-        "APIService" => apiregistration::APIService,
-        "CertificateSigningRequest" => certificates::CertificateSigningRequest,
-        "PriorityClass" => scheduling::PriorityClass,
-        "Lease" => coordination::Lease,
-        "RuntimeClass" => node::RuntimeClass,
-        "FlowSchema" => flowcontrol::FlowSchema,
-        "PriorityLevelConfiguration" => flowcontrol::PriorityLevelConfiguration,
-    };
-    r.map_err(|e| ApiError::bad_request(format!("{} in body is invalid: {e}", qualified_kind(rt))))
 }
 
 pub fn default_pod_spec(spec: &mut Value) {
@@ -183,20 +97,28 @@ fn check_pod_spec(spec: &Value, path: &str, problems: &mut Vec<String>) {
 
 fn check_workload(res: usize, obj: &Value, problems: &mut Vec<String>) {
     let spec = &obj["spec"];
-    if spec["replicas"].as_i64().is_some_and(|r| r < 0) {
-        problems.push("spec.replicas: Invalid value: must be greater than or equal to 0".into());
+    if let Some(r) = spec["replicas"].as_i64().filter(|&r| r < 0) {
+        problems.push(format!(
+            "spec.replicas: Invalid value: {r}: must be greater than or equal to 0"
+        ));
     }
     let sel = &spec["selector"];
-    if !sel.is_object() || (sel["matchLabels"].is_null() && sel["matchExpressions"].is_null()) {
+    let missing =
+        !sel.is_object() || (sel["matchLabels"].is_null() && sel["matchExpressions"].is_null());
+    if missing {
         problems.push("spec.selector: Required value".into());
-    } else {
-        let labels = &spec["template"]["metadata"]["labels"];
-        if !LabelSelector::from_spec(sel).matches_labels(labels) {
-            problems.push(format!(
-                "spec.template.metadata.labels: Invalid value: {}: `selector` does not match template `labels`",
-                labels
-            ));
-        }
+    }
+    // A missing selector selects nothing, so the template's labels cannot match it either.
+    let labels = &spec["template"]["metadata"]["labels"];
+    if missing || !LabelSelector::from_spec(sel).matches_labels(labels) {
+        let shown = if labels.is_null() {
+            "map[string]string(nil)".to_string()
+        } else {
+            labels.to_string()
+        };
+        problems.push(format!(
+            "spec.template.metadata.labels: Invalid value: {shown}: `selector` does not match template `labels`"
+        ));
     }
     let _ = res;
     check_pod_spec(&spec["template"]["spec"], "spec.template.spec", problems);
@@ -214,12 +136,33 @@ pub fn admit(rt: &ResourceType, obj: &mut Value, old: Option<&Value>) -> Result<
             "the body of the request must be a JSON object",
         ));
     }
-    type_check(rt, obj)?;
+    super::typecheck::check(rt, obj)?;
     let res = rt.index;
     if !obj["metadata"].is_object() {
         obj["metadata"] = json!({});
     }
     let name = obj["metadata"]["name"].as_str().unwrap_or("").to_string();
+    // Empty string maps are `omitempty` in the API types: the apiserver stores them as absent.
+    let string_maps: &[&str] = match res {
+        idx::CONFIGMAPS | idx::SECRETS => &["data", "binaryData", "stringData"],
+        _ => &[],
+    };
+    for (parent, key) in string_maps
+        .iter()
+        .map(|k| ("", *k))
+        .chain([("metadata", "labels"), ("metadata", "annotations")])
+    {
+        let holder = if parent.is_empty() {
+            &mut *obj
+        } else {
+            &mut obj[parent]
+        };
+        if holder[key].as_object().is_some_and(|m| m.is_empty())
+            && let Some(m) = holder.as_object_mut()
+        {
+            m.remove(key);
+        }
+    }
     let mut problems = Vec::new();
     if name.is_empty()
         && obj["metadata"]["generateName"]

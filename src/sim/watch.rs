@@ -1,11 +1,17 @@
 //! Watch streams: initial events, resuming from a resourceVersion in the history window (410 Expired as
-//! an ERROR event when it is too old), bookmarks, timeouts, Table frames, and injected drops.
+//! an ERROR event when it is too old), bookmarks, timeouts, Table and metadata-only frames, and injected
+//! drops.
 //!
 //! Each change is serialized once by the store; a watcher that asks for plain JSON forwards that shared
 //! frame as is. A watcher that falls behind the broadcast buffer is closed, as the apiserver closes slow
 //! watchers, and the client resumes from its last resourceVersion.
+//!
+//! Bookmarks follow the watch cache (../shared/apiserver-1.28 README, quirk 6): a watch that allows them
+//! gets one only once its kind has changed (in any namespace) since the watch started, periodically and
+//! 2 s before its timeout; a quiet kind sends none.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -14,6 +20,7 @@ use serde_json::{Value, json};
 use tokio::sync::{broadcast, mpsc};
 
 use super::Sim;
+use super::api::{As, checked_selectors, partial_metadata};
 use super::resources::ResourceType;
 use super::selectors::{FieldSelector, LabelSelector, LabelSelectorExt};
 use super::server::{Body, Query, ResourceRoute, channel_body};
@@ -21,8 +28,10 @@ use super::status::ApiError;
 use super::store::{EventType, WatchEvent, meta_str};
 use super::table::{self, IncludeObject};
 
-/// How often a watch that allows bookmarks gets one.
+/// How often a watch that allows bookmarks may get one.
 const BOOKMARK_EVERY: Duration = Duration::from_secs(5);
+/// How long before its timeout a watch gets its last bookmark.
+const BOOKMARK_BEFORE_END: Duration = Duration::from_secs(2);
 
 struct Filter {
     res: usize,
@@ -30,13 +39,17 @@ struct Filter {
     ns: Option<String>,
     labels: LabelSelector,
     fields: FieldSelector,
-    table: Option<IncludeObject>,
+    as_: As,
+    include: IncludeObject,
+    /// A Table watch sends the column definitions with its first event only (later ones carry
+    /// `columnDefinitions: null`).
+    columns_sent: AtomicBool,
 }
 
 impl Filter {
-    /// Whether frames must be built from the parsed object (selectors or Table output).
+    /// Whether frames must be built from the parsed object (selectors, Table or metadata output).
     fn needs_object(&self) -> bool {
-        self.table.is_some() || !self.labels.is_empty() || !self.fields.is_empty()
+        self.as_ != As::Object || !self.labels.is_empty() || !self.fields.is_empty()
     }
 
     fn matches(&self, obj: &Value) -> bool {
@@ -44,16 +57,22 @@ impl Filter {
     }
 
     fn frame(&self, kind: EventType, obj: &Value) -> Bytes {
-        match self.table {
-            None => encode(kind.as_str(), obj),
-            Some(include) => {
+        match self.as_ {
+            As::Object => encode(kind.as_str(), obj),
+            As::Metadata => encode(kind.as_str(), &partial_metadata(obj)),
+            As::Table(api_version) => {
                 let now = jiff::Timestamp::now().as_second();
+                let columns = if self.columns_sent.swap(true, Ordering::Relaxed) {
+                    Value::Null
+                } else {
+                    table::column_definitions(&self.rt)
+                };
                 let t = json!({
                     "kind": "Table",
-                    "apiVersion": "meta.k8s.io/v1",
+                    "apiVersion": api_version,
                     "metadata": {"resourceVersion": meta_str(obj, "resourceVersion")},
-                    "columnDefinitions": table::column_definitions(&self.rt),
-                    "rows": [table::row(&self.rt, obj, include, now)],
+                    "columnDefinitions": columns,
+                    "rows": [table::row(&self.rt, obj, self.include, now)],
                 });
                 encode(kind.as_str(), &t)
             }
@@ -67,15 +86,18 @@ fn encode(kind: &str, obj: &Value) -> Bytes {
     Bytes::from(v)
 }
 
-fn bookmark(rt: &ResourceType, rv: u64, initial_end: bool) -> Bytes {
+/// A bookmark: the kind's empty object at `rv` (metadata-only watches get it as metadata).
+fn bookmark(filter: &Filter, rv: u64, initial_end: bool) -> Bytes {
     let mut meta = json!({"resourceVersion": rv.to_string(), "creationTimestamp": null});
     if initial_end {
         meta["annotations"] = json!({"k8s.io/initial-events-end": "true"});
     }
-    encode(
-        "BOOKMARK",
-        &json!({"kind": rt.kind, "apiVersion": rt.api_version(), "metadata": meta}),
-    )
+    let rt: &ResourceType = &filter.rt;
+    let obj = match filter.as_ {
+        As::Metadata => partial_metadata(&json!({"metadata": meta})),
+        _ => json!({"kind": rt.kind, "apiVersion": rt.api_version(), "metadata": meta}),
+    };
+    encode("BOOKMARK", &obj)
 }
 
 fn error_frame(e: &ApiError) -> Bytes {
@@ -86,21 +108,26 @@ pub async fn serve(
     sim: &Arc<Sim>,
     r: &ResourceRoute,
     q: &Query,
-    table: bool,
+    as_: As,
 ) -> Result<Response<Body>, ApiError> {
-    let (labels, mut fields) = super::api::selectors(q)?;
+    let rt = sim.store.kind(r.res);
+    let (labels, mut fields) = checked_selectors(&rt, q)?;
     if let Some(name) = &r.name {
         fields = FieldSelector::parse(&format!("metadata.name={name}"))?;
     }
     let filter = Filter {
         res: r.res,
-        rt: sim.store.kind(r.res),
+        rt,
         ns: r.ns.clone(),
         labels,
         fields,
-        table: table.then(|| IncludeObject::parse(q.get("includeObject").map(String::as_str))),
+        as_,
+        include: IncludeObject::parse(q.get("includeObject").map(String::as_str)),
+        columns_sent: AtomicBool::new(false),
     };
-    let bookmarks = q.get("allowWatchBookmarks").is_some_and(|v| v == "true") && !table;
+    // A Table watch has no row to put a bookmark in.
+    let bookmarks =
+        q.get("allowWatchBookmarks").is_some_and(|v| v == "true") && !matches!(as_, As::Table(_));
     let send_initial = q.get("sendInitialEvents").is_some_and(|v| v == "true");
     let timeout = q
         .get("timeoutSeconds")
@@ -149,14 +176,20 @@ pub async fn serve(
             }
         }
     };
+    // The version the watch starts from: a bookmark is due once its kind has moved past it.
+    let start_rv = rv.unwrap_or(sub.rv).min(sub.rv);
     let sim = sim.clone();
     let drop_after = sim.faults.watch_drop_after();
     tokio::spawn(async move {
         let mut shutdown = sim.shutdown.clone();
-        let deadline = tokio::time::sleep(drop_after.map_or(timeout, |d| d.min(timeout)));
+        let end = drop_after.map_or(timeout, |d| d.min(timeout));
+        let deadline = tokio::time::sleep(end);
         tokio::pin!(deadline);
+        let last_bookmark = tokio::time::sleep(end.saturating_sub(BOOKMARK_BEFORE_END));
+        tokio::pin!(last_bookmark);
+        let mut last_bookmark_due = bookmarks && end > BOOKMARK_BEFORE_END;
         let mut rx = sub.rx;
-        let mut last_rv = sub.rv;
+        let mut kind_rv = start_rv;
         for raw in &initial {
             let frame = if filter.needs_object() {
                 let obj: Value = serde_json::from_slice(raw).unwrap_or(Value::Null);
@@ -175,51 +208,58 @@ pub async fn serve(
                 return;
             }
         }
-        if send_initial && tx.send(bookmark(&filter.rt, sub.rv, true)).await.is_err() {
+        if send_initial && tx.send(bookmark(&filter, sub.rv, true)).await.is_err() {
             return;
         }
         for ev in sub.backlog {
+            if ev.res == filter.res {
+                kind_rv = kind_rv.max(ev.rv);
+            }
             if !forward(&filter, &tx, &ev).await {
                 return;
             }
-            last_rv = ev.rv;
         }
         let mut tick = tokio::time::interval(BOOKMARK_EVERY);
         tick.tick().await;
         loop {
-            tokio::select! {
-                _ = &mut deadline => {
-                    if bookmarks {
-                        let _ = tx.send(bookmark(&filter.rt, last_rv, false)).await;
-                    }
-                    return;
-                }
+            let bookmark_now = tokio::select! {
+                _ = &mut deadline => return,
                 _ = shutdown.changed() => return,
-                _ = tick.tick(), if bookmarks => {
-                    // Everything up to the current version is already in our receiver; deliver it
-                    // before promising the client it has seen that version.
-                    let rv = sim.store.current_rv();
-                    loop {
-                        match rx.try_recv() {
-                            Ok(ev) => {
-                                if !forward(&filter, &tx, &ev).await { return; }
-                            }
-                            Err(broadcast::error::TryRecvError::Empty) => break,
-                            Err(_) => return,
-                        }
-                    }
-                    last_rv = rv;
-                    if tx.send(bookmark(&filter.rt, rv, false)).await.is_err() {
-                        return;
-                    }
+                _ = &mut last_bookmark, if last_bookmark_due => {
+                    last_bookmark_due = false;
+                    true
                 }
+                _ = tick.tick(), if bookmarks => true,
                 ev = rx.recv() => match ev {
                     Ok(ev) => {
+                        if ev.res == filter.res {
+                            kind_rv = kind_rv.max(ev.rv);
+                        }
                         if !forward(&filter, &tx, &ev).await { return; }
-                        last_rv = ev.rv;
+                        false
                     }
                     Err(_) => return,
                 },
+            };
+            if !bookmark_now || kind_rv <= start_rv {
+                continue;
+            }
+            // Everything up to the current version is already in our receiver; deliver it before
+            // promising the client it has seen that version.
+            let rv = sim.store.current_rv();
+            loop {
+                match rx.try_recv() {
+                    Ok(ev) => {
+                        if !forward(&filter, &tx, &ev).await {
+                            return;
+                        }
+                    }
+                    Err(broadcast::error::TryRecvError::Empty) => break,
+                    Err(_) => return,
+                }
+            }
+            if tx.send(bookmark(&filter, rv, false)).await.is_err() {
+                return;
             }
         }
     });

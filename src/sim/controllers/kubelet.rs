@@ -1,4 +1,4 @@
-//! The scheduler and kubelets: binds unscheduled pods to nodes, starts containers after a short pull
+//! The scheduler and kubelets: binds unscheduled pods to nodes (honouring `nodeSelector`), starts containers after a short pull
 //! (Pending → ContainerCreating → Running, Ready), and restarts containers at the scenario's churn rate so
 //! restartCount grows with a real lastState; the crash-looping pod keeps backing off.
 
@@ -91,15 +91,54 @@ fn handle_pending(
     });
 }
 
-fn schedule(sim: &Sim, rec: &Recorder, ns: &str, name: &str) {
+/// A node for the pod: any, or one whose labels match its `nodeSelector`; None (after marking the pod
+/// Unschedulable once, as the scheduler does) when no node fits.
+fn pick_node(sim: &Sim, rec: &Recorder, ns: &str, name: &str) -> Option<Arc<Value>> {
     let n = sim.store.count(idx::NODES);
-    let Some(node) = (n > 0)
-        .then(|| {
-            sim.store
-                .nth(idx::NODES, rand::random::<u32>() as usize % n)
-        })
-        .flatten()
+    let pod = sim.store.get(idx::PODS, ns, name)?;
+    let Some(sel) = pod["spec"]["nodeSelector"]
+        .as_object()
+        .filter(|m| !m.is_empty())
     else {
+        return (n > 0)
+            .then(|| {
+                sim.store
+                    .nth(idx::NODES, rand::random::<u32>() as usize % n)
+            })
+            .flatten();
+    };
+    let fits: Vec<Arc<Value>> = sim
+        .store
+        .objects(idx::NODES, None)
+        .into_iter()
+        .filter(|node| sel.iter().all(|(k, v)| node["metadata"]["labels"][k] == *v))
+        .collect();
+    if fits.is_empty() {
+        let message = format!(
+            "0/{n} nodes are available: {n} node(s) didn't match Pod's node affinity/selector."
+        );
+        let marked = sim.store.mutate(idx::PODS, ns, name, |p| {
+            let cond = serde_json::json!([{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                "message": message, "lastTransitionTime": now_rfc3339(), "lastProbeTime": null}]);
+            if p["status"]["conditions"][0]["reason"] == "Unschedulable" {
+                return false;
+            }
+            p["status"]["conditions"] = cond;
+            true
+        });
+        if let Some(p) = marked
+            .filter(|p| p["metadata"]["resourceVersion"] != pod["metadata"]["resourceVersion"])
+        {
+            rec.warning(sim, &p, "FailedScheduling", &message, "default-scheduler");
+        }
+        return None;
+    }
+    fits.get(rand::random::<u32>() as usize % fits.len())
+        .cloned()
+}
+
+fn schedule(sim: &Sim, rec: &Recorder, ns: &str, name: &str) {
+    let Some(node) = pick_node(sim, rec, ns, name) else {
         return;
     };
     let node_name = meta_str(&node, "name").to_string();
