@@ -163,6 +163,7 @@ pub const SKIPS: &[(&str, &str)] = &[
         "379-viewer-impersonate-admin.json",
         "sim lacks impersonation (Impersonate-User is ignored)",
     ),
+    ("434-pod-attach-spdy.json", "sim lacks pods/attach"),
     ("437-node-proxy.json", "sim lacks nodes/proxy"),
     ("463-evict-pod-allowed.json", "sim lacks pods/eviction"),
     (
