@@ -16,7 +16,7 @@ use super::Sim;
 use super::api_write::{
     create, delete_collection, patch_obj, scale_get, scale_of, scale_write, update,
 };
-use super::auth::Role;
+use super::auth::UserInfo;
 use super::delete::delete;
 use super::resources::ResourceType;
 use super::selectors::{FieldSelector, LabelSelector, LabelSelectorExt};
@@ -131,7 +131,7 @@ fn check_streaming(sim: &Sim, r: &ResourceRoute, req: &Request<Incoming>) -> Res
 
 pub async fn handle(
     sim: &Arc<Sim>,
-    role: Role,
+    user: &UserInfo,
     r: ResourceRoute,
     req: Request<Incoming>,
     accept: &str,
@@ -158,13 +158,13 @@ pub async fn handle(
         name: r.name.as_deref(),
         namespace: r.ns.as_deref(),
     };
-    if super::rbac::authorize(&sim.store, role, &attrs).is_none() {
+    if super::rbac::authorize(&sim.store, user, &attrs).is_none() {
         let resource = match &r.sub {
             Some(s) => format!("{}/{s}", rt.plural),
             None => rt.plural.to_string(),
         };
         let mut e = ApiError::forbidden(
-            role.user(),
+            &user.name,
             verb,
             &rt.group,
             &rt.plural,
@@ -205,7 +205,7 @@ pub async fn handle(
     let as_ = wants(accept);
     let table = matches!(as_, As::Table(_));
     if rt.is_review() {
-        return super::reviews::serve(sim, role, &rt, verb, req).await;
+        return super::reviews::serve(sim, user, &rt, &r, verb, req).await;
     }
     let resp = if rt.kind == "ComponentStatus" && rt.group.is_empty() {
         super::components::serve(&rt, &r, &q, verb, as_)
@@ -251,6 +251,7 @@ async fn serve(
         (Some("log"), "get") => super::logs::serve(sim, &r, &q).await,
         (Some("portforward"), "create") => super::portforward::serve(sim, &r, &q, req).await,
         (Some("exec"), "create") => super::exec::serve(sim, &r, req).await,
+        (Some("eviction"), "create") => super::eviction::serve(sim, &r, &q, req).await,
         (Some("scale"), "get") if table => {
             let obj = get_obj(sim, &r)?;
             let t = super::printers::scale_table(

@@ -21,6 +21,31 @@ impl Role {
             Role::Viewer => "kdeck-sim-viewer",
         }
     }
+
+    /// The user the token authenticates, with its groups.
+    pub fn info(self) -> UserInfo {
+        let groups: &[&str] = match self {
+            Role::Admin => &["system:masters", "system:authenticated"],
+            Role::Viewer => &["system:authenticated"],
+        };
+        UserInfo {
+            name: self.user().to_string(),
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+        }
+    }
+}
+
+/// Whom a request acts as: the authenticated user, or the one it impersonates (`rbac::impersonate`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserInfo {
+    pub name: String,
+    pub groups: Vec<String>,
+}
+
+impl UserInfo {
+    pub fn in_group(&self, group: &str) -> bool {
+        self.groups.iter().any(|g| g == group)
+    }
 }
 
 pub struct Auth {

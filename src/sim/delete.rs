@@ -170,23 +170,7 @@ pub(super) async fn delete(
         return terminate_namespace(sim, &name);
     }
     if r.res == idx::PODS {
-        let grace = opts.grace.unwrap_or_else(|| {
-            obj["spec"]["terminationGracePeriodSeconds"]
-                .as_i64()
-                .unwrap_or(30)
-        });
-        // An unscheduled pod has no kubelet to wait for.
-        let scheduled = obj["spec"]["nodeName"]
-            .as_str()
-            .is_some_and(|n| !n.is_empty());
-        let marked = mark(sim, r.res, &ns, &name, grace, None)?;
-        if grace == 0 || !scheduled {
-            sim.store.delete(idx::PODS, &ns, &name)?;
-        } else {
-            finish_later(sim, SETTLE, move |sim| {
-                let _ = sim.store.delete(idx::PODS, &ns, &name);
-            });
-        }
+        let marked = delete_pod(sim, &obj, opts.grace)?;
         return Ok(json_response(StatusCode::OK, &marked));
     }
     match opts.policy {
@@ -230,6 +214,37 @@ pub(super) async fn delete(
             Ok(json_response(StatusCode::OK, &marked))
         }
     }
+}
+
+/// Deletes a pod as the kubelet does: marked with its grace period (`grace`, or the pod's own), gone
+/// once its containers have stopped; at once with no grace period or no node. Answers the marked pod.
+pub(super) fn delete_pod(
+    sim: &Arc<Sim>,
+    pod: &Value,
+    grace: Option<i64>,
+) -> Result<Arc<Value>, ApiError> {
+    let grace = grace.unwrap_or_else(|| {
+        pod["spec"]["terminationGracePeriodSeconds"]
+            .as_i64()
+            .unwrap_or(30)
+    });
+    let (ns, name) = (
+        meta_str(pod, "namespace").to_string(),
+        meta_str(pod, "name").to_string(),
+    );
+    // An unscheduled pod has no kubelet to wait for.
+    let scheduled = pod["spec"]["nodeName"]
+        .as_str()
+        .is_some_and(|n| !n.is_empty());
+    let marked = mark(sim, idx::PODS, &ns, &name, grace, None)?;
+    if grace == 0 || !scheduled {
+        sim.store.delete(idx::PODS, &ns, &name)?;
+    } else {
+        finish_later(sim, SETTLE, move |sim| {
+            let _ = sim.store.delete(idx::PODS, &ns, &name);
+        });
+    }
+    Ok(marked)
 }
 
 /// Objects in `ns` whose ownerReferences name `uid`.

@@ -122,6 +122,7 @@ fn subresources(r: &ResourceType) -> Vec<Subresource<'_>> {
     if r.plural == "pods" && r.group.is_empty() {
         out.push(("log", "", "v1", "Pod", vec!["get"]));
         out.push(("exec", "", "v1", "PodExecOptions", vec!["create", "get"]));
+        out.push(("eviction", "policy", "v1", "Eviction", vec!["create"]));
         out.push((
             "portforward",
             "",

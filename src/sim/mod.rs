@@ -21,6 +21,7 @@ mod crd;
 mod cron;
 mod delete;
 mod discovery;
+mod eviction;
 mod exec;
 mod fakesh;
 mod fault_api;

@@ -198,13 +198,14 @@ pub struct Placement<'a> {
     pub pod_ip: &'a str,
 }
 
-/// A pod from a template, as the scheduler has just bound it (Pending, ContainerCreating).
+/// A pod from a template, as the scheduler has just bound it (Pending, ContainerCreating), or, with no
+/// placement, waiting for the scheduler (Pending).
 pub fn pod(
     owner: &Value,
     name: &str,
     template: &Value,
     extra_labels: &[(&str, String)],
-    at: &Placement<'_>,
+    at: Option<&Placement<'_>>,
     created: &str,
 ) -> Value {
     let mut labels = template["metadata"]["labels"].clone();
@@ -228,7 +229,10 @@ pub fn pod(
         {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300},
         {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300},
     ]);
-    bind(&mut p, at, created);
+    match at {
+        Some(at) => bind(&mut p, at, created),
+        None => p["status"] = json!({"phase": "Pending", "qosClass": "BestEffort"}),
+    }
     p
 }
 
@@ -447,7 +451,7 @@ mod tests {
             "web-x",
             &d["spec"]["template"],
             &[],
-            &at,
+            Some(&at),
             "2024-01-01T00:00:00Z",
         );
         assert_eq!(crate::sim::table::pod_status(&p), "ContainerCreating");

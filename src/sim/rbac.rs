@@ -8,7 +8,7 @@
 
 use serde_json::{Value, json};
 
-use super::auth::Role;
+use super::auth::{Role, UserInfo};
 use super::resources::idx::{self, CLUSTERROLES, ROLES};
 use super::store::{Store, meta_str};
 
@@ -24,30 +24,24 @@ pub struct Attributes<'a> {
     pub namespace: Option<&'a str>,
 }
 
-pub fn groups(role: Role) -> Vec<&'static str> {
-    match role {
-        Role::Admin => vec!["system:masters", "system:authenticated"],
-        Role::Viewer => vec!["system:authenticated"],
-    }
+/// Whether a binding names `user` or one of its groups among its subjects.
+fn binds(binding: &Value, user: &UserInfo) -> bool {
+    binding["subjects"].as_array().is_some_and(|subjects| {
+        subjects.iter().any(|s| match s["kind"].as_str() {
+            Some("User") => s["name"] == user.name.as_str(),
+            Some("Group") => s["name"].as_str().is_some_and(|g| user.in_group(g)),
+            _ => false,
+        })
+    })
 }
 
-/// Whether `role`'s user may do `a`, and the reason the apiserver gives when it may.
-pub fn authorize(store: &Store, role: Role, a: &Attributes) -> Option<String> {
-    if groups(role).contains(&"system:masters") {
+/// Whether `user` may do `a`, and the reason the apiserver gives when it may.
+pub fn authorize(store: &Store, user: &UserInfo, a: &Attributes) -> Option<String> {
+    if user.in_group("system:masters") {
         return Some(String::new());
     }
-    let user = role.user();
-    let subject_matches = |binding: &Value| {
-        binding["subjects"].as_array().is_some_and(|subjects| {
-            subjects.iter().any(|s| match s["kind"].as_str() {
-                Some("User") => s["name"] == user,
-                Some("Group") => s["name"]
-                    .as_str()
-                    .is_some_and(|g| groups(role).contains(&g)),
-                _ => false,
-            })
-        })
-    };
+    let subject_matches = |b: &Value| binds(b, user);
+    let user = user.name.as_str();
     let cluster_role = |name: &str| store.get(CLUSTERROLES, "", name);
     for b in store.objects(idx::CLUSTERROLEBINDINGS, None) {
         if !subject_matches(&b) || b["roleRef"]["kind"] != "ClusterRole" {
@@ -108,23 +102,67 @@ fn rules_allow(role: &Value, a: &Attributes) -> bool {
     })
 }
 
-/// The rules that apply to `role`'s user in `ns`, as SelfSubjectRulesReview lists them.
-pub fn rules_for(store: &Store, role: Role, ns: &str) -> Vec<Value> {
-    if groups(role).contains(&"system:masters") {
+/// Applies the `Impersonate-User` and `Impersonate-Group` headers, as the apiserver's impersonation
+/// filter does: `user` must be allowed to `impersonate` each user and group named (403 naming the first
+/// it may not), and the request then acts as that user, in those groups and `system:authenticated`.
+/// Without the headers the request acts as `user`.
+pub fn impersonate(
+    store: &Store,
+    user: UserInfo,
+    headers: &http::HeaderMap,
+) -> Result<UserInfo, super::status::ApiError> {
+    use super::status::ApiError;
+    let values = |name: &str| -> Vec<String> {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(str::to_string)
+            .collect()
+    };
+    let groups = values("impersonate-group");
+    let Some(name) = values("impersonate-user").into_iter().next() else {
+        if groups.is_empty() {
+            return Ok(user);
+        }
+        return Err(ApiError::internal(format!(
+            "requested {groups:?} without impersonating a user"
+        )));
+    };
+    let wanted = std::iter::once(("users", &name)).chain(groups.iter().map(|g| ("groups", g)));
+    for (resource, target) in wanted {
+        let a = Attributes {
+            verb: "impersonate",
+            group: "",
+            resource,
+            subresource: None,
+            name: Some(target),
+            namespace: None,
+        };
+        if authorize(store, &user, &a).is_none() {
+            return Err(ApiError::forbidden(
+                &user.name,
+                "impersonate",
+                "",
+                resource,
+                Some(target),
+                None,
+            ));
+        }
+    }
+    let mut groups = groups;
+    if name != "system:anonymous" && !groups.iter().any(|g| g == "system:authenticated") {
+        groups.push("system:authenticated".to_string());
+    }
+    Ok(UserInfo { name, groups })
+}
+
+/// The rules that apply to `user` in `ns`, as SelfSubjectRulesReview lists them.
+pub fn rules_for(store: &Store, user: &UserInfo, ns: &str) -> Vec<Value> {
+    if user.in_group("system:masters") {
         return vec![json!({"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]})];
     }
-    let user = role.user();
-    let bound = |b: &Value| {
-        b["subjects"].as_array().is_some_and(|subjects| {
-            subjects.iter().any(|s| match s["kind"].as_str() {
-                Some("User") => s["name"] == user,
-                Some("Group") => s["name"]
-                    .as_str()
-                    .is_some_and(|g| groups(role).contains(&g)),
-                _ => false,
-            })
-        })
-    };
+    let bound = |b: &Value| binds(b, user);
     let mut out = Vec::new();
     let mut add = |r: Option<std::sync::Arc<Value>>| {
         if let Some(rules) = r.as_deref().and_then(|r| r["rules"].as_array()) {

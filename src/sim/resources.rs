@@ -108,7 +108,7 @@ impl ResourceType {
 
     /// A review a client creates to ask about itself (authentication/authorization.k8s.io).
     pub fn is_review(&self) -> bool {
-        self.computed && self.kind.starts_with("SelfSubject")
+        self.computed && self.kind.ends_with("Review")
     }
 
     /// Lists of this kind answer an empty Table with `rows: null` (../shared/apiserver-1.28 README,

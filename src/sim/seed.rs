@@ -56,7 +56,7 @@ impl Seeder<'_> {
             node_ip: &node_ip,
             pod_ip: &ip,
         };
-        let mut p = objects::pod(owner, &name, template, extra, &at, &created);
+        let mut p = objects::pod(owner, &name, template, extra, Some(&at), &created);
         objects::mark_running(&mut p, &ago(self.now, age - 3));
         p
     }

@@ -162,7 +162,7 @@ pub fn route(kinds: &Kinds, path: &str) -> Option<Route> {
         // Kinds without the subresource answer 404 for the object (api.rs), as the apiserver does.
         Some("status") => true,
         Some("scale") => rt.scale.is_some(),
-        Some("log" | "portforward" | "exec") => res == idx::PODS,
+        Some("log" | "portforward" | "exec" | "eviction") => res == idx::PODS,
         Some(_) => false,
     };
     if !sub_ok {
@@ -272,6 +272,8 @@ async fn dispatch(sim: &Arc<Sim>, req: Request<Incoming>) -> Result<Response<Bod
             )),
         };
     };
+    // Impersonation comes after authentication and before everything that authorizes.
+    let user = super::rbac::impersonate(&sim.store, role.info(), req.headers())?;
     let Some(route) = route else {
         return if status_404(&kinds, &path) {
             Err(ApiError::page_not_found())
@@ -298,9 +300,9 @@ async fn dispatch(sim: &Arc<Sim>, req: Request<Incoming>) -> Result<Response<Bod
             StatusCode::OK,
             &discovery::root_paths(&kinds),
         )),
-        // The viewer is like ClusterRole view, which grants no non-resource URLs.
-        Route::Metrics if role == Role::Viewer => {
-            Err(ApiError::forbidden_path(role.user(), "get", "/metrics"))
+        // Only system:masters reads /metrics: ClusterRole view grants no non-resource URLs.
+        Route::Metrics if !user.in_group("system:masters") => {
+            Err(ApiError::forbidden_path(&user.name, "get", "/metrics"))
         }
         Route::Metrics => Ok(super::health::prometheus(
             &sim.store,
@@ -358,7 +360,7 @@ async fn dispatch(sim: &Arc<Sim>, req: Request<Incoming>) -> Result<Response<Bod
             if !streams && !super::negotiate::acceptable(&accept) {
                 return Err(ApiError::not_acceptable());
             }
-            let resp = super::api::handle(sim, role, r, req, &accept).await?;
+            let resp = super::api::handle(sim, &user, r, req, &accept).await?;
             if !streams && super::negotiate::wants_yaml(&accept) {
                 return Ok(super::negotiate::to_yaml(resp).await);
             }

@@ -171,6 +171,18 @@ pub fn admit(rt: &ResourceType, obj: &mut Value, old: Option<&Value>) -> Result<
     {
         problems
             .push("metadata.name: Required value: name or generateName is required".to_string());
+    } else if rt.kind == "APIService" && rt.group == "apiregistration.k8s.io" {
+        // The aggregator names an APIService after what it serves: `v1.` for the core group.
+        let required = format!(
+            "{}.{}",
+            obj["spec"]["version"].as_str().unwrap_or(""),
+            obj["spec"]["group"].as_str().unwrap_or("")
+        );
+        if name != required {
+            problems.push(format!(
+                "metadata.name: Invalid value: \"{name}\": must be `spec.version+\".\"+spec.group`: \"{required}\""
+            ));
+        }
     } else if !name.is_empty() {
         let label_only = matches!(res, idx::NAMESPACES | idx::SERVICES);
         let ok = if label_only {

@@ -131,6 +131,17 @@ pub async fn build(c: &Clients) {
     apply_file(c, "crds.yaml").await;
     apply_file(c, "state.yaml").await;
     apply_file(c, "widgets.yaml").await;
+    // The recording's viewer is bound only to ClusterRole view; the sim's is bound to a read-all role.
+    // Bind it as the recording's was, so the sim's RBAC decides what it may do.
+    let crb = "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings";
+    let (code, body) = call(c, Req::new("DELETE", &format!("{crb}/kdeck-sim-viewer"))).await;
+    assert_eq!(code, 200, "unbinding the sim's viewer: {body}");
+    let binding = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+        "metadata": {"name": "viewer-view"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
+        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "kdeck-sim-viewer"}]});
+    let (code, body) = call(c, Req::new("POST", crb).json(&binding)).await;
+    assert_eq!(code, 201, "binding the viewer to view: {body}");
     // The service account controller puts `default` in every namespace; the sim has none (a gap the
     // report lists), so the state gets them here.
     for ns in ["default", "shop", "empty"] {

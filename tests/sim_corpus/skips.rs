@@ -131,50 +131,8 @@ pub const SKIPS: &[(&str, &str)] = &[
         "346-watch-sendinitialevents.json",
         "1.32 differs: WatchList is beta and on, so sendInitialEvents is served (1.28 refused it with 422)",
     ),
-    (
-        "348-watch-viewer-secrets.json",
-        "sim lacks RBAC enforcement of stored roles: its viewer may read every kind (the recording's viewer was bound to ClusterRole view)",
-    ),
-    (
-        "365-viewer-get-secret.json",
-        "sim lacks RBAC enforcement of stored roles: its viewer may read every kind (the recording's viewer was bound to ClusterRole view)",
-    ),
-    (
-        "366-viewer-list-secrets.json",
-        "sim lacks RBAC enforcement of stored roles: its viewer may read every kind (the recording's viewer was bound to ClusterRole view)",
-    ),
-    (
-        "368-viewer-list-nodes.json",
-        "sim lacks RBAC enforcement of stored roles: its viewer may read every kind (the recording's viewer was bound to ClusterRole view)",
-    ),
-    (
-        "370-viewer-list-clusterroles.json",
-        "sim lacks RBAC enforcement of stored roles: its viewer may read every kind (the recording's viewer was bound to ClusterRole view)",
-    ),
-    (
-        "371-viewer-list-widgets.json",
-        "sim lacks RBAC enforcement of stored roles: its viewer may read every kind (the recording's viewer was bound to ClusterRole view)",
-    ),
-    (
-        "378-impersonate-viewer.json",
-        "sim lacks impersonation (Impersonate-User is ignored)",
-    ),
-    (
-        "379-viewer-impersonate-admin.json",
-        "sim lacks impersonation (Impersonate-User is ignored)",
-    ),
     ("434-pod-attach-spdy.json", "sim lacks pods/attach"),
     ("437-node-proxy.json", "sim lacks nodes/proxy"),
-    ("463-evict-pod-allowed.json", "sim lacks pods/eviction"),
-    (
-        "464-evict-pod-blocked-by-pdb.json",
-        "sim lacks pods/eviction",
-    ),
-    ("465-evict-pod-missing.json", "sim lacks pods/eviction"),
-    (
-        "514-sar-admin-for-viewer.json",
-        "sim lacks subjectaccessreviews",
-    ),
 ];
 
 /// Discovery entries kube-apiserver 1.28 served that the sim does not although it serves their kind

@@ -45,6 +45,8 @@ pub async fn run(sim: Arc<Sim>, rec: Arc<Recorder>) {
                         handle_pending(&sim, &rec, &starting, &pod);
                     }
                 }
+                // A node uncordoned, added or relabelled may fit pods that waited for one.
+                Ok(ev) if ev.res == idx::NODES && ev.kind != EventType::Deleted => resync = true,
                 Ok(_) => {}
                 Err(RecvError::Lagged(_)) => resync = true,
                 Err(RecvError::Closed) => return,
@@ -91,50 +93,70 @@ fn handle_pending(
     });
 }
 
-/// A node for the pod: any, or one whose labels match its `nodeSelector`; None (after marking the pod
-/// Unschedulable once, as the scheduler does) when no node fits.
-fn pick_node(sim: &Sim, rec: &Recorder, ns: &str, name: &str) -> Option<Arc<Value>> {
+/// A node for a pod with this spec: any schedulable one (not cordoned) whose labels match its
+/// `nodeSelector`, or the scheduler's reason why none fits.
+pub fn choose_node(sim: &Sim, spec: &Value) -> Result<Arc<Value>, String> {
     let n = sim.store.count(idx::NODES);
-    let pod = sim.store.get(idx::PODS, ns, name)?;
-    let Some(sel) = pod["spec"]["nodeSelector"]
-        .as_object()
-        .filter(|m| !m.is_empty())
-    else {
-        return (n > 0)
-            .then(|| {
-                sim.store
-                    .nth(idx::NODES, rand::random::<u32>() as usize % n)
-            })
-            .flatten();
-    };
-    let fits: Vec<Arc<Value>> = sim
-        .store
-        .objects(idx::NODES, None)
-        .into_iter()
-        .filter(|node| sel.iter().all(|(k, v)| node["metadata"]["labels"][k] == *v))
-        .collect();
-    if fits.is_empty() {
-        let message = format!(
-            "0/{n} nodes are available: {n} node(s) didn't match Pod's node affinity/selector."
-        );
-        let marked = sim.store.mutate(idx::PODS, ns, name, |p| {
-            let cond = serde_json::json!([{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
-                "message": message, "lastTransitionTime": now_rfc3339(), "lastProbeTime": null}]);
-            if p["status"]["conditions"][0]["reason"] == "Unschedulable" {
-                return false;
-            }
-            p["status"]["conditions"] = cond;
-            true
-        });
-        if let Some(p) = marked
-            .filter(|p| p["metadata"]["resourceVersion"] != pod["metadata"]["resourceVersion"])
-        {
-            rec.warning(sim, &p, "FailedScheduling", &message, "default-scheduler");
-        }
-        return None;
+    let cordoned = |node: &Value| node["spec"]["unschedulable"] == true;
+    let sel = spec["nodeSelector"].as_object().filter(|m| !m.is_empty());
+    // The common case, a pod with no selector on an uncordoned node, needs no scan of every node.
+    if sel.is_none()
+        && let Some(node) = sim
+            .store
+            .nth(idx::NODES, rand::random::<u32>() as usize % n.max(1))
+            .filter(|node| !cordoned(node))
+    {
+        return Ok(node);
     }
-    fits.get(rand::random::<u32>() as usize % fits.len())
-        .cloned()
+    let nodes = sim.store.objects(idx::NODES, None);
+    let selected: Vec<&Arc<Value>> = nodes
+        .iter()
+        .filter(|node| {
+            sel.is_none_or(|sel| sel.iter().all(|(k, v)| node["metadata"]["labels"][k] == *v))
+        })
+        .collect();
+    let fits: Vec<&Arc<Value>> = selected.iter().copied().filter(|n| !cordoned(n)).collect();
+    if let Some(node) = fits.get(rand::random::<u32>() as usize % fits.len().max(1)) {
+        return Ok(Arc::clone(node));
+    }
+    let mut reasons = Vec::new();
+    if !selected.is_empty() {
+        reasons.push(format!("{} node(s) were unschedulable", selected.len()));
+    }
+    if n > selected.len() {
+        reasons.push(format!(
+            "{} node(s) didn't match Pod's node affinity/selector",
+            n - selected.len()
+        ));
+    }
+    Err(format!(
+        "0/{n} nodes are available: {}.",
+        reasons.join(", ")
+    ))
+}
+
+/// A node for the pod, or None after marking the pod Unschedulable once, as the scheduler does.
+fn pick_node(sim: &Sim, rec: &Recorder, ns: &str, name: &str) -> Option<Arc<Value>> {
+    let pod = sim.store.get(idx::PODS, ns, name)?;
+    let message = match choose_node(sim, &pod["spec"]) {
+        Ok(node) => return Some(node),
+        Err(message) => message,
+    };
+    let marked = sim.store.mutate(idx::PODS, ns, name, |p| {
+        let cond = serde_json::json!([{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+            "message": message, "lastTransitionTime": now_rfc3339(), "lastProbeTime": null}]);
+        if p["status"]["conditions"][0]["reason"] == "Unschedulable" {
+            return false;
+        }
+        p["status"]["conditions"] = cond;
+        true
+    });
+    if let Some(p) =
+        marked.filter(|p| p["metadata"]["resourceVersion"] != pod["metadata"]["resourceVersion"])
+    {
+        rec.warning(sim, &p, "FailedScheduling", &message, "default-scheduler");
+    }
+    None
 }
 
 fn schedule(sim: &Sim, rec: &Recorder, ns: &str, name: &str) {

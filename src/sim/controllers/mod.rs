@@ -5,10 +5,11 @@
 //! statefulsets and daemonsets; `kubelet` schedules pods, moves them Pending → ContainerCreating →
 //! Running and restarts containers at the scenario's churn rate; `endpoints` keeps Endpoints in step with
 //! ready pods (and EndpointSlices beside them); `hpa` scales HorizontalPodAutoscaler targets from the
-//! simulated usage; `events` records core/v1 Events with the apiserver's aggregation (count, timestamps). All of
+//! simulated usage; `disruption` keeps PodDisruptionBudgets' status; `events` records core/v1 Events with the apiserver's aggregation (count, timestamps). All of
 //! them write through the store like any client, so watchers see their work.
 
 mod batch;
+mod disruption;
 mod endpoints;
 mod events;
 mod hpa;
@@ -36,6 +37,7 @@ pub fn spawn(sim: &Arc<Sim>) -> Vec<JoinHandle<()>> {
         tokio::spawn(batch::run(sim.clone(), recorder.clone())),
         tokio::spawn(storage::run(sim.clone(), recorder.clone())),
         tokio::spawn(hpa::run(sim.clone(), recorder.clone())),
+        tokio::spawn(disruption::run(sim.clone())),
     ]
 }
 

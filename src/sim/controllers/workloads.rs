@@ -242,21 +242,6 @@ fn deployment(sim: &Sim, rec: &Recorder, ns: &str, name: &str) {
     );
 }
 
-/// A node for a new pod: the least loaded by a cheap random choice of two.
-fn pick_node(sim: &Sim) -> Option<(String, String)> {
-    let n = sim.store.count(idx::NODES);
-    if n == 0 {
-        return None;
-    }
-    let i = rand::random::<u32>() as usize % n;
-    let node = sim.store.nth(idx::NODES, i)?;
-    let ip = node["status"]["addresses"][0]["address"]
-        .as_str()
-        .unwrap_or("")
-        .to_string();
-    Some((meta_str(&node, "name").to_string(), ip))
-}
-
 fn create_pod(
     sim: &Sim,
     rec: &Recorder,
@@ -265,18 +250,27 @@ fn create_pod(
     extra: &[(&str, String)],
     node: Option<(String, String)>,
 ) -> bool {
-    let Some((node, node_ip)) = node.or_else(|| pick_node(sim)) else {
-        return false;
-    };
+    let template = &owner["spec"]["template"];
+    // Bound at once where a node fits (a DaemonSet names its own); otherwise the pod waits, unbound,
+    // for the scheduler, which says why.
+    let node = node.or_else(|| {
+        super::kubelet::choose_node(sim, &template["spec"])
+            .ok()
+            .map(|n| {
+                let ip = n["status"]["addresses"][0]["address"]
+                    .as_str()
+                    .unwrap_or("");
+                (meta_str(&n, "name").to_string(), ip.to_string())
+            })
+    });
     let now = now_rfc3339();
     let ip = sim.ipam.next();
-    let at = Placement {
-        node: &node,
-        node_ip: &node_ip,
+    let at = node.as_ref().map(|(node, node_ip)| Placement {
+        node,
+        node_ip,
         pod_ip: &ip,
-    };
-    let template = &owner["spec"]["template"];
-    let p = objects::pod(owner, name, template, extra, &at, &now);
+    });
+    let p = objects::pod(owner, name, template, extra, at.as_ref(), &now);
     let ns = meta_str(owner, "namespace").to_string();
     match sim.store.create(idx::PODS, p) {
         Ok(p) => {
@@ -296,13 +290,15 @@ fn create_pod(
                 _ => "replicaset-controller",
             };
             rec.normal(sim, owner, reason, &msg, component);
-            rec.normal(
-                sim,
-                &p,
-                "Scheduled",
-                &format!("Successfully assigned {ns}/{name} to {node}"),
-                "default-scheduler",
-            );
+            if let Some((node, _)) = &node {
+                rec.normal(
+                    sim,
+                    &p,
+                    "Scheduled",
+                    &format!("Successfully assigned {ns}/{name} to {node}"),
+                    "default-scheduler",
+                );
+            }
             true
         }
         Err(_) => false,
