@@ -1,5 +1,6 @@
 //! Controllers a user would miss, refereed by kubectl: EndpointSlices kept beside Endpoints, and the
-//! horizontal pod autoscaler scaling from the simulated usage.
+//! horizontal pod autoscaler scaling from the simulated usage, StatefulSets rolling through
+//! ControllerRevisions.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test (or bench) may panic on what it sets up
 
 mod sim_support;
@@ -343,4 +344,106 @@ async fn other_versions_of_a_kind_read_and_write_the_same_objects() {
         v2["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"], 75,
         "{v2}"
     );
+}
+
+const DB: &str = r#"
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: default}
+spec:
+  replicas: 2
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers: [{name: pg, image: "postgres:16"}]
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statefulsets_roll_through_controller_revisions_that_kubectl_reads_and_undoes() {
+    if !have_kubectl() {
+        return;
+    }
+    let t = TestSim::start(Scenario::with_pods(1)).await;
+    ok(&t, "1.32", &["apply", "-f", "-"], Some(DB));
+    let images = |t: &TestSim| -> Option<Vec<String>> {
+        let pods = json(t, &["get", "pods", "-l", "app=db"]);
+        let items = pods["items"].as_array()?;
+        let ready = items.len() == 2
+            && items.iter().all(|p| {
+                p["status"]["conditions"].as_array().is_some_and(|c| {
+                    c.iter()
+                        .any(|c| c["type"] == "Ready" && c["status"] == "True")
+                })
+            });
+        ready.then(|| {
+            sorted(
+                items
+                    .iter()
+                    .map(|p| {
+                        p["spec"]["containers"][0]["image"]
+                            .as_str()
+                            .unwrap()
+                            .to_string()
+                    })
+                    .collect(),
+            )
+        })
+    };
+    eventually("db ready", || {
+        images(&t).filter(|i| i == &["postgres:16", "postgres:16"])
+    });
+    for v in SKEW {
+        let history = ok(&t, v, &["rollout", "history", "sts/db"], None);
+        assert!(history.contains("REVISION"), "kubectl {v}: {history}");
+    }
+    ok(
+        &t,
+        "1.32",
+        &["set", "image", "sts/db", "pg=postgres:17"],
+        None,
+    );
+    let status = ok(
+        &t,
+        "1.32",
+        &["rollout", "status", "sts/db", "--timeout=60s"],
+        None,
+    );
+    assert!(status.contains("roll"), "{status}");
+    eventually("both pods on postgres:17", || {
+        images(&t).filter(|i| i == &["postgres:17", "postgres:17"])
+    });
+    let revs = json(&t, &["get", "controllerrevisions", "-l", "app=db"]);
+    let mut numbers: Vec<i64> = revs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["revision"].as_i64().unwrap())
+        .collect();
+    numbers.sort();
+    assert_eq!(numbers, vec![1, 2]);
+    let sts = json(&t, &["get", "sts", "db"]);
+    assert_eq!(
+        sts["status"]["currentRevision"],
+        sts["status"]["updateRevision"]
+    );
+    assert_eq!(sts["status"]["updatedReplicas"], 2);
+    // kubectl undoes a rollout by patching the template back from the previous revision.
+    for v in ["1.31", "1.33"] {
+        let out = ok(
+            &t,
+            v,
+            &["rollout", "undo", "sts/db", "--to-revision=1"],
+            None,
+        );
+        assert!(out.contains("rolled back"), "kubectl {v}: {out}");
+        eventually("both pods back on postgres:16", || {
+            images(&t).filter(|i| i == &["postgres:16", "postgres:16"])
+        });
+        ok(&t, v, &["set", "image", "sts/db", "pg=postgres:17"], None);
+        eventually("both pods on postgres:17 again", || {
+            images(&t).filter(|i| i == &["postgres:17", "postgres:17"])
+        });
+    }
 }

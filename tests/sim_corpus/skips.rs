@@ -32,14 +32,6 @@ pub const SKIPS: &[(&str, &str)] = &[
         "the sim serves metrics.k8s.io (its metrics-server stand-in); the recording's cluster had no metrics-server",
     ),
     (
-        "128-list-apps-v1-controllerrevisions-json.json",
-        "sim lacks ControllerRevisions (its StatefulSet and DaemonSet controllers write none)",
-    ),
-    (
-        "129-list-apps-v1-controllerrevisions-table.json",
-        "sim lacks ControllerRevisions (its StatefulSet and DaemonSet controllers write none)",
-    ),
-    (
         "252-list-flowcontrol-v1beta3-flowschemas-json.json",
         "1.32 differs: flowcontrol.apiserver.k8s.io v1beta3 and v1beta2 are no longer served (only v1)",
     ),

@@ -14,6 +14,7 @@ mod endpoints;
 mod events;
 mod hpa;
 mod kubelet;
+mod revisions;
 mod storage;
 mod workloads;
 

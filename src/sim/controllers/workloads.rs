@@ -376,6 +376,10 @@ fn statefulset(sim: &Sim, rec: &Recorder, ns: &str, name: &str) {
             .and_then(|s| s.parse::<i64>().ok())
     };
     let hash = objects::template_hash(&sts["spec"]["template"]);
+    super::revisions::ensure(sim, &sts, &hash);
+    let revision = format!("{name}-{hash}");
+    let updated =
+        |p: &Value| p["metadata"]["labels"]["controller-revision-hash"] == revision.as_str();
     for i in 0..desired {
         match pods.iter().find(|p| ordinal(p) == Some(i)) {
             Some(p) if objects::is_ready(p) => continue,
@@ -402,20 +406,42 @@ fn statefulset(sim: &Sim, rec: &Recorder, ns: &str, name: &str) {
     for p in extra {
         delete_pod(sim, rec, &sts, p);
     }
+    // A rolling update replaces one pod at a time, highest ordinal first, once all are ready.
+    let rolling = sts["spec"]["updateStrategy"]["type"] != "OnDelete";
+    let all_ready = pods.len() as i64 == desired && pods.iter().all(|p| objects::is_ready(p));
+    if rolling && all_ready {
+        let stale = pods
+            .iter()
+            .filter(|p| !updated(p) && ordinal(p).is_some_and(|o| o < desired))
+            .max_by_key(|p| ordinal(p));
+        if let Some(p) = stale {
+            delete_pod(sim, rec, &sts, p);
+        }
+    }
     let pods = sim.store.owned(idx::PODS, ns, meta_str(&sts, "uid"));
     let ready = pods.iter().filter(|p| objects::is_ready(p)).count() as i64;
-    set_status(
-        sim,
-        idx::STATEFULSETS,
+    let mut status = workload_status(
+        "StatefulSet",
         &sts,
-        workload_status(
-            "StatefulSet",
-            &sts,
-            pods.len() as i64,
-            ready,
-            &now_rfc3339(),
-        ),
+        pods.len() as i64,
+        ready,
+        &now_rfc3339(),
     );
+    let n_updated = pods.iter().filter(|p| updated(p)).count() as i64;
+    status["updatedReplicas"] = json!(n_updated);
+    status["currentReplicas"] = json!(pods.len() as i64 - n_updated);
+    if n_updated < pods.len() as i64 {
+        // Mid-rollout the current revision is still the one most pods run.
+        if let Some(cur) = sts["status"]["currentRevision"]
+            .as_str()
+            .filter(|c| *c != revision)
+        {
+            status["currentRevision"] = json!(cur);
+        }
+    } else {
+        status["currentReplicas"] = json!(n_updated);
+    }
+    set_status(sim, idx::STATEFULSETS, &sts, status);
 }
 
 fn daemonset(sim: &Sim, rec: &Recorder, ns: &str, name: &str) {
@@ -425,6 +451,8 @@ fn daemonset(sim: &Sim, rec: &Recorder, ns: &str, name: &str) {
     let pods = sim.store.owned(idx::PODS, ns, meta_str(&ds, "uid"));
     let nodes = sim.store.objects(idx::NODES, None);
     let hash = objects::template_hash(&ds["spec"]["template"]);
+    super::revisions::ensure(sim, &ds, &hash);
+    let updated = |p: &Value| p["metadata"]["labels"]["controller-revision-hash"] == hash.as_str();
     for node in &nodes {
         let node_name = meta_str(node, "name");
         if !pods.iter().any(|p| p["spec"]["nodeName"] == node_name) {
@@ -454,12 +482,17 @@ fn daemonset(sim: &Sim, rec: &Recorder, ns: &str, name: &str) {
             delete_pod(sim, rec, &ds, p);
         }
     }
+    // A rolling update (maxUnavailable 1) replaces one node's pod at a time, once all are ready.
+    let rolling = ds["spec"]["updateStrategy"]["type"] != "OnDelete";
+    if rolling
+        && pods.iter().all(|p| objects::is_ready(p))
+        && let Some(p) = pods.iter().find(|p| !updated(p))
+    {
+        delete_pod(sim, rec, &ds, p);
+    }
     let pods = sim.store.owned(idx::PODS, ns, meta_str(&ds, "uid"));
     let ready = pods.iter().filter(|p| objects::is_ready(p)).count() as i64;
-    set_status(
-        sim,
-        idx::DAEMONSETS,
-        &ds,
-        workload_status("DaemonSet", &ds, pods.len() as i64, ready, &now_rfc3339()),
-    );
+    let mut status = workload_status("DaemonSet", &ds, pods.len() as i64, ready, &now_rfc3339());
+    status["updatedNumberScheduled"] = json!(pods.iter().filter(|p| updated(p)).count());
+    set_status(sim, idx::DAEMONSETS, &ds, status);
 }
