@@ -1,5 +1,6 @@
-//! TUI hot paths at 50k pods: one frame, watch bursts into the store, filter keystrokes, and the
-//! work between a keystroke and its frame while 500 events a second arrive.
+//! TUI hot paths at 50k pods: one frame, watch bursts into the store, filter keystrokes, a sort key
+//! (and watch updates into a sorted view), and the work between a keystroke and its frame while 500
+//! events a second arrive.
 //!
 //! Run: `cargo bench --bench tui_render`. Figures are reported by the benchmark, never asserted.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test (or bench) may panic on what it sets up
@@ -174,6 +175,33 @@ fn benches(c: &mut Criterion) {
             buf.reset();
             render::draw(&app, area, &mut buf, NOW);
             black_box(&buf);
+        })
+    });
+
+    // A sort key at 50k rows: shift-r (READY, as numbers) and shift-i (IP), each pressed twice per
+    // iteration, so every press is a full re-sort (ascending, then reversed).
+    let shift = |c: char| Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::SHIFT));
+    c.bench_function("sort_key_restarts_50k", |b| {
+        b.iter(|| {
+            app.update(shift('R'));
+        })
+    });
+    c.bench_function("sort_key_ip_50k", |b| {
+        b.iter(|| {
+            app.update(shift('I'));
+        })
+    });
+    // Watch updates into a view sorted by IP (each update computes its row's sort key).
+    c.bench_function("store_500_updates_50k_sorted_by_ip", |b| {
+        let mut restarts = 0;
+        b.iter(|| {
+            restarts += 1;
+            for i in 0..500 {
+                app.update(Msg::Watch(WatchMsg {
+                    view,
+                    note: WatchNote::Delta(Delta::Upsert(pod(i * 97 % N, restarts))),
+                }));
+            }
         })
     });
 }

@@ -18,6 +18,7 @@ pub mod logs;
 pub mod rows;
 pub mod selector;
 pub mod session;
+pub mod sort;
 pub mod store;
 pub mod table_watch;
 pub mod watch;

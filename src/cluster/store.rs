@@ -1,6 +1,6 @@
-//! The per-view row store: rows keyed by namespace/name, kept in order incrementally (by key, or by a
-//! view's [`Rank`] and then key: `:events` is newest first), with a filtered projection that is also
-//! maintained incrementally.
+//! The per-view row store: rows keyed by namespace/name, kept in order incrementally (by key, by a
+//! view's [`Rank`] and then key: `:events` is newest first, or by the column the user sorts on and then
+//! key), with a filtered projection that is also maintained incrementally.
 //!
 //! Why not re-sort on every event: at 50k rows and hundreds of events a second, a full sort per event
 //! would be the bottleneck. Here an update of an existing row is O(1) (its position cannot change,
@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::rows::{Row, RowKey};
+use super::sort::{SortBy, SortKey, compare};
 
 /// What a watcher sends: a complete (re)list, or one change.
 #[derive(Debug, Clone)]
@@ -39,7 +40,11 @@ pub type Rank = fn(&Row) -> i64;
 #[derive(Default)]
 pub struct RowStore {
     rank: Option<Rank>,
+    /// The user's sort column, which takes the place of the rank.
+    sort: Option<SortBy>,
     slots: Vec<Option<Row>>,
+    /// Each slot's key in the sort column (kept only while sorting).
+    sort_keys: Vec<SortKey>,
     free: Vec<u32>,
     index: HashMap<RowKey, u32>,
     sorted: Vec<u32>,
@@ -82,19 +87,75 @@ impl RowStore {
         self.rank.map_or(0, |r| r(row))
     }
 
-    fn order(&self, a: &Row, b: &Row) -> Ordering {
-        self.rank_of(a)
-            .cmp(&self.rank_of(b))
-            .then_with(|| a.key.cmp(&b.key))
+    /// The sort key `row` has (or would have), when sorting.
+    fn sort_key_of(&self, row: &Row) -> Option<SortKey> {
+        self.sort.map(|s| SortKey::of_row(row, s.column))
     }
 
-    /// Where `row` is (or would go) in `list`.
-    fn search(&self, list: &[u32], row: &Row) -> Result<usize, usize> {
-        let rank = self.rank_of(row);
-        list.binary_search_by(|id| {
-            let r = self.row(*id);
-            self.rank_of(r).cmp(&rank).then_with(|| r.key.cmp(&row.key))
-        })
+    /// The order of two live slots: sort column (or rank), then key.
+    fn order_ids(&self, a: u32, b: u32) -> Ordering {
+        let (ra, rb) = (self.row(a), self.row(b));
+        let first = match self.sort {
+            Some(s) => compare(
+                &self.sort_keys[a as usize],
+                &self.sort_keys[b as usize],
+                s.descending,
+            ),
+            None => self.rank_of(ra).cmp(&self.rank_of(rb)),
+        };
+        first.then_with(|| ra.key.cmp(&rb.key))
+    }
+
+    /// Where the live slot `id` is (or would go) in `list`.
+    fn search(&self, list: &[u32], id: u32) -> Result<usize, usize> {
+        list.binary_search_by(|other| self.order_ids(*other, id))
+    }
+
+    /// Sorts by `sort` (None: the view's own order), re-placing every row once.
+    pub fn set_sort(&mut self, sort: Option<SortBy>) {
+        self.generation += 1;
+        self.sort = sort;
+        self.sort_keys = match sort {
+            Some(s) => self
+                .slots
+                .iter()
+                .map(|r| {
+                    r.as_ref()
+                        .map_or(SortKey::Missing, |r| SortKey::of_row(r, s.column))
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let mut sorted = std::mem::take(&mut self.sorted);
+        sorted.sort_by(|a, b| self.order_ids(*a, *b));
+        self.sorted = sorted;
+        self.refilter_all();
+    }
+
+    pub fn sort(&self) -> Option<SortBy> {
+        self.sort
+    }
+
+    /// Puts `row` in a free slot (with its sort key) and returns its id.
+    fn alloc(&mut self, row: Row) -> u32 {
+        let key = self.sort_key_of(&row);
+        let id = match self.free.pop() {
+            Some(id) => {
+                self.slots[id as usize] = Some(row);
+                id
+            }
+            None => {
+                self.slots.push(Some(row));
+                (self.slots.len() - 1) as u32
+            }
+        };
+        if let Some(k) = key {
+            if self.sort_keys.len() <= id as usize {
+                self.sort_keys.resize(id as usize + 1, SortKey::Missing);
+            }
+            self.sort_keys[id as usize] = k;
+        }
+        id
     }
 
     pub fn apply(&mut self, delta: Delta) {
@@ -109,24 +170,33 @@ impl RowStore {
     fn reset(&mut self, mut rows: Vec<Row>) {
         rows.sort_by(|a, b| a.key.cmp(&b.key));
         rows.dedup_by(|a, b| a.key == b.key);
-        if self.rank.is_some() {
-            rows.sort_by(|a, b| self.order(a, b));
-        }
         self.index = rows
             .iter()
             .enumerate()
             .map(|(i, r)| (r.key.clone(), i as u32))
             .collect();
-        self.sorted = (0..rows.len() as u32).collect();
+        self.sort_keys = match self.sort {
+            Some(s) => rows.iter().map(|r| SortKey::of_row(r, s.column)).collect(),
+            None => Vec::new(),
+        };
         self.slots = rows.into_iter().map(Some).collect();
         self.free.clear();
+        let mut sorted: Vec<u32> = (0..self.slots.len() as u32).collect();
+        if self.rank.is_some() || self.sort.is_some() {
+            sorted.sort_by(|a, b| self.order_ids(*a, *b));
+        }
+        self.sorted = sorted;
         self.refilter_all();
     }
 
     fn upsert(&mut self, row: Row) {
         if let Some(&id) = self.index.get(&row.key) {
-            if self.rank_of(self.row(id)) != self.rank_of(&row) {
-                // Its place moves (an event seen again): take it out and put it back.
+            let moved = match self.sort {
+                Some(_) => self.sort_key_of(&row).as_ref() != Some(&self.sort_keys[id as usize]),
+                None => self.rank_of(self.row(id)) != self.rank_of(&row),
+            };
+            if moved {
+                // Its place moves (an event seen again, a sorted cell changed): out and back in.
                 let key = row.key.clone();
                 self.remove(&key);
                 self.upsert(row);
@@ -136,8 +206,7 @@ impl RowStore {
             let now = self.is_visible_row(&row);
             self.slots[id as usize] = Some(row);
             if was != now {
-                let pos = self.search(&self.visible, self.row(id));
-                match (now, pos) {
+                match (now, self.search(&self.visible, id)) {
                     (true, Err(p)) => self.visible.insert(p, id),
                     (false, Ok(p)) => {
                         self.visible.remove(p);
@@ -149,21 +218,12 @@ impl RowStore {
         }
         let key = row.key.clone();
         let shown = self.is_visible_row(&row);
-        let id = match self.free.pop() {
-            Some(id) => {
-                self.slots[id as usize] = Some(row);
-                id
-            }
-            None => {
-                self.slots.push(Some(row));
-                (self.slots.len() - 1) as u32
-            }
-        };
+        let id = self.alloc(row);
         self.index.insert(key, id);
-        if let Err(p) = self.search(&self.sorted, self.row(id)) {
+        if let Err(p) = self.search(&self.sorted, id) {
             self.sorted.insert(p, id);
         }
-        if shown && let Err(p) = self.search(&self.visible, self.row(id)) {
+        if shown && let Err(p) = self.search(&self.visible, id) {
             self.visible.insert(p, id);
         }
     }
@@ -172,10 +232,10 @@ impl RowStore {
         let Some(id) = self.index.get(key).copied() else {
             return;
         };
-        if let Ok(p) = self.search(&self.sorted, self.row(id)) {
+        if let Ok(p) = self.search(&self.sorted, id) {
             self.sorted.remove(p);
         }
-        if let Ok(p) = self.search(&self.visible, self.row(id)) {
+        if let Ok(p) = self.search(&self.visible, id) {
             self.visible.remove(p);
         }
         self.index.remove(key);
@@ -236,7 +296,7 @@ impl RowStore {
         self.visible.len()
     }
 
-    /// The `i`th row that passes the filter, in key order.
+    /// The `i`th row that passes the filter, in the store's order.
     pub fn visible_row(&self, i: usize) -> Option<&Row> {
         self.visible.get(i).map(|id| self.row(*id))
     }
@@ -248,7 +308,7 @@ impl RowStore {
     /// Where the row `key` sits among the visible rows (`Err` when it is not there).
     pub fn visible_position(&self, key: &RowKey) -> Result<usize, usize> {
         match self.index.get(key) {
-            Some(&id) => self.search(&self.visible, self.row(id)),
+            Some(&id) => self.search(&self.visible, id),
             None => Err(0),
         }
     }
@@ -386,5 +446,83 @@ mod tests {
             s.get(&RowKey::new("n", "p001")).unwrap().key.name.as_ref(),
             "p001"
         );
+    }
+
+    fn with_restarts(name: &str, restarts: i64) -> Row {
+        let mut r = row("ns", name);
+        r.cells.push(Cell::Restarts {
+            count: restarts,
+            last: None,
+        });
+        r
+    }
+
+    #[test]
+    fn a_sorted_store_stays_sorted_through_updates_and_reverses() {
+        let mut s = RowStore::new();
+        s.apply(Delta::Reset(vec![
+            with_restarts("a", 5),
+            with_restarts("b", 0),
+            with_restarts("c", 12),
+        ]));
+        s.set_sort(Some(SortBy {
+            column: 1,
+            descending: false,
+        }));
+        assert_eq!(names(&s), ["b", "a", "c"]);
+        // A row whose sorted cell changes moves; a new one lands in place; ties go by key.
+        s.apply(Delta::Upsert(with_restarts("b", 20)));
+        s.apply(Delta::Upsert(with_restarts("d", 5)));
+        assert_eq!(names(&s), ["a", "d", "c", "b"]);
+        s.set_sort(Some(SortBy {
+            column: 1,
+            descending: true,
+        }));
+        assert_eq!(names(&s), ["b", "c", "a", "d"]);
+        s.apply(Delta::Remove(RowKey::new("ns", "c")));
+        s.set_filter(Some(Arc::new(Contains("a".into()))));
+        assert_eq!(names(&s), ["a"]);
+        s.set_filter(None);
+        assert_eq!(names(&s), ["b", "a", "d"]);
+        // Back to the view's own order (by key).
+        s.set_sort(None);
+        assert_eq!(names(&s), ["a", "b", "d"]);
+    }
+
+    #[test]
+    fn incremental_sorting_agrees_with_a_full_sort() {
+        let mut s = RowStore::new();
+        s.set_sort(Some(SortBy {
+            column: 1,
+            descending: false,
+        }));
+        let mut seed = 7u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            seed >> 33
+        };
+        for _ in 0..2000 {
+            let name = format!("p{}", next() % 300);
+            match next() % 4 {
+                0 => s.apply(Delta::Remove(RowKey::new("ns", &name))),
+                _ => s.apply(Delta::Upsert(with_restarts(&name, (next() % 9) as i64))),
+            }
+        }
+        let rows: Vec<(i64, String)> = (0..s.visible_len())
+            .map(|i| {
+                let r = s.visible_row(i).unwrap();
+                let n = match r.cells[1] {
+                    Cell::Restarts { count, .. } => count,
+                    _ => unreachable!(),
+                };
+                (n, r.key.name.to_string())
+            })
+            .collect();
+        let mut want = rows.clone();
+        want.sort();
+        assert_eq!(rows, want);
+        assert_eq!(s.len(), s.keys().count());
     }
 }

@@ -184,6 +184,14 @@ actions! {
     Delete => "delete", Resource, true, "Delete (asks first)";
     RevealSecret => "reveal_secret", Secret, true, "Reveal secret values";
     CopyName => "copy_name", Resource, false, "Copy the name";
+    SortName => "sort_name", Resource, false, "Sort by name (again: reverse)";
+    SortAge => "sort_age", Resource, false, "Sort by age (again: reverse)";
+    SortStatus => "sort_status", Resource, false, "Sort by status (again: reverse)";
+    SortReady => "sort_ready", Resource, false, "Sort by ready, else restarts (again: reverse)";
+    SortCpu => "sort_cpu", Resource, false, "Sort by CPU (again: reverse)";
+    SortMem => "sort_mem", Resource, false, "Sort by memory (again: reverse)";
+    SortNode => "sort_node", Resource, false, "Sort by node (again: reverse)";
+    SortIp => "sort_ip", Resource, false, "Sort by IP (again: reverse)";
     Shell => "shell", Pod, true, "Shell in the container (the TUI waits)";
     SearchNext => "search_next", Pager, false, "Next match";
     SearchPrev => "search_prev", Pager, false, "Previous match";

@@ -14,5 +14,6 @@ mod logs;
 mod ops;
 mod reconnect;
 mod shell;
+mod sort;
 #[path = "../tools/mod.rs"]
 mod tools;

@@ -160,7 +160,7 @@ impl App {
                 vec![]
             }
             WatchNote::Columns(cols) => {
-                self.view.columns = cols;
+                self.view.set_columns(cols);
                 vec![]
             }
             WatchNote::Recovered => {

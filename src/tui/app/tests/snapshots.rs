@@ -137,6 +137,24 @@ fn help_command_line_and_filter() {
 }
 
 #[test]
+fn sort_keys_order_rows_by_meaning_and_reverse() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = connected_app(dir.path());
+    open(&mut app, "pods all", pod_rows());
+    // shift-a: youngest first; again: oldest first. The title names the column and the direction.
+    keys(&mut app, "A");
+    snap!("sort_pods_age", text(&app));
+    keys(&mut app, "A");
+    snap!("sort_pods_age_reversed", text(&app));
+    // shift-r on pods is READY (ready then total, as numbers).
+    keys(&mut app, "R");
+    snap!("sort_pods_ready", text(&app));
+    // A key whose column the view lacks says so and keeps the order.
+    keys(&mut app, "C");
+    snap!("sort_pods_no_cpu_column", text(&app));
+}
+
+#[test]
 fn banners_and_failures() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = connected_app(dir.path());

@@ -48,6 +48,9 @@ pub struct TableView {
     pub filter_text: String,
     /// The loading spinner's frame.
     pub spinner: usize,
+    /// The column the user sorts on (by header name, so it survives new columns) and whether it is
+    /// reversed.
+    pub sort: Option<(String, bool)>,
 }
 
 impl TableView {
@@ -74,6 +77,7 @@ impl TableView {
             offset: 0,
             filter_text: String::new(),
             spinner: 0,
+            sort: None,
         }
     }
 
@@ -96,6 +100,79 @@ impl TableView {
             }
             Err(e) => Outcome::error(e.to_string()),
         }
+    }
+
+    /// The headers each sort key looks for, first found wins (k9s's keys: name, age, status,
+    /// ready/restarts, CPU, MEM, node, IP).
+    fn sort_columns(action: Action) -> Option<&'static [&'static str]> {
+        Some(match action {
+            Action::SortName => &["NAME"],
+            Action::SortAge => &["AGE", "LAST SEEN"],
+            Action::SortStatus => &["STATUS", "PHASE"],
+            Action::SortReady => &["READY", "RESTARTS"],
+            Action::SortCpu => &["CPU"],
+            Action::SortMem => &["MEM", "MEMORY"],
+            Action::SortNode => &["NODE"],
+            Action::SortIp => &["IP"],
+            _ => return None,
+        })
+    }
+
+    /// A sort key: sorts on its column, or reverses when it already does; the cursor stays on its row.
+    fn sort_by(&mut self, action: Action, rows: usize) -> Option<Outcome> {
+        let wanted = Self::sort_columns(action)?;
+        let Some(column) = wanted.iter().find_map(|w| {
+            self.columns
+                .iter()
+                .find(|c| c.name.eq_ignore_ascii_case(w))
+                .map(|c| c.name.clone())
+        }) else {
+            return Some(Outcome::error(format!(
+                "no {} column in this view",
+                wanted.join(" or ")
+            )));
+        };
+        let descending = match &self.sort {
+            Some((current, desc)) if *current == column => !desc,
+            _ => false,
+        };
+        self.sort = Some((column, descending));
+        let key = self.selected_row().map(|r| r.key.clone());
+        self.resort();
+        if let Some(k) = key
+            && let Ok(p) = self.store.visible_position(&k)
+        {
+            self.selected = p;
+        }
+        self.clamp(rows);
+        Some(Outcome::none())
+    }
+
+    /// Applies the sort to the store (after a sort key, or when the columns change).
+    fn resort(&mut self) {
+        let by = self.sort.as_ref().and_then(|(name, descending)| {
+            let column = self.columns.iter().position(|c| c.name == *name)?;
+            Some(crate::cluster::sort::SortBy {
+                column,
+                descending: *descending,
+            })
+        });
+        if by != self.store.sort() {
+            self.store.set_sort(by);
+        }
+    }
+
+    /// New headers from the server: the sort follows its column to wherever it now is.
+    pub fn set_columns(&mut self, columns: Vec<Column>) {
+        self.columns = columns;
+        self.resort();
+    }
+
+    /// The sort shown in the title: the column and ↑ (ascending) or ↓.
+    pub fn sort_label(&self) -> Option<String> {
+        self.sort
+            .as_ref()
+            .map(|(c, desc)| format!("{c}{}", if *desc { "↓" } else { "↑" }))
     }
 
     /// Keeps the cursor inside the rows and on screen for a body of `rows` lines.
@@ -135,7 +212,7 @@ impl TableView {
             Action::PageDown => page,
             Action::Top => isize::MIN / 2,
             Action::Bottom => isize::MAX / 2,
-            _ => return None,
+            _ => return self.sort_by(action, rows),
         };
         self.move_by(delta, rows);
         Some(Outcome::none())

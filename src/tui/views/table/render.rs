@@ -41,6 +41,9 @@ fn title(v: &TableView, theme: &Theme) -> Line<'static> {
     if !v.filter_text.is_empty() {
         spans.push(Span::styled(format!(" </{}>", v.filter_text), t.count));
     }
+    if let Some(sort) = v.sort_label() {
+        spans.push(Span::styled(format!(" <{sort}>"), t.count));
+    }
     spans.push(Span::raw(" "));
     Line::from(spans)
 }
