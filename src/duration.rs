@@ -1,6 +1,34 @@
 //! apimachinery's `duration.HumanDuration`: the AGE and "(5m ago)" format kubectl, the apiserver's
 //! Table output and `kubectl describe` all share. One copy, used by the sim, the TUI rows and describe.
 
+/// Parses a Go-style duration as kubectl flags take them: `90`, `30s`, `5m`, `1h30m` (a bare number is
+/// seconds).
+pub fn parse(text: &str) -> Option<std::time::Duration> {
+    let text = text.trim();
+    if let Ok(secs) = text.parse::<u64>() {
+        return Some(std::time::Duration::from_secs(secs));
+    }
+    let mut total = 0u64;
+    let mut num = String::new();
+    let mut any = false;
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let n: u64 = num.parse().ok()?;
+        num.clear();
+        total = total.checked_add(n.checked_mul(match c {
+            'h' => 3600,
+            'm' => 60,
+            's' => 1,
+            _ => return None,
+        })?)?;
+        any = true;
+    }
+    (any && num.is_empty()).then(|| std::time::Duration::from_secs(total))
+}
+
 /// Formats an age in seconds the way kubectl does (`45s`, `5m3s`, `3h10m`, `2d4h`, `3y12d`).
 pub fn human_duration(seconds: i64) -> String {
     if seconds < -1 {
@@ -56,4 +84,20 @@ pub fn human_duration(seconds: i64) -> String {
         };
     }
     format!("{}y", hours / 24 / 365)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_as_kubectl_flags_take_them() {
+        use std::time::Duration;
+        assert_eq!(parse("90"), Some(Duration::from_secs(90)));
+        assert_eq!(parse("30s"), Some(Duration::from_secs(30)));
+        assert_eq!(parse("1h30m"), Some(Duration::from_secs(5400)));
+        assert_eq!(parse("5x"), None);
+        assert_eq!(parse("5m3"), None);
+        assert_eq!(parse(""), None);
+    }
 }

@@ -24,6 +24,8 @@ pub enum Action {
     Edit,
     /// A shell (or any command) in a container.
     Exec,
+    /// Cordon, uncordon or drain a node.
+    NodeMaintenance,
 }
 
 impl Action {
@@ -36,6 +38,7 @@ impl Action {
             Action::SecretReveal => "reveal secret values",
             Action::Edit => "edit",
             Action::Exec => "open a shell in a container",
+            Action::NodeMaintenance => "cordon, uncordon or drain a node",
         }
     }
 }

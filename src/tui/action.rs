@@ -33,6 +33,8 @@ pub enum Scope {
     Pods,
     /// Pods only (and the containers view): a shell in a container.
     Pod,
+    /// Nodes only: cordon, uncordon, drain.
+    Node,
     /// Scalable workloads (the scale subresource): deployments, statefulsets, replicasets.
     Workload,
     /// Workloads `kubectl rollout restart` accepts: deployments, statefulsets, daemonsets.
@@ -59,6 +61,7 @@ impl Scope {
             Scope::Resource
             | Scope::Pods
             | Scope::Pod
+            | Scope::Node
             | Scope::Workload
             | Scope::Restartable
             | Scope::Forwardable => &[Place::Table],
@@ -76,6 +79,7 @@ impl Scope {
         match self {
             Scope::Pods => Some(&[Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets]),
             Scope::Pod => Some(&[Pods]),
+            Scope::Node => Some(&[Nodes]),
             Scope::Workload => Some(&[Deployments, StatefulSets, ReplicaSets]),
             Scope::Restartable => Some(&[Deployments, StatefulSets, DaemonSets]),
             Scope::Forwardable => Some(&[
@@ -109,7 +113,10 @@ impl Scope {
         }
         match (self.kinds(), other.kinds()) {
             (Some(a), Some(b)) => a.iter().any(|k| b.contains(k)),
-            _ => true,
+            // A kind's own verb may take a key every table has (`c` cordons a node, copies elsewhere):
+            // on that kind the kind's verb wins (see `Keymap::lookup_where`).
+            (Some(_), None) | (None, Some(_)) => false,
+            (None, None) => true,
         }
     }
 }
@@ -193,6 +200,9 @@ actions! {
     SortNode => "sort_node", Resource, false, "Sort by node (again: reverse)";
     SortIp => "sort_ip", Resource, false, "Sort by IP (again: reverse)";
     Shell => "shell", Pod, true, "Shell in the container (the TUI waits)";
+    Cordon => "cordon", Node, true, "Cordon the node (asks first)";
+    Uncordon => "uncordon", Node, true, "Uncordon the node (asks first)";
+    Drain => "drain", Node, true, "Drain the node: evict its pods (options, progress)";
     SearchNext => "search_next", Pager, false, "Next match";
     SearchPrev => "search_prev", Pager, false, "Previous match";
     ScrollLeft => "scroll_left", Pager, false, "Scroll left";
@@ -223,6 +233,7 @@ impl Action {
             Action::PortForward => Some(S::PortForward),
             Action::RevealSecret => Some(S::SecretReveal),
             Action::Shell => Some(S::Exec),
+            Action::Cordon | Action::Uncordon | Action::Drain => Some(S::NodeMaintenance),
             _ => None,
         }
     }

@@ -172,10 +172,27 @@ fn line_of(text: &str, action: &str) -> Option<usize> {
 
 impl Keymap {
     /// The action `key` means where `applies` says the user is.
+    /// A kind's own verb (cordon on nodes) wins over a verb of every table bound to the same key.
     pub fn lookup_where(&self, key: &Key, applies: impl Fn(Action) -> bool) -> Option<Action> {
-        self.by_key
-            .get(key)
-            .and_then(|actions| actions.iter().copied().find(|a| applies(*a)))
+        let actions = self.by_key.get(key)?;
+        let mut found = actions.iter().copied().filter(|a| applies(*a));
+        let first = found.next()?;
+        Some(
+            std::iter::once(first)
+                .chain(found)
+                .find(|a| a.scope().kinds().is_some())
+                .unwrap_or(first),
+        )
+    }
+
+    /// Whether every key of `action` means another action where `applies` says the user is (help
+    /// leaves it out there).
+    pub fn shadowed(&self, action: Action, applies: impl Fn(Action) -> bool) -> bool {
+        let keys = self.keys_for(action);
+        !keys.is_empty()
+            && keys
+                .iter()
+                .all(|k| self.lookup_where(k, &applies).is_some_and(|a| a != action))
     }
 
     /// The action `key` means in a table (or anywhere, for keys bound only on pages).

@@ -61,6 +61,12 @@ pub enum Msg {
         dialog: u64,
         result: Result<String, String>,
     },
+    /// One pod's step in a running drain.
+    DrainProgress {
+        dialog: u64,
+        pod: String,
+        step: crate::cluster::nodes::PodStep,
+    },
     /// A port-forward started (or could not: the error goes back into its dialog).
     ForwardStarted {
         dialog: u64,
@@ -152,6 +158,18 @@ pub enum Effect {
     Restart {
         dialog: u64,
         target: ObjectRef,
+    },
+    /// Cordon (`on`) or uncordon a node; answers [`Msg::ActionDone`].
+    Cordon {
+        dialog: u64,
+        target: ObjectRef,
+        on: bool,
+    },
+    /// Drain a node; reports [`Msg::DrainProgress`] per pod, then answers [`Msg::ActionDone`].
+    Drain {
+        dialog: u64,
+        target: ObjectRef,
+        options: crate::cluster::nodes::DrainOptions,
     },
     /// Delete an object; answers [`Msg::ActionDone`].
     Delete {

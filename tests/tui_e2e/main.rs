@@ -11,6 +11,7 @@ mod harness;
 mod hung;
 mod kubelet;
 mod logs;
+mod nodes;
 mod ops;
 mod reconnect;
 mod shell;

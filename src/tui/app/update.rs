@@ -90,6 +90,12 @@ impl App {
                 vec![]
             }
             Msg::ActionDone { dialog, result } => self.finish_dialog(dialog, result),
+            Msg::DrainProgress { dialog, pod, step } => {
+                if let Some(d) = self.dialog.as_mut().filter(|d| d.id() == dialog) {
+                    d.on_drain_progress(pod, step);
+                }
+                vec![]
+            }
             Msg::ForwardStarted { dialog, result } => {
                 let result = result.map(|info| dialogs::forward_started(&info));
                 self.finish_dialog(dialog, result)

@@ -68,6 +68,16 @@ impl App {
                 let id = self.next_page_id();
                 self.open_dialog(Dialog::Forward(ForwardDialog::new(id, target)))
             }
+            Action::Cordon | Action::Uncordon | Action::Drain => {
+                use crate::tui::dialogs::node::{NodeDialog, NodeOp};
+                let op = match action {
+                    Action::Cordon => NodeOp::Cordon,
+                    Action::Uncordon => NodeOp::Uncordon,
+                    _ => NodeOp::Drain,
+                };
+                let id = self.next_page_id();
+                self.open_dialog(Dialog::Node(NodeDialog::new(id, target, op)))
+            }
             Action::Shell => match target.namespace {
                 Some(ns) if self.selected_containers() > 1 => {
                     // Several containers: ask which one, in the pod's containers view, as k9s asks.

@@ -1,5 +1,6 @@
 //! Dialogs: the small forms the mutating verbs open over everything — scale ([`scale`]), rollout
-//! restart ([`restart`]), delete ([`delete`]) and port-forward ([`forward`]).
+//! restart ([`restart`]), delete ([`delete`]), port-forward ([`forward`]) and node cordon, uncordon and
+//! drain ([`node`]).
 //!
 //! A dialog takes every key while it is open (esc cancels, enter confirms, tab and shift-tab move between
 //! fields), validates what was typed and shows problems inside itself. Confirming answers
@@ -12,6 +13,7 @@
 
 pub mod delete;
 pub mod forward;
+pub mod node;
 pub mod restart;
 pub mod scale;
 
@@ -77,6 +79,7 @@ pub enum Dialog {
     Restart(restart::RestartDialog),
     Delete(delete::DeleteDialog),
     Forward(forward::ForwardDialog),
+    Node(node::NodeDialog),
 }
 
 /// What a key did to one dialog's fields.
@@ -128,6 +131,7 @@ impl Dialog {
             Dialog::Restart(d) => &d.base,
             Dialog::Delete(d) => &d.base,
             Dialog::Forward(d) => &d.base,
+            Dialog::Node(d) => &d.base,
         }
     }
 
@@ -137,6 +141,7 @@ impl Dialog {
             Dialog::Restart(d) => &mut d.base,
             Dialog::Delete(d) => &mut d.base,
             Dialog::Forward(d) => &mut d.base,
+            Dialog::Node(d) => &mut d.base,
         }
     }
 
@@ -151,6 +156,11 @@ impl Dialog {
             Dialog::Restart(_) => Action::Restart,
             Dialog::Delete(_) => Action::Delete,
             Dialog::Forward(_) => Action::PortForward,
+            Dialog::Node(d) => match d.op {
+                node::NodeOp::Cordon => Action::Cordon,
+                node::NodeOp::Uncordon => Action::Uncordon,
+                node::NodeOp::Drain => Action::Drain,
+            },
         }
     }
 
@@ -161,6 +171,7 @@ impl Dialog {
             Dialog::Restart(_) => vec![],
             Dialog::Delete(d) => d.open_effects(),
             Dialog::Forward(d) => vec![d.base.fetch_effect()],
+            Dialog::Node(_) => vec![],
         }
     }
 
@@ -170,6 +181,7 @@ impl Dialog {
             Dialog::Restart(d) => d.on_key(key),
             Dialog::Delete(d) => d.on_key(key),
             Dialog::Forward(d) => d.on_key(key),
+            Dialog::Node(d) => d.on_key(key),
         }
     }
 
@@ -214,6 +226,13 @@ impl Dialog {
         }
     }
 
+    /// A running drain's report about one pod.
+    pub fn on_drain_progress(&mut self, pod: String, step: crate::cluster::nodes::PodStep) {
+        if let Dialog::Node(d) = self {
+            d.on_progress(pod, step);
+        }
+    }
+
     /// The local port a forward dialog should offer for `remote`.
     pub fn on_port_suggested(&mut self, remote: u16, local: u16) {
         if let Dialog::Forward(d) = self {
@@ -233,6 +252,7 @@ impl Dialog {
                 vec![]
             }
             Dialog::Forward(d) => d.set_object(result),
+            Dialog::Node(_) => vec![],
         }
     }
 
@@ -243,6 +263,7 @@ impl Dialog {
             Dialog::Restart(d) => d.content(theme),
             Dialog::Delete(d) => d.content(theme),
             Dialog::Forward(d) => d.content(theme),
+            Dialog::Node(d) => d.content(theme),
         }
     }
 }

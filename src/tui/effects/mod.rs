@@ -279,6 +279,8 @@ impl EffectRunner {
                 },
                 e @ (Effect::Scale { .. }
                 | Effect::Restart { .. }
+                | Effect::Cordon { .. }
+                | Effect::Drain { .. }
                 | Effect::Delete { .. }
                 | Effect::StartForward { .. }
                 | Effect::SuggestLocalPort { .. }

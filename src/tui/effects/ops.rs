@@ -31,6 +31,36 @@ impl EffectRunner {
                     .map(|()| format!("restarted {} (rolling out)", target.display()))
                     .map_err(|e| e.to_string())
             }),
+            Effect::Cordon { dialog, target, on } => {
+                self.spawn_action(dialog, move |c| async move {
+                    crate::cluster::nodes::cordon(&c, &target.name, on)
+                        .await
+                        .map(|()| {
+                            let verb = if on { "cordoned" } else { "uncordoned" };
+                            format!("node/{} {verb}", target.name)
+                        })
+                        .map_err(|e| e.to_string())
+                })
+            }
+            Effect::Drain {
+                dialog,
+                target,
+                options,
+            } => {
+                let tx = self.msgs.clone();
+                self.spawn_action(dialog, move |c| async move {
+                    let (progress, mut steps) = tokio::sync::mpsc::unbounded_channel();
+                    let relay = tokio::spawn(async move {
+                        while let Some((pod, step)) = steps.recv().await {
+                            let _ = tx.send(Msg::DrainProgress { dialog, pod, step });
+                        }
+                    });
+                    let result =
+                        crate::cluster::nodes::drain(&c, &target.name, options, progress).await;
+                    let _ = relay.await;
+                    result
+                })
+            }
             Effect::Delete {
                 dialog,
                 target,

@@ -67,6 +67,8 @@ pub fn lines(model: &Help, theme: &Theme) -> Vec<Line<'static>> {
             .copied()
             .filter(|a| scopes.contains(&a.scope()) && (model.applies)(*a))
             .filter(|a| !model.keymap.keys_for(*a).is_empty())
+            // A verb whose keys mean a kind's own verb here (`c` on nodes) is not offered here.
+            .filter(|a| !model.keymap.shadowed(*a, model.applies))
             // Slots 1-9 are listed on the line of slot 0.
             .filter(|a| a.favourite_slot().is_none_or(|s| s == 0))
             .collect();

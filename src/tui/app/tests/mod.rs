@@ -333,7 +333,9 @@ fn a_key_may_serve_two_scopes_only_on_disjoint_kinds() {
     use crate::tui::action::Scope;
     assert!(!Scope::Pod.overlaps(Scope::Workload));
     assert!(Scope::Pod.overlaps(Scope::Pods));
-    assert!(Scope::Pod.overlaps(Scope::Resource));
+    // A kind's own verb may share a key with a verb of every table: on that kind it wins.
+    assert!(!Scope::Node.overlaps(Scope::Resource));
+    assert!(Scope::Resource.overlaps(Scope::Table));
     assert!(Scope::Workload.overlaps(Scope::Restartable));
     assert!(!Scope::Secret.overlaps(Scope::Workload));
     assert!(
@@ -348,6 +350,46 @@ fn a_key_may_serve_two_scopes_only_on_disjoint_kinds() {
     );
     let e = k.unwrap_err().to_string();
     assert!(e.contains("bound twice") && e.contains("line"), "{e}");
+}
+
+#[test]
+fn on_nodes_c_cordons_and_help_offers_cordon_not_copy() {
+    use crate::cluster::rows::{Cell, Row, RowKey, Tone};
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = connected_app(dir.path());
+    keys(&mut app, ":nodes<enter>");
+    feed(
+        &mut app,
+        vec![Row {
+            key: RowKey::new("", "node-1"),
+            cells: vec![Cell::text("node-1"), Cell::text("Ready")],
+            tone: Tone::Normal,
+            labels: Default::default(),
+            selector: None,
+        }],
+    );
+    assert!(keys(&mut app, "c").is_empty());
+    let Some(crate::tui::dialogs::Dialog::Node(d)) = &app.dialog else {
+        panic!("c on a node opens the cordon dialog: {:?}", app.dialog);
+    };
+    assert_eq!(d.op, crate::tui::dialogs::node::NodeOp::Cordon);
+    let effects = keys(&mut app, "<enter>");
+    assert!(
+        matches!(effects.as_slice(), [Effect::Cordon { on: true, .. }]),
+        "{effects:?}"
+    );
+    let applies = |a| app.applies(a);
+    use crate::tui::action::Action;
+    assert!(app.keymap.shadowed(Action::CopyName, applies));
+    assert!(!app.keymap.shadowed(Action::Cordon, applies));
+    // Elsewhere c still copies.
+    keys(&mut app, "<esc>:pods<enter>");
+    feed(&mut app, pod_rows());
+    let effects = keys(&mut app, "c");
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Copy(_))),
+        "{effects:?}"
+    );
 }
 
 #[test]

@@ -155,6 +155,44 @@ fn sort_keys_order_rows_by_meaning_and_reverse() {
 }
 
 #[test]
+fn drain_dialog_with_options_and_progress() {
+    use crate::cluster::nodes::PodStep;
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = connected_app(dir.path());
+    open(&mut app, "nodes", node_rows());
+    keys(&mut app, "r");
+    snap!("dialog_drain", text(&app));
+    // tab to "delete emptyDir data" and tick it, then drain.
+    keys(&mut app, "<tab><tab><tab> ");
+    let effects = keys(&mut app, "<enter>");
+    let Some(Effect::Drain {
+        dialog, options, ..
+    }) = effects.first().cloned()
+    else {
+        panic!("{effects:?}");
+    };
+    assert!(options.delete_emptydir_data && options.ignore_daemonsets && !options.force);
+    for (pod, step) in [
+        ("kube-system/proxy-x1", PodStep::Skipped("DaemonSet".into())),
+        ("shop/web-7d9f-a1b", PodStep::Gone),
+        (
+            "shop/db-0",
+            PodStep::Blocked(
+                "Cannot evict pod as it would violate the pod's disruption budget.".into(),
+            ),
+        ),
+        ("shop/cart-0", PodStep::Evicted),
+    ] {
+        app.update(Msg::DrainProgress {
+            dialog,
+            pod: pod.into(),
+            step,
+        });
+    }
+    snap!("dialog_drain_progress", text(&app));
+}
+
+#[test]
 fn banners_and_failures() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = connected_app(dir.path());

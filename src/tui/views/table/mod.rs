@@ -296,6 +296,7 @@ impl TableView {
             Scope::Resource => self.spec.kind().is_some(),
             s @ (Scope::Pods
             | Scope::Pod
+            | Scope::Node
             | Scope::Workload
             | Scope::Restartable
             | Scope::Forwardable
