@@ -182,6 +182,7 @@ actions! {
     Favourite8 => "namespace_8", Resource, false, "Favourite namespace 8";
     Favourite9 => "namespace_9", Resource, false, "Favourite namespace 9";
     Describe => "describe", Resource, false, "Describe";
+    Edit => "edit", Resource, true, "Edit in $KUBE_EDITOR / $EDITOR / vi (the TUI waits)";
     Yaml => "yaml", Resource, false, "View YAML";
     Logs => "logs", Pods, false, "Logs";
     PreviousLogs => "previous_logs", Pods, false, "Logs of the previous container";
@@ -233,6 +234,7 @@ impl Action {
             Action::PortForward => Some(S::PortForward),
             Action::RevealSecret => Some(S::SecretReveal),
             Action::Shell => Some(S::Exec),
+            Action::Edit => Some(S::Edit),
             Action::Cordon | Action::Uncordon | Action::Drain => Some(S::NodeMaintenance),
             _ => None,
         }

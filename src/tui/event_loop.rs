@@ -114,6 +114,13 @@ async fn run_loop(
                             );
                             runner.reauthenticate().await
                         }
+                        Suspended::Edit { client, target } => {
+                            eprintln!(
+                                "kdeck: editing {} (save and quit the editor to apply)…",
+                                target.display()
+                            );
+                            Msg::EditEnded(super::edit::run(client, *target).await)
+                        }
                         Suspended::Shell {
                             client,
                             namespace,

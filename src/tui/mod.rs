@@ -21,6 +21,7 @@ pub mod app;
 pub mod command;
 pub mod component;
 pub mod dialogs;
+pub mod edit;
 pub mod effects;
 pub mod event_loop;
 pub mod favourites;

@@ -36,6 +36,8 @@ pub enum Msg {
     KubeconfigReloaded(Result<KubeconfigSet, String>),
     /// The shell in a container ended: how, for the flash.
     ShellEnded(Result<String, String>),
+    /// An `e` edit ended (the TUI is back): what to flash, or what went wrong.
+    EditEnded(Result<crate::tui::edit::Outcome, String>),
     /// `:use` wrote kubeconfig: what to flash, or what went wrong.
     ContextSaved(Result<String, String>),
     /// The exec plugin ran again: Ok(context) or what went wrong.
@@ -198,6 +200,8 @@ pub enum Effect {
     Reauthenticate,
     /// Write kubeconfig's current-context (`:use`), as `kdeck ctx NAME` does.
     SaveContext(String),
+    /// Edit an object in the user's editor, with the TUI suspended; answers [`Msg::EditEnded`].
+    Edit(ObjectRef),
     /// A shell in a container, with the TUI suspended; answers [`Msg::ShellEnded`].
     Exec {
         namespace: String,

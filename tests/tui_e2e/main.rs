@@ -7,6 +7,7 @@ mod auth;
 mod browse;
 mod crds;
 mod describe;
+mod edit;
 mod harness;
 mod hung;
 mod kubelet;

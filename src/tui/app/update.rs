@@ -30,6 +30,24 @@ impl App {
                 self.after_discovery()
             }
             Msg::Namespaces(result) => self.on_namespaces(result),
+            Msg::EditEnded(result) => {
+                use crate::tui::edit::Outcome;
+                match result {
+                    Ok(Outcome::Applied(note)) => self.set_flash(note, false),
+                    Ok(Outcome::Unchanged) => {
+                        self.set_flash("edit cancelled: no changes".to_string(), false)
+                    }
+                    Ok(Outcome::Dropped { reason, kept }) => self.set_flash(
+                        format!(
+                            "edit dropped ({reason}); your text is kept in {}",
+                            kept.display()
+                        ),
+                        true,
+                    ),
+                    Err(e) => self.set_flash(e, true),
+                }
+                vec![]
+            }
             Msg::ShellEnded(result) => {
                 match result {
                     Ok(note) => self.set_flash(note, false),

@@ -43,6 +43,7 @@ impl App {
         };
         match action {
             Action::Describe => self.open_text(TextMode::Describe, target, false),
+            Action::Edit => vec![Effect::Edit(target)],
             Action::Yaml => self.open_text(TextMode::Yaml, target, false),
             Action::RevealSecret => self.open_text(TextMode::Describe, target, true),
             Action::Logs => self.logs_of(target, false),

@@ -107,6 +107,11 @@ pub enum Suspended {
     Connect(String),
     /// Run the context's interactive exec plugin again (its token expires, or the server answered 401).
     Reauthenticate,
+    /// Hand the terminal to the user's editor on one object (`e`).
+    Edit {
+        client: kube::Client,
+        target: Box<crate::cluster::actions::ObjectRef>,
+    },
     /// Hand the terminal to a shell in a container.
     Shell {
         client: kube::Client,
@@ -260,6 +265,17 @@ impl EffectRunner {
                     }
                 },
                 Effect::Copy(text) => out.push(Followup::Copy(text)),
+                Effect::Edit(target) => match self.client.clone() {
+                    Some(client) => out.push(Followup::Suspend(Suspended::Edit {
+                        client,
+                        target: Box::new(target),
+                    })),
+                    None => {
+                        let _ = self
+                            .msgs
+                            .send(Msg::EditEnded(Err("not connected".to_string())));
+                    }
+                },
                 Effect::Exec {
                     namespace,
                     pod,
