@@ -26,6 +26,8 @@ pub enum Action {
     Exec,
     /// Cordon, uncordon or drain a node.
     NodeMaintenance,
+    /// Run a Job from a CronJob now.
+    Trigger,
 }
 
 impl Action {
@@ -39,6 +41,7 @@ impl Action {
             Action::Edit => "edit",
             Action::Exec => "open a shell in a container",
             Action::NodeMaintenance => "cordon, uncordon or drain a node",
+            Action::Trigger => "trigger a cronjob",
         }
     }
 }

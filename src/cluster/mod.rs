@@ -22,6 +22,7 @@ pub mod session;
 pub mod sort;
 pub mod store;
 pub mod table_watch;
+pub mod trigger;
 pub mod watch;
 
 pub use client::{ClientError, client_config, connect};

@@ -35,6 +35,8 @@ pub enum Scope {
     Pod,
     /// Nodes only: cordon, uncordon, drain.
     Node,
+    /// CronJobs only (batch/v1, not a built-in table): trigger.
+    CronJob,
     /// Scalable workloads (the scale subresource): deployments, statefulsets, replicasets.
     Workload,
     /// Workloads `kubectl rollout restart` accepts: deployments, statefulsets, daemonsets.
@@ -62,6 +64,7 @@ impl Scope {
             | Scope::Pods
             | Scope::Pod
             | Scope::Node
+            | Scope::CronJob
             | Scope::Workload
             | Scope::Restartable
             | Scope::Forwardable => &[Place::Table],
@@ -190,6 +193,7 @@ actions! {
     Scale => "scale", Workload, true, "Scale (asks for replicas)";
     Restart => "restart", Restartable, true, "Rollout restart (asks first)";
     Delete => "delete", Resource, true, "Delete (asks first)";
+    Kill => "kill", Pod, true, "Kill: delete at once, no grace period (asks first)";
     RevealSecret => "reveal_secret", Secret, true, "Reveal secret values";
     CopyName => "copy_name", Resource, false, "Copy the name";
     SortName => "sort_name", Resource, false, "Sort by name (again: reverse)";
@@ -201,6 +205,7 @@ actions! {
     SortNode => "sort_node", Resource, false, "Sort by node (again: reverse)";
     SortIp => "sort_ip", Resource, false, "Sort by IP (again: reverse)";
     Shell => "shell", Pod, true, "Shell in the container (the TUI waits)";
+    Trigger => "trigger", CronJob, true, "Trigger: run a Job from the CronJob now (asks first)";
     Cordon => "cordon", Node, true, "Cordon the node (asks first)";
     Uncordon => "uncordon", Node, true, "Uncordon the node (asks first)";
     Drain => "drain", Node, true, "Drain the node: evict its pods (options, progress)";
@@ -230,12 +235,13 @@ impl Action {
         match self {
             Action::Scale => Some(S::Scale),
             Action::Restart => Some(S::Restart),
-            Action::Delete => Some(S::Delete),
+            Action::Delete | Action::Kill => Some(S::Delete),
             Action::PortForward => Some(S::PortForward),
             Action::RevealSecret => Some(S::SecretReveal),
             Action::Shell => Some(S::Exec),
             Action::Edit => Some(S::Edit),
             Action::Cordon | Action::Uncordon | Action::Drain => Some(S::NodeMaintenance),
+            Action::Trigger => Some(S::Trigger),
             _ => None,
         }
     }

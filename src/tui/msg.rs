@@ -161,6 +161,11 @@ pub enum Effect {
         dialog: u64,
         target: ObjectRef,
     },
+    /// Create a Job from a CronJob now; answers [`Msg::ActionDone`].
+    Trigger {
+        dialog: u64,
+        target: ObjectRef,
+    },
     /// Cordon (`on`) or uncordon a node; answers [`Msg::ActionDone`].
     Cordon {
         dialog: u64,

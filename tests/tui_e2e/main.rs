@@ -19,3 +19,4 @@ mod shell;
 mod sort;
 #[path = "../tools/mod.rs"]
 mod tools;
+mod trigger;

@@ -65,9 +65,20 @@ impl App {
                 let guarded = self.session.guarded;
                 self.open_dialog(Dialog::Delete(DeleteDialog::new(id, target, guarded)))
             }
+            Action::Kill => {
+                let id = self.next_page_id();
+                let guarded = self.session.guarded;
+                self.open_dialog(Dialog::Delete(DeleteDialog::kill(id, target, guarded)))
+            }
             Action::PortForward => {
                 let id = self.next_page_id();
                 self.open_dialog(Dialog::Forward(ForwardDialog::new(id, target)))
+            }
+            Action::Trigger => {
+                let id = self.next_page_id();
+                self.open_dialog(Dialog::Trigger(
+                    crate::tui::dialogs::trigger::TriggerDialog::new(id, target),
+                ))
             }
             Action::Cordon | Action::Uncordon | Action::Drain => {
                 use crate::tui::dialogs::node::{NodeDialog, NodeOp};

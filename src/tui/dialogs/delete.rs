@@ -62,6 +62,14 @@ impl DeleteDialog {
         }
     }
 
+    /// `ctrl-k` kill: the same confirmation with force (grace period 0) already ticked.
+    pub fn kill(id: u64, target: ObjectRef, guarded: bool) -> Self {
+        DeleteDialog {
+            force: true,
+            ..Self::new(id, target, guarded)
+        }
+    }
+
     fn is_pod(&self) -> bool {
         self.base.target.kind.kind == "Pod" && self.base.target.kind.group.is_empty()
     }

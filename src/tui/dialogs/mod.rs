@@ -16,6 +16,7 @@ pub mod forward;
 pub mod node;
 pub mod restart;
 pub mod scale;
+pub mod trigger;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::buffer::Buffer;
@@ -80,6 +81,7 @@ pub enum Dialog {
     Delete(delete::DeleteDialog),
     Forward(forward::ForwardDialog),
     Node(node::NodeDialog),
+    Trigger(trigger::TriggerDialog),
 }
 
 /// What a key did to one dialog's fields.
@@ -132,6 +134,7 @@ impl Dialog {
             Dialog::Delete(d) => &d.base,
             Dialog::Forward(d) => &d.base,
             Dialog::Node(d) => &d.base,
+            Dialog::Trigger(d) => &d.base,
         }
     }
 
@@ -142,6 +145,7 @@ impl Dialog {
             Dialog::Delete(d) => &mut d.base,
             Dialog::Forward(d) => &mut d.base,
             Dialog::Node(d) => &mut d.base,
+            Dialog::Trigger(d) => &mut d.base,
         }
     }
 
@@ -161,6 +165,7 @@ impl Dialog {
                 node::NodeOp::Uncordon => Action::Uncordon,
                 node::NodeOp::Drain => Action::Drain,
             },
+            Dialog::Trigger(_) => Action::Trigger,
         }
     }
 
@@ -171,7 +176,7 @@ impl Dialog {
             Dialog::Restart(_) => vec![],
             Dialog::Delete(d) => d.open_effects(),
             Dialog::Forward(d) => vec![d.base.fetch_effect()],
-            Dialog::Node(_) => vec![],
+            Dialog::Node(_) | Dialog::Trigger(_) => vec![],
         }
     }
 
@@ -182,6 +187,7 @@ impl Dialog {
             Dialog::Delete(d) => d.on_key(key),
             Dialog::Forward(d) => d.on_key(key),
             Dialog::Node(d) => d.on_key(key),
+            Dialog::Trigger(d) => d.on_key(key),
         }
     }
 
@@ -252,7 +258,7 @@ impl Dialog {
                 vec![]
             }
             Dialog::Forward(d) => d.set_object(result),
-            Dialog::Node(_) => vec![],
+            Dialog::Node(_) | Dialog::Trigger(_) => vec![],
         }
     }
 
@@ -264,6 +270,7 @@ impl Dialog {
             Dialog::Delete(d) => d.content(theme),
             Dialog::Forward(d) => d.content(theme),
             Dialog::Node(d) => d.content(theme),
+            Dialog::Trigger(d) => d.content(theme),
         }
     }
 }

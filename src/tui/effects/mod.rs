@@ -296,6 +296,7 @@ impl EffectRunner {
                 e @ (Effect::Scale { .. }
                 | Effect::Restart { .. }
                 | Effect::Cordon { .. }
+                | Effect::Trigger { .. }
                 | Effect::Drain { .. }
                 | Effect::Delete { .. }
                 | Effect::StartForward { .. }

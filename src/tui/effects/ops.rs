@@ -31,6 +31,13 @@ impl EffectRunner {
                     .map(|()| format!("restarted {} (rolling out)", target.display()))
                     .map_err(|e| e.to_string())
             }),
+            Effect::Trigger { dialog, target } => self.spawn_action(dialog, move |c| async move {
+                let ns = target.namespace.clone().unwrap_or_default();
+                crate::cluster::trigger::trigger(&c, &ns, &target.name)
+                    .await
+                    .map(|job| format!("created job {ns}/{job} from {}", target.display()))
+                    .map_err(|e| e.to_string())
+            }),
             Effect::Cordon { dialog, target, on } => {
                 self.spawn_action(dialog, move |c| async move {
                     crate::cluster::nodes::cordon(&c, &target.name, on)

@@ -241,6 +241,35 @@ fn delete_with_grace_and_force() {
 }
 
 #[test]
+fn ctrl_k_kills_a_pod_after_one_confirmation_and_only_pods() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = connected_app(dir.path());
+    on_pod(&mut app);
+    keys(&mut app, "<ctrl-k>");
+    let Some(Dialog::Delete(d)) = &app.dialog else {
+        panic!("kill opens the delete confirmation")
+    };
+    assert!(d.force, "kill is a forced delete");
+    let id = dialog_id(&app);
+    let eff = keys(&mut app, "<enter>");
+    assert_eq!(
+        eff,
+        vec![Effect::Delete {
+            dialog: id,
+            target: app.selected_object().unwrap(),
+            options: DeleteOptions {
+                grace_period: None,
+                force: true
+            },
+        }]
+    );
+    // Not on a deployment.
+    let mut app = on_web_deployment(dir.path());
+    keys(&mut app, "<ctrl-k>");
+    assert!(app.dialog.is_none());
+}
+
+#[test]
 fn delete_with_defaults_sends_no_grace_period() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = on_web_deployment(dir.path());

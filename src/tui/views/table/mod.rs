@@ -301,6 +301,10 @@ impl TableView {
             | Scope::Restartable
             | Scope::Forwardable
             | Scope::Secret) => builtin.is_some_and(|b| s.kinds().is_some_and(|k| k.contains(&b))),
+            Scope::CronJob => self
+                .spec
+                .kind()
+                .is_some_and(|k| k.kind == "CronJob" && k.group == "batch"),
             Scope::Pager | Scope::Text | Scope::Logs | Scope::Forwards => false,
         }
     }
