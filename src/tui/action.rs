@@ -196,6 +196,7 @@ actions! {
     Kill => "kill", Pod, true, "Kill: delete at once, no grace period (asks first)";
     RevealSecret => "reveal_secret", Secret, true, "Reveal secret values";
     CopyName => "copy_name", Resource, false, "Copy the name";
+    JumpOwner => "jump_owner", Resource, false, "Jump to the owner (pod → replicaset → deployment, job → cronjob)";
     SortName => "sort_name", Resource, false, "Sort by name (again: reverse)";
     SortAge => "sort_age", Resource, false, "Sort by age (again: reverse)";
     SortStatus => "sort_status", Resource, false, "Sort by status (again: reverse)";

@@ -14,6 +14,7 @@ mod kubelet;
 mod logs;
 mod nodes;
 mod ops;
+mod owner;
 mod reconnect;
 mod shell;
 mod sort;

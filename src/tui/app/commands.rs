@@ -240,6 +240,51 @@ impl App {
         }
     }
 
+    /// `shift-j`: the object's owner (its controller, else its first owner) in a view of the owner's
+    /// kind, narrowed to it: pod → replicaset → deployment, job → cronjob.
+    pub(super) fn open_owner(&mut self, obj: &serde_json::Value) -> Vec<Effect> {
+        let meta = &obj["metadata"];
+        let name = meta["name"].as_str().unwrap_or("");
+        let owners = meta["ownerReferences"].as_array();
+        let Some(owner) = owners.and_then(|o| {
+            o.iter()
+                .find(|r| r["controller"] == true)
+                .or_else(|| o.first())
+        }) else {
+            self.set_flash(format!("{name} has no owner"), false);
+            return vec![];
+        };
+        let (kind, owner_name) = (
+            owner["kind"].as_str().unwrap_or(""),
+            owner["name"].as_str().unwrap_or(""),
+        );
+        let group = owner["apiVersion"]
+            .as_str()
+            .and_then(|v| v.rsplit_once('/'))
+            .map_or("", |(g, _)| g);
+        let Some(spec) = self
+            .kinds
+            .all()
+            .iter()
+            .find(|k| k.kind == kind && k.group == group)
+            .cloned()
+        else {
+            self.set_flash(format!("the owner's kind {kind} is not served"), true);
+            return vec![];
+        };
+        let namespace = spec
+            .namespaced
+            .then(|| meta["namespace"].as_str().map(str::to_string))
+            .flatten();
+        self.open(ViewSpec::Resource {
+            kind: spec,
+            namespace,
+            labels: None,
+            fields: Some(format!("metadata.name={owner_name}")),
+            origin: Some(format!("owner of {name}")),
+        })
+    }
+
     /// Discovery answered: a command that named an unknown kind runs again, and is refused only now.
     pub(super) fn after_discovery(&mut self) -> Vec<Effect> {
         match self.unknown_kind_command.take() {

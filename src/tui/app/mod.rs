@@ -114,6 +114,8 @@ pub struct App {
     /// A command naming a kind discovery did not know: it runs again once discovery has been refreshed
     /// (a CRD applied after kdeck started), and is refused only if the kind is still unknown.
     unknown_kind_command: Option<(String, bool)>,
+    /// The fetch whose answer `shift-j` waits for, to open the object's owner.
+    owner_jump: Option<u64>,
 }
 
 impl App {
@@ -153,6 +155,7 @@ impl App {
             known_namespaces: Vec::new(),
             pending_command: options.command.clone(),
             unknown_kind_command: None,
+            owner_jump: None,
             options,
             size: (80, 24),
             help_scroll: 0,

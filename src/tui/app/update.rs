@@ -74,6 +74,16 @@ impl App {
                 }
                 vec![]
             }
+            Msg::Fetched { page, result } if self.owner_jump == Some(page) => {
+                self.owner_jump = None;
+                match *result {
+                    Ok(f) => self.open_owner(&f.object),
+                    Err(e) => {
+                        self.set_flash(e, true);
+                        vec![]
+                    }
+                }
+            }
             Msg::Fetched { page, result } => {
                 if let Some(d) = self.dialog.as_mut().filter(|d| d.id() == page) {
                     let outcome = d.on_fetched(*result);

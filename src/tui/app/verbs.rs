@@ -44,6 +44,15 @@ impl App {
         match action {
             Action::Describe => self.open_text(TextMode::Describe, target, false),
             Action::Edit => vec![Effect::Edit(target)],
+            Action::JumpOwner => {
+                let page = self.next_page_id();
+                self.owner_jump = Some(page);
+                vec![Effect::FetchObject {
+                    page,
+                    target,
+                    with_related: false,
+                }]
+            }
             Action::Yaml => self.open_text(TextMode::Yaml, target, false),
             Action::RevealSecret => self.open_text(TextMode::Describe, target, true),
             Action::Logs => self.logs_of(target, false),
