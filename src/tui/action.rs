@@ -196,6 +196,9 @@ actions! {
     Kill => "kill", Pod, true, "Kill: delete at once, no grace period (asks first)";
     RevealSecret => "reveal_secret", Secret, true, "Reveal secret values";
     CopyName => "copy_name", Resource, false, "Copy the name";
+    Mark => "mark", Resource, false, "Mark the row (delete, kill and restart act on every marked row)";
+    MarkRange => "mark_range", Resource, false, "Mark every row from the last marked one to here";
+    ClearMarks => "clear_marks", Resource, false, "Clear the marks";
     JumpOwner => "jump_owner", Resource, false, "Jump to the owner (pod → replicaset → deployment, job → cronjob)";
     SortName => "sort_name", Resource, false, "Sort by name (again: reverse)";
     SortAge => "sort_age", Resource, false, "Sort by age (again: reverse)";

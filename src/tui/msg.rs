@@ -63,6 +63,12 @@ pub enum Msg {
         dialog: u64,
         result: Result<String, String>,
     },
+    /// One row's result in a running bulk verb.
+    BulkProgress {
+        dialog: u64,
+        index: usize,
+        result: Result<String, String>,
+    },
     /// One pod's step in a running drain.
     DrainProgress {
         dialog: u64,
@@ -160,6 +166,13 @@ pub enum Effect {
     Restart {
         dialog: u64,
         target: ObjectRef,
+    },
+    /// One verb on every marked row, one after another; reports [`Msg::BulkProgress`] per row, then
+    /// answers [`Msg::ActionDone`].
+    Bulk {
+        dialog: u64,
+        op: crate::tui::dialogs::bulk::BulkOp,
+        targets: Vec<ObjectRef>,
     },
     /// Create a Job from a CronJob now; answers [`Msg::ActionDone`].
     Trigger {

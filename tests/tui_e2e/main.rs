@@ -12,6 +12,7 @@ mod harness;
 mod hung;
 mod kubelet;
 mod logs;
+mod marks;
 mod nodes;
 mod ops;
 mod owner;

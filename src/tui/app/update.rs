@@ -118,6 +118,16 @@ impl App {
                 vec![]
             }
             Msg::ActionDone { dialog, result } => self.finish_dialog(dialog, result),
+            Msg::BulkProgress {
+                dialog,
+                index,
+                result,
+            } => {
+                if let Some(d) = self.dialog.as_mut().filter(|d| d.id() == dialog) {
+                    d.on_bulk_progress(index, result);
+                }
+                vec![]
+            }
             Msg::DrainProgress { dialog, pod, step } => {
                 if let Some(d) = self.dialog.as_mut().filter(|d| d.id() == dialog) {
                     d.on_drain_progress(pod, step);
@@ -165,6 +175,12 @@ impl App {
 
     /// The answer to a dialog's mutation; for a dialog already closed it is only flashed.
     fn finish_dialog(&mut self, id: u64, result: Result<String, String>) -> Vec<Effect> {
+        // A bulk verb that went through on every row is done with the marks.
+        if result.is_ok()
+            && matches!(&self.dialog, Some(crate::tui::dialogs::Dialog::Bulk(d)) if d.base.id == id)
+        {
+            self.view.marks.clear();
+        }
         match self.dialog.as_mut().filter(|d| d.id() == id) {
             Some(d) => {
                 let outcome = d.finish(result);

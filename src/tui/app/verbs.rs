@@ -38,6 +38,11 @@ impl App {
             self.set_flash(refusal, true);
             return vec![];
         }
+        if matches!(action, Action::Delete | Action::Kill | Action::Restart)
+            && !self.view.marks.is_empty()
+        {
+            return self.bulk(action);
+        }
         let Some(target) = self.selected_object() else {
             return vec![];
         };
@@ -221,6 +226,38 @@ impl App {
     }
 
     /// Whether `action` makes sense where the user is (help and the footer list only these).
+    /// Delete, kill or restart on every marked row, after one confirmation that lists them.
+    fn bulk(&mut self, action: Action) -> Vec<Effect> {
+        use crate::tui::dialogs::bulk::{BulkDialog, BulkOp};
+        let Some(kind) = self.view.spec.kind().cloned() else {
+            return vec![];
+        };
+        let targets: Vec<ObjectRef> = self
+            .view
+            .marked_rows()
+            .into_iter()
+            .map(|r| ObjectRef {
+                namespace: (kind.namespaced && !r.key.namespace.is_empty())
+                    .then(|| r.key.namespace.to_string()),
+                name: r.key.name.to_string(),
+                kind: kind.clone(),
+            })
+            .collect();
+        let op = match action {
+            Action::Kill => BulkOp::Kill,
+            Action::Restart => BulkOp::Restart,
+            _ => BulkOp::Delete,
+        };
+        let id = self.next_page_id();
+        match BulkDialog::new(id, op, targets, self.session.guarded) {
+            Some(d) => self.open_dialog(Dialog::Bulk(d)),
+            None => {
+                self.set_flash("the marked rows are gone: nothing to do", false);
+                vec![]
+            }
+        }
+    }
+
     pub fn applies(&self, action: Action) -> bool {
         let place = self.place();
         if !action.scope().places().contains(&place) {

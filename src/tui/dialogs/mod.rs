@@ -11,6 +11,7 @@
 //! mutation is allowed — read-only mode is checked by the app when a dialog opens and again when it
 //! submits, so there is one path for every verb.
 
+pub mod bulk;
 pub mod delete;
 pub mod forward;
 pub mod node;
@@ -82,6 +83,7 @@ pub enum Dialog {
     Forward(forward::ForwardDialog),
     Node(node::NodeDialog),
     Trigger(trigger::TriggerDialog),
+    Bulk(bulk::BulkDialog),
 }
 
 /// What a key did to one dialog's fields.
@@ -135,6 +137,7 @@ impl Dialog {
             Dialog::Forward(d) => &d.base,
             Dialog::Node(d) => &d.base,
             Dialog::Trigger(d) => &d.base,
+            Dialog::Bulk(d) => &d.base,
         }
     }
 
@@ -146,6 +149,7 @@ impl Dialog {
             Dialog::Forward(d) => &mut d.base,
             Dialog::Node(d) => &mut d.base,
             Dialog::Trigger(d) => &mut d.base,
+            Dialog::Bulk(d) => &mut d.base,
         }
     }
 
@@ -166,6 +170,11 @@ impl Dialog {
                 node::NodeOp::Drain => Action::Drain,
             },
             Dialog::Trigger(_) => Action::Trigger,
+            Dialog::Bulk(d) => match d.op {
+                bulk::BulkOp::Delete => Action::Delete,
+                bulk::BulkOp::Kill => Action::Kill,
+                bulk::BulkOp::Restart => Action::Restart,
+            },
         }
     }
 
@@ -176,7 +185,7 @@ impl Dialog {
             Dialog::Restart(_) => vec![],
             Dialog::Delete(d) => d.open_effects(),
             Dialog::Forward(d) => vec![d.base.fetch_effect()],
-            Dialog::Node(_) | Dialog::Trigger(_) => vec![],
+            Dialog::Node(_) | Dialog::Trigger(_) | Dialog::Bulk(_) => vec![],
         }
     }
 
@@ -188,6 +197,7 @@ impl Dialog {
             Dialog::Forward(d) => d.on_key(key),
             Dialog::Node(d) => d.on_key(key),
             Dialog::Trigger(d) => d.on_key(key),
+            Dialog::Bulk(d) => d.on_key(key),
         }
     }
 
@@ -232,6 +242,13 @@ impl Dialog {
         }
     }
 
+    /// A bulk verb's result for its `index`th row.
+    pub fn on_bulk_progress(&mut self, index: usize, result: Result<String, String>) {
+        if let Dialog::Bulk(d) = self {
+            d.on_progress(index, result);
+        }
+    }
+
     /// A running drain's report about one pod.
     pub fn on_drain_progress(&mut self, pod: String, step: crate::cluster::nodes::PodStep) {
         if let Dialog::Node(d) = self {
@@ -258,7 +275,7 @@ impl Dialog {
                 vec![]
             }
             Dialog::Forward(d) => d.set_object(result),
-            Dialog::Node(_) | Dialog::Trigger(_) => vec![],
+            Dialog::Node(_) | Dialog::Trigger(_) | Dialog::Bulk(_) => vec![],
         }
     }
 
@@ -271,6 +288,7 @@ impl Dialog {
             Dialog::Forward(d) => d.content(theme),
             Dialog::Node(d) => d.content(theme),
             Dialog::Trigger(d) => d.content(theme),
+            Dialog::Bulk(d) => d.content(theme),
         }
     }
 }

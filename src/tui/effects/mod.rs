@@ -297,6 +297,7 @@ impl EffectRunner {
                 | Effect::Restart { .. }
                 | Effect::Cordon { .. }
                 | Effect::Trigger { .. }
+                | Effect::Bulk { .. }
                 | Effect::Drain { .. }
                 | Effect::Delete { .. }
                 | Effect::StartForward { .. }

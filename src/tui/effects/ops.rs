@@ -31,6 +31,56 @@ impl EffectRunner {
                     .map(|()| format!("restarted {} (rolling out)", target.display()))
                     .map_err(|e| e.to_string())
             }),
+            Effect::Bulk {
+                dialog,
+                op,
+                targets,
+            } => {
+                let tx = self.msgs.clone();
+                self.spawn_action(dialog, move |c| async move {
+                    use crate::tui::dialogs::bulk::BulkOp;
+                    let n = targets.len();
+                    let mut failed = 0;
+                    for (index, target) in targets.into_iter().enumerate() {
+                        let result = match op {
+                            BulkOp::Restart => {
+                                actions::restart(&c, &target, jiff::Timestamp::now())
+                                    .await
+                                    .map(|()| format!("restarted {}", target.display()))
+                            }
+                            BulkOp::Delete | BulkOp::Kill => {
+                                let options = DeleteOptions {
+                                    grace_period: None,
+                                    force: op == BulkOp::Kill,
+                                };
+                                actions::delete(&c, &target, options)
+                                    .await
+                                    .map(|o| deleted_message(&target, options, o))
+                            }
+                        }
+                        .map_err(|e| e.to_string());
+                        failed += usize::from(result.is_err());
+                        let _ = tx.send(Msg::BulkProgress {
+                            dialog,
+                            index,
+                            result,
+                        });
+                    }
+                    let verb = match op {
+                        BulkOp::Restart => "restarted",
+                        BulkOp::Delete => "deleted",
+                        BulkOp::Kill => "killed",
+                    };
+                    if failed == 0 {
+                        Ok(format!("{verb} {n} of {n}"))
+                    } else {
+                        Err(format!(
+                            "{verb} {} of {n}; {failed} failed (see each row)",
+                            n - failed
+                        ))
+                    }
+                })
+            }
             Effect::Trigger { dialog, target } => self.spawn_action(dialog, move |c| async move {
                 let ns = target.namespace.clone().unwrap_or_default();
                 crate::cluster::trigger::trigger(&c, &ns, &target.name)

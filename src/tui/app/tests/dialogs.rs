@@ -270,6 +270,59 @@ fn ctrl_k_kills_a_pod_after_one_confirmation_and_only_pods() {
 }
 
 #[test]
+fn marked_rows_are_deleted_after_one_confirmation_listing_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = connected_app(dir.path());
+    feed(
+        &mut app,
+        pod_rows()
+            .into_iter()
+            .filter(|r| &*r.key.namespace == "shop")
+            .collect(),
+    );
+    // space marks and moves down; ctrl-space marks the range from the last mark; ctrl-\ clears.
+    keys(&mut app, " ");
+    keys(&mut app, "<down><down><ctrl- >");
+    assert_eq!(app.view.marks.len(), 4, "{:?}", app.view.marks);
+    keys(&mut app, "<ctrl-\\>");
+    assert!(app.view.marks.is_empty());
+    keys(&mut app, " <down> ");
+    let marked: Vec<String> = app.view.marks.iter().map(|k| k.name.to_string()).collect();
+    assert_eq!(marked.len(), 2);
+    keys(&mut app, "<ctrl-d>");
+    let screen = text(&app);
+    assert!(screen.contains("Delete 2 marked pods?"), "{screen}");
+    for name in &marked {
+        assert!(screen.contains(name.as_str()), "{screen}");
+    }
+    let id = dialog_id(&app);
+    let eff = keys(&mut app, "<enter>");
+    let [Effect::Bulk { targets, .. }] = &eff[..] else {
+        panic!("{eff:?}")
+    };
+    let names: Vec<&str> = targets.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names.len(), 2);
+    // One row fails, the other goes: both are reported, the marks stay until all went through.
+    app.update(Msg::BulkProgress {
+        dialog: id,
+        index: 0,
+        result: Ok("deleted".into()),
+    });
+    app.update(Msg::BulkProgress {
+        dialog: id,
+        index: 1,
+        result: Err("pods \"x\" is forbidden".into()),
+    });
+    app.update(Msg::ActionDone {
+        dialog: id,
+        result: Err("deleted 1 of 2; 1 failed (see each row)".into()),
+    });
+    let screen = text(&app);
+    assert!(screen.contains("✓") && screen.contains("✗"), "{screen}");
+    assert_eq!(app.view.marks.len(), 2);
+}
+
+#[test]
 fn delete_with_defaults_sends_no_grace_period() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = on_web_deployment(dir.path());

@@ -193,6 +193,17 @@ fn drain_dialog_with_options_and_progress() {
 }
 
 #[test]
+fn marked_rows_and_the_bulk_confirmation() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = connected_app(dir.path());
+    open(&mut app, "pods all", pod_rows());
+    keys(&mut app, " <down> ");
+    snap!("marks_two_pods", text(&app));
+    keys(&mut app, "<ctrl-d>");
+    snap!("dialog_bulk_delete", text(&app));
+}
+
+#[test]
 fn banners_and_failures() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = connected_app(dir.path());

@@ -51,6 +51,10 @@ pub struct TableView {
     /// The column the user sorts on (by header name, so it survives new columns) and whether it is
     /// reversed.
     pub sort: Option<(String, bool)>,
+    /// Rows marked for a bulk verb (space), by key so they survive updates and re-sorts.
+    pub marks: std::collections::BTreeSet<crate::cluster::rows::RowKey>,
+    /// The row marked last: ctrl-space marks from it to the cursor.
+    last_mark: Option<crate::cluster::rows::RowKey>,
 }
 
 impl TableView {
@@ -78,6 +82,8 @@ impl TableView {
             filter_text: String::new(),
             spinner: 0,
             sort: None,
+            marks: Default::default(),
+            last_mark: None,
         }
     }
 
@@ -148,6 +154,49 @@ impl TableView {
         Some(Outcome::none())
     }
 
+    /// space toggles the mark on the cursor's row (and moves down, as k9s does), ctrl-space marks every
+    /// row from the last marked one to the cursor, ctrl-\\ clears them.
+    fn mark(&mut self, action: Action, rows: usize) -> Outcome {
+        match action {
+            Action::ClearMarks => {
+                self.marks.clear();
+                self.last_mark = None;
+            }
+            Action::MarkRange => {
+                let here = self.selected;
+                let from = self
+                    .last_mark
+                    .as_ref()
+                    .and_then(|k| self.store.visible_position(k).ok())
+                    .unwrap_or(here);
+                for i in from.min(here)..=from.max(here) {
+                    if let Some(r) = self.store.visible_row(i) {
+                        self.marks.insert(r.key.clone());
+                    }
+                }
+                self.last_mark = self.selected_row().map(|r| r.key.clone());
+            }
+            _ => {
+                if let Some(key) = self.selected_row().map(|r| r.key.clone()) {
+                    if !self.marks.remove(&key) {
+                        self.marks.insert(key.clone());
+                        self.last_mark = Some(key);
+                    }
+                    self.move_by(1, rows);
+                }
+            }
+        }
+        Outcome::none()
+    }
+
+    /// The marked rows that are still there, in the view's order.
+    pub fn marked_rows(&self) -> Vec<&crate::cluster::rows::Row> {
+        (0..self.store.visible_len())
+            .filter_map(|i| self.store.visible_row(i))
+            .filter(|r| self.marks.contains(&r.key))
+            .collect()
+    }
+
     /// Applies the sort to the store (after a sort key, or when the columns change).
     fn resort(&mut self) {
         let by = self.sort.as_ref().and_then(|(name, descending)| {
@@ -212,6 +261,9 @@ impl TableView {
             Action::PageDown => page,
             Action::Top => isize::MIN / 2,
             Action::Bottom => isize::MAX / 2,
+            Action::Mark | Action::MarkRange | Action::ClearMarks => {
+                return Some(self.mark(action, rows));
+            }
             _ => return self.sort_by(action, rows),
         };
         self.move_by(delta, rows);

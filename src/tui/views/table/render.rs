@@ -41,6 +41,12 @@ fn title(v: &TableView, theme: &Theme) -> Line<'static> {
     if !v.filter_text.is_empty() {
         spans.push(Span::styled(format!(" </{}>", v.filter_text), t.count));
     }
+    if !v.marks.is_empty() {
+        spans.push(Span::styled(
+            format!(" <{} marked>", v.marks.len()),
+            t.count,
+        ));
+    }
     if let Some(sort) = v.sort_label() {
         spans.push(Span::styled(format!(" <{sort}>"), t.count));
     }
@@ -202,6 +208,13 @@ pub fn render(v: &TableView, theme: &Theme, area: Rect, buf: &mut Buffer, now: i
                 t.selected
             } else {
                 t.row.patch(theme.tone(row.tone))
+            };
+            // Marked rows stand out in every theme, under the cursor too.
+            let base = if v.marks.contains(&row.key) {
+                base.patch(t.matched)
+                    .add_modifier(ratatui::style::Modifier::BOLD)
+            } else {
+                base
             };
             let cells: Vec<Line> = cells
                 .into_iter()
