@@ -105,8 +105,9 @@ async fn the_sim_answers_like_kube_apiserver_1_28() {
         });
         if let Some(reason) = skips::reason(&case.file) {
             skipped.entry(reason).or_default().push(case.num);
-            // A skip that is no longer needed hides a case that should be checked.
-            if diffs.is_empty() {
+            // A skip that is no longer needed hides a case that should be checked (a timing-dependent
+            // one may match by chance).
+            if diffs.is_empty() && !reason.starts_with("timing:") {
                 mismatches.push(format!(
                     "{} now matches the recording: take it off the skip list ({reason})",
                     case.file
