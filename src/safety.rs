@@ -28,6 +28,8 @@ pub enum Action {
     NodeMaintenance,
     /// Run a Job from a CronJob now.
     Trigger,
+    /// Change a container's image.
+    SetImage,
 }
 
 impl Action {
@@ -42,6 +44,7 @@ impl Action {
             Action::Exec => "open a shell in a container",
             Action::NodeMaintenance => "cordon, uncordon or drain a node",
             Action::Trigger => "trigger a cronjob",
+            Action::SetImage => "set an image",
         }
     }
 }

@@ -182,6 +182,38 @@ pub async fn restart(
     Ok(())
 }
 
+/// The strategic-merge patch `kubectl set image` sends: each named container's image, in the pod's
+/// spec or in a workload's pod template.
+pub fn image_patch(kind: &str, images: &[(String, String)]) -> Value {
+    let containers: Vec<Value> = images
+        .iter()
+        .map(|(name, image)| json!({"name": name, "image": image}))
+        .collect();
+    if kind == "Pod" {
+        json!({"spec": {"containers": containers}})
+    } else {
+        json!({"spec": {"template": {"spec": {"containers": containers}}}})
+    }
+}
+
+/// Sets container images, as `kubectl set image` does.
+pub async fn set_image(
+    client: &kube::Client,
+    target: &ObjectRef,
+    images: &[(String, String)],
+) -> Result<(), ActionError> {
+    target
+        .api(client)
+        .patch(
+            &target.name,
+            &PatchParams::default(),
+            &Patch::Strategic(image_patch(&target.kind.kind, images)),
+        )
+        .await
+        .map_err(|e| ActionError::from_kube("set image", target.label(), e))?;
+    Ok(())
+}
+
 /// How to delete.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DeleteOptions {
@@ -300,6 +332,20 @@ pub async fn reveal_secret(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn set_image_patches_the_pod_or_the_template() {
+        let images = vec![("web".to_string(), "nginx:1.27".to_string())];
+        assert_eq!(
+            image_patch("Pod", &images),
+            json!({"spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}})
+        );
+        assert_eq!(
+            image_patch("Deployment", &images)["spec"]["template"]["spec"]["containers"][0]["image"],
+            "nginx:1.27"
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -194,6 +194,7 @@ actions! {
     Restart => "restart", Restartable, true, "Rollout restart (asks first)";
     Delete => "delete", Resource, true, "Delete (asks first)";
     Kill => "kill", Pod, true, "Kill: delete at once, no grace period (asks first)";
+    SetImage => "set_image", Pods, true, "Set container images (asks for them)";
     RevealSecret => "reveal_secret", Secret, true, "Reveal secret values";
     CopyName => "copy_name", Resource, false, "Copy the name";
     Mark => "mark", Resource, false, "Mark the row (delete, kill and restart act on every marked row)";
@@ -246,6 +247,7 @@ impl Action {
             Action::Edit => Some(S::Edit),
             Action::Cordon | Action::Uncordon | Action::Drain => Some(S::NodeMaintenance),
             Action::Trigger => Some(S::Trigger),
+            Action::SetImage => Some(S::SetImage),
             _ => None,
         }
     }

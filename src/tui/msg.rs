@@ -174,6 +174,12 @@ pub enum Effect {
         op: crate::tui::dialogs::bulk::BulkOp,
         targets: Vec<ObjectRef>,
     },
+    /// Set container images (`kubectl set image`); answers [`Msg::ActionDone`].
+    SetImage {
+        dialog: u64,
+        target: ObjectRef,
+        images: Vec<(String, String)>,
+    },
     /// Create a Job from a CronJob now; answers [`Msg::ActionDone`].
     Trigger {
         dialog: u64,

@@ -10,6 +10,7 @@ mod describe;
 mod edit;
 mod harness;
 mod hung;
+mod image;
 mod kubelet;
 mod logs;
 mod marks;

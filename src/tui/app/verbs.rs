@@ -88,6 +88,12 @@ impl App {
                 let id = self.next_page_id();
                 self.open_dialog(Dialog::Forward(ForwardDialog::new(id, target)))
             }
+            Action::SetImage => {
+                let id = self.next_page_id();
+                self.open_dialog(Dialog::Image(crate::tui::dialogs::image::ImageDialog::new(
+                    id, target,
+                )))
+            }
             Action::Trigger => {
                 let id = self.next_page_id();
                 self.open_dialog(Dialog::Trigger(

@@ -14,6 +14,7 @@
 pub mod bulk;
 pub mod delete;
 pub mod forward;
+pub mod image;
 pub mod node;
 pub mod restart;
 pub mod scale;
@@ -84,6 +85,7 @@ pub enum Dialog {
     Node(node::NodeDialog),
     Trigger(trigger::TriggerDialog),
     Bulk(bulk::BulkDialog),
+    Image(image::ImageDialog),
 }
 
 /// What a key did to one dialog's fields.
@@ -138,6 +140,7 @@ impl Dialog {
             Dialog::Node(d) => &d.base,
             Dialog::Trigger(d) => &d.base,
             Dialog::Bulk(d) => &d.base,
+            Dialog::Image(d) => &d.base,
         }
     }
 
@@ -150,6 +153,7 @@ impl Dialog {
             Dialog::Node(d) => &mut d.base,
             Dialog::Trigger(d) => &mut d.base,
             Dialog::Bulk(d) => &mut d.base,
+            Dialog::Image(d) => &mut d.base,
         }
     }
 
@@ -175,6 +179,7 @@ impl Dialog {
                 bulk::BulkOp::Kill => Action::Kill,
                 bulk::BulkOp::Restart => Action::Restart,
             },
+            Dialog::Image(_) => Action::SetImage,
         }
     }
 
@@ -185,6 +190,7 @@ impl Dialog {
             Dialog::Restart(_) => vec![],
             Dialog::Delete(d) => d.open_effects(),
             Dialog::Forward(d) => vec![d.base.fetch_effect()],
+            Dialog::Image(d) => vec![d.base.fetch_effect()],
             Dialog::Node(_) | Dialog::Trigger(_) | Dialog::Bulk(_) => vec![],
         }
     }
@@ -198,6 +204,7 @@ impl Dialog {
             Dialog::Node(d) => d.on_key(key),
             Dialog::Trigger(d) => d.on_key(key),
             Dialog::Bulk(d) => d.on_key(key),
+            Dialog::Image(d) => d.on_key(key),
         }
     }
 
@@ -275,6 +282,10 @@ impl Dialog {
                 vec![]
             }
             Dialog::Forward(d) => d.set_object(result),
+            Dialog::Image(d) => {
+                d.set_object(result);
+                vec![]
+            }
             Dialog::Node(_) | Dialog::Trigger(_) | Dialog::Bulk(_) => vec![],
         }
     }
@@ -289,6 +300,7 @@ impl Dialog {
             Dialog::Node(d) => d.content(theme),
             Dialog::Trigger(d) => d.content(theme),
             Dialog::Bulk(d) => d.content(theme),
+            Dialog::Image(d) => d.content(theme),
         }
     }
 }

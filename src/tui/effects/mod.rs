@@ -298,6 +298,7 @@ impl EffectRunner {
                 | Effect::Cordon { .. }
                 | Effect::Trigger { .. }
                 | Effect::Bulk { .. }
+                | Effect::SetImage { .. }
                 | Effect::Drain { .. }
                 | Effect::Delete { .. }
                 | Effect::StartForward { .. }

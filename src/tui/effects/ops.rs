@@ -81,6 +81,20 @@ impl EffectRunner {
                     }
                 })
             }
+            Effect::SetImage {
+                dialog,
+                target,
+                images,
+            } => self.spawn_action(dialog, move |c| async move {
+                actions::set_image(&c, &target, &images)
+                    .await
+                    .map(|()| {
+                        let set: Vec<String> =
+                            images.iter().map(|(n, i)| format!("{n}={i}")).collect();
+                        format!("{}: image {}", target.display(), set.join(", "))
+                    })
+                    .map_err(|e| e.to_string())
+            }),
             Effect::Trigger { dialog, target } => self.spawn_action(dialog, move |c| async move {
                 let ns = target.namespace.clone().unwrap_or_default();
                 crate::cluster::trigger::trigger(&c, &ns, &target.name)
