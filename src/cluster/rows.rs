@@ -88,11 +88,13 @@ impl Row {
     }
 }
 
-/// A column header, and whether it may be dropped first when the terminal is narrow.
+/// A column header, whether it may be dropped first when the terminal is narrow, and whether it is
+/// shown only in wide mode (a server column of priority > 0: what `kubectl get -o wide` adds).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Column {
     pub name: String,
     pub wide: bool,
+    pub wide_only: bool,
 }
 
 impl Column {
@@ -100,12 +102,21 @@ impl Column {
         Column {
             name: name.to_string(),
             wide: false,
+            wide_only: false,
         }
     }
     pub fn wide(name: &str) -> Self {
         Column {
-            name: name.to_string(),
             wide: true,
+            ..Column::new(name)
+        }
+    }
+    /// Shown only in wide mode (`ctrl-w`), as `-o wide` shows it.
+    pub fn wide_only(name: &str) -> Self {
+        Column {
+            wide: true,
+            wide_only: true,
+            ..Column::new(name)
         }
     }
 }

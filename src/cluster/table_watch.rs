@@ -118,7 +118,8 @@ fn failure(e: kube::Error) -> WatchFailure {
     WatchFailure::from(RequestError::from(e))
 }
 
-/// Printer columns as kubectl shows them by default (priority 0), upper-cased.
+/// Printer columns, upper-cased: priority 0 as kubectl shows them by default, the others only in wide
+/// mode (`ctrl-w`), as `-o wide` adds them.
 fn columns(defs: &[ColumnDefinition]) -> Vec<Column> {
     defs.iter()
         .map(|d| {
@@ -126,7 +127,7 @@ fn columns(defs: &[ColumnDefinition]) -> Vec<Column> {
             if d.priority == 0 {
                 Column::new(&name)
             } else {
-                Column::wide(&name)
+                Column::wide_only(&name)
             }
         })
         .collect()

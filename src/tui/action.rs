@@ -200,6 +200,7 @@ actions! {
     Mark => "mark", Resource, false, "Mark the row (delete, kill and restart act on every marked row)";
     MarkRange => "mark_range", Resource, false, "Mark every row from the last marked one to here";
     ClearMarks => "clear_marks", Resource, false, "Clear the marks";
+    ToggleWide => "toggle_wide", Resource, false, "Wide: show the server's extra columns too (as -o wide)";
     JumpOwner => "jump_owner", Resource, false, "Jump to the owner (pod → replicaset → deployment, job → cronjob)";
     SortName => "sort_name", Resource, false, "Sort by name (again: reverse)";
     SortAge => "sort_age", Resource, false, "Sort by age (again: reverse)";

@@ -78,6 +78,7 @@ fn generic_kind_from_discovery() {
         Column::new("SIZE"),
         Column::wide("OWNER"),
         Column::new("AGE"),
+        Column::wide_only("COLOUR"),
     ];
     app.update(Msg::Watch(WatchMsg {
         view,
@@ -92,6 +93,7 @@ fn generic_kind_from_discovery() {
                 Cell::text(*size),
                 Cell::text("team-a"),
                 Cell::Age(Some(NOW - 4000)),
+                Cell::text("blue"),
             ],
             tone: Tone::Normal,
             labels: Default::default(),
@@ -99,7 +101,22 @@ fn generic_kind_from_discovery() {
         })
         .collect();
     feed(&mut app, rows);
-    snap!("view_generic_widgets", text(&app));
+    // COLOUR is a priority > 0 column: shown only in wide mode.
+    let narrow = text(&app);
+    assert!(
+        !narrow.contains("COLOUR") && !narrow.contains("blue"),
+        "{narrow}"
+    );
+    snap!("view_generic_widgets", narrow);
+    keys(&mut app, "<ctrl-w>");
+    let wide = text(&app);
+    assert!(
+        wide.contains("COLOUR") && wide.contains("blue") && wide.contains("<wide>"),
+        "{wide}"
+    );
+    snap!("view_generic_widgets_wide", wide);
+    keys(&mut app, "<ctrl-w>");
+    assert!(!text(&app).contains("COLOUR"));
 }
 
 #[test]

@@ -55,6 +55,8 @@ pub struct TableView {
     pub marks: std::collections::BTreeSet<crate::cluster::rows::RowKey>,
     /// The row marked last: ctrl-space marks from it to the cursor.
     last_mark: Option<crate::cluster::rows::RowKey>,
+    /// `ctrl-w`: the server's wide columns (priority > 0) are shown too.
+    pub wide: bool,
 }
 
 impl TableView {
@@ -84,6 +86,7 @@ impl TableView {
             sort: None,
             marks: Default::default(),
             last_mark: None,
+            wide: false,
         }
     }
 
@@ -263,6 +266,10 @@ impl TableView {
             Action::Bottom => isize::MAX / 2,
             Action::Mark | Action::MarkRange | Action::ClearMarks => {
                 return Some(self.mark(action, rows));
+            }
+            Action::ToggleWide => {
+                self.wide = !self.wide;
+                return Some(Outcome::none());
             }
             _ => return self.sort_by(action, rows),
         };

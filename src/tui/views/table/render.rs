@@ -41,6 +41,9 @@ fn title(v: &TableView, theme: &Theme) -> Line<'static> {
     if !v.filter_text.is_empty() {
         spans.push(Span::styled(format!(" </{}>", v.filter_text), t.count));
     }
+    if v.wide {
+        spans.push(Span::styled(" <wide>", t.count));
+    }
     if !v.marks.is_empty() {
         spans.push(Span::styled(
             format!(" <{} marked>", v.marks.len()),
@@ -178,8 +181,15 @@ pub fn render(v: &TableView, theme: &Theme, area: Rect, buf: &mut Buffer, now: i
             *w = (*w).max(c.chars().count()).min(MAX_COL);
         }
     }
-    // Drop wide-only columns (IP, NODE) first when the terminal is narrow.
+    // The server's wide columns only in wide mode; then drop wide columns (IP, NODE) first when the
+    // terminal is narrow.
     let mut keep: Vec<bool> = vec![true; headers.len()];
+    let offset_cols = usize::from(spans_ns);
+    for (i, c) in v.columns.iter().enumerate() {
+        if c.wide_only && !v.wide {
+            keep[i + offset_cols] = false;
+        }
+    }
     let avail = usize::from(area.width.saturating_sub(2));
     let total = |keep: &[bool]| -> usize {
         widths
@@ -189,7 +199,6 @@ pub fn render(v: &TableView, theme: &Theme, area: Rect, buf: &mut Buffer, now: i
             .map(|(w, _)| w + 2)
             .sum()
     };
-    let offset_cols = usize::from(spans_ns);
     for (i, c) in v.columns.iter().enumerate().rev() {
         if total(&keep) <= avail {
             break;
