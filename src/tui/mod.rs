@@ -24,6 +24,7 @@ pub mod dialogs;
 pub mod edit;
 pub mod effects;
 pub mod event_loop;
+pub mod extensions;
 pub mod favourites;
 pub mod filter;
 pub mod input;
@@ -121,6 +122,14 @@ pub async fn open(
             (Default::default(), false)
         }
     };
+    let aliases = extensions::Aliases::load().unwrap_or_else(|e| {
+        problems.push(format!("{e}; aliases not loaded"));
+        Default::default()
+    });
+    let hotkeys = extensions::load_hotkeys().unwrap_or_else(|e| {
+        problems.push(format!("{e}; hotkeys not loaded"));
+        Vec::new()
+    });
     for p in &problems {
         eprintln!("kdeck: {p}");
     }
@@ -143,6 +152,8 @@ pub async fn open(
         safety,
         command: args.command.clone(),
         favourites: saved,
+        aliases,
+        hotkeys,
     };
     let mut app = App::new(set, config, theme, keymap, options);
     if let Some(p) = problems.last() {

@@ -8,6 +8,7 @@ mod browse;
 mod crds;
 mod describe;
 mod edit;
+mod extensions;
 mod harness;
 mod hung;
 mod image;

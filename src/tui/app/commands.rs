@@ -15,6 +15,9 @@ impl App {
 
     /// `refreshed`: discovery was asked again for this command already.
     fn run_command_after(&mut self, text: &str, record: bool, refreshed: bool) -> Vec<Effect> {
+        // An alias (aliases.yaml) stands for its command; what follows it is kept.
+        let expanded = self.options.aliases.expand(text);
+        let text = expanded.as_deref().unwrap_or(text);
         let cmd = match command::parse(text, &self.kinds) {
             Ok(c) => c,
             Err(e) => {

@@ -110,6 +110,20 @@ impl App {
                 else {
                     if self.mode == Mode::Help {
                         self.mode = Mode::Normal;
+                        return vec![];
+                    }
+                    // A hotkey (hotkeys.yaml) runs its command, on keys the keymap leaves free here.
+                    let k = Key::from_event(&key);
+                    if self.page.is_none()
+                        && self.dialog.is_none()
+                        && let Some(cmd) = self
+                            .options
+                            .hotkeys
+                            .iter()
+                            .find(|h| h.key == k)
+                            .map(|h| h.command.clone())
+                    {
+                        return self.run_command(&cmd, true);
                     }
                     return vec![];
                 };

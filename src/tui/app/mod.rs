@@ -76,6 +76,10 @@ pub struct Options {
     pub command: Option<String>,
     /// Favourite namespaces per context, from the last runs.
     pub favourites: super::favourites::Favourites,
+    /// `aliases.yaml` (k9s format).
+    pub aliases: super::extensions::Aliases,
+    /// `hotkeys.yaml` (k9s format).
+    pub hotkeys: Vec<super::extensions::Hotkey>,
 }
 
 pub struct App {

@@ -1,0 +1,63 @@
+//! k9s's aliases.yaml and hotkeys.yaml, read from kdeck's config directory by the real binary: an alias
+//! opens its view, a hotkey runs its command, and a malformed file is reported with its line and column
+//! while kdeck starts with the rest.
+
+use super::harness::*;
+
+fn write(home: &std::path::Path, name: &str, text: &str) {
+    let dir = home.join(".config/kdeck");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+#[test]
+fn an_alias_opens_its_view_and_a_hotkey_runs_its_command() {
+    if skip_without_tools() {
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let sim = start_sim(home.path(), 20);
+    write(home.path(), "aliases.yaml", "aliases:\n  dp: deployments\n");
+    write(
+        home.path(),
+        "hotkeys.yaml",
+        "hotKeys:\n  shift-0:\n    shortCut: Shift-9\n    description: Services\n    command: services\n",
+    );
+    let deployments = kubectl(
+        &sim.kubeconfig,
+        &["get", "deploy", "-n", "team-00", "-o", "name"],
+    )
+    .lines()
+    .count();
+    let t = Tmux::start(
+        &session_name("extensions"),
+        &kdeck_command(home.path(), &sim.kubeconfig, "-n team-00"),
+    );
+    t.wait_for("pods(team-00)[20]");
+    t.literal(":dp");
+    t.keys(&["Enter"]);
+    t.wait_for(&format!("deployments(team-00)[{deployments}]"));
+    t.literal("(");
+    t.wait_for("services(team-00)");
+}
+
+#[test]
+fn a_malformed_alias_file_is_reported_and_kdeck_starts() {
+    if skip_without_tools() {
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let sim = start_sim(home.path(), 2);
+    write(
+        home.path(),
+        "aliases.yaml",
+        "aliases:\n  dp: [deployments\n",
+    );
+    let t = Tmux::start(
+        &session_name("extensions-bad"),
+        &kdeck_command(home.path(), &sim.kubeconfig, "-n team-00"),
+    );
+    let screen = t.wait_for("aliases not loaded");
+    assert!(screen.contains("aliases.yaml:"), "{screen}");
+    t.wait_for("pods(team-00)[2]");
+}
