@@ -195,6 +195,7 @@ actions! {
     Delete => "delete", Resource, true, "Delete (asks first)";
     Kill => "kill", Pod, true, "Kill: delete at once, no grace period (asks first)";
     SetImage => "set_image", Pods, true, "Set container images (asks for them)";
+    RunPlugin => "run_plugin", Resource, true, "Run a plugin (plugins.yaml binds its keys)";
     RevealSecret => "reveal_secret", Secret, true, "Reveal secret values";
     CopyName => "copy_name", Resource, false, "Copy the name";
     Mark => "mark", Resource, false, "Mark the row (delete, kill and restart act on every marked row)";

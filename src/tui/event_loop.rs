@@ -114,6 +114,18 @@ async fn run_loop(
                             );
                             runner.reauthenticate().await
                         }
+                        Suspended::Plugin { command, args, env } => {
+                            let status = tokio::process::Command::new(&command)
+                                .args(&args)
+                                .envs(env)
+                                .status()
+                                .await;
+                            Msg::ShellEnded(match status {
+                                Ok(s) if s.success() => Ok(format!("{command} finished")),
+                                Ok(s) => Err(format!("{command} exited with {s}")),
+                                Err(e) => Err(format!("cannot run {command}: {e}")),
+                            })
+                        }
                         Suspended::Edit { client, target } => {
                             eprintln!(
                                 "kdeck: editing {} (save and quit the editor to apply)…",

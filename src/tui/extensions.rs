@@ -141,8 +141,114 @@ pub fn load_hotkeys() -> Result<Vec<Hotkey>, String> {
     read(&path)?.map_or(Ok(Vec::new()), |t| parse_hotkeys(&path, &t))
 }
 
+/// One plugin: a key that runs a command on the selected row, in the views its scopes name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plugin {
+    pub name: String,
+    pub key: Key,
+    pub description: String,
+    /// Kinds (plural, singular or short name, lower case) or `all`.
+    pub scopes: Vec<String>,
+    pub confirm: bool,
+    pub background: bool,
+    pub command: String,
+    pub args: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PluginEntry {
+    short_cut: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    scopes: Vec<String>,
+    #[serde(default)]
+    confirm: bool,
+    #[serde(default)]
+    background: bool,
+    command: String,
+    #[serde(default)]
+    args: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct PluginFile {
+    #[serde(default)]
+    plugins: BTreeMap<String, PluginEntry>,
+}
+
+pub fn parse_plugins(path: &Path, text: &str) -> Result<Vec<Plugin>, String> {
+    let f: PluginFile = crate::yaml::from_str(text).map_err(|e| located(path, &e))?;
+    f.plugins
+        .into_iter()
+        .map(|(name, p)| {
+            let key = key_of(&p.short_cut).ok_or_else(|| {
+                format!(
+                    "{}: plugins.{name}.shortCut: unknown key \"{}\"",
+                    path.display(),
+                    p.short_cut
+                )
+            })?;
+            Ok(Plugin {
+                name,
+                key,
+                description: p.description,
+                scopes: p.scopes.iter().map(|s| s.trim().to_lowercase()).collect(),
+                confirm: p.confirm,
+                background: p.background,
+                command: p.command,
+                args: p.args,
+            })
+        })
+        .collect()
+}
+
+/// `plugins.yaml` in kdeck's config directory; none when it is missing.
+pub fn load_plugins() -> Result<Vec<Plugin>, String> {
+    let path = dir().join("plugins.yaml");
+    read(&path)?.map_or(Ok(Vec::new()), |t| parse_plugins(&path, &t))
+}
+
+impl Plugin {
+    /// Whether the plugin applies to a view of the kind with these names.
+    pub fn in_scope(&self, names: &[&str]) -> bool {
+        self.scopes
+            .iter()
+            .any(|s| s == "all" || names.iter().any(|n| n.eq_ignore_ascii_case(s)))
+    }
+}
+
+/// `$NAME`-style variables in `arg`, the longest name first (so `$COL-NAME` is not `$COL…`); unknown
+/// ones are left as written.
+pub fn expand(arg: &str, vars: &[(String, String)]) -> String {
+    let mut sorted: Vec<&(String, String)> = vars.iter().collect();
+    sorted.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
+    let mut out = arg.to_string();
+    for (k, v) in sorted {
+        out = out.replace(&format!("${k}"), v);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn k9s_plugin_files_parse_and_expand_their_variables() {
+        let p = parse_plugins(
+            Path::new("plugins.yaml"),
+            "plugins:\n  echo:\n    shortCut: Ctrl-E\n    description: Echo\n    scopes: [pods, deploy]\n    command: sh\n    args: [-c, \"echo $NAME $COL-STATUS\"]\n",
+        )
+        .unwrap();
+        assert_eq!(p.len(), 1);
+        assert!(p[0].in_scope(&["pods", "po", "pod"]) && !p[0].in_scope(&["services"]));
+        let vars = vec![
+            ("NAME".to_string(), "web-1".to_string()),
+            ("COL-STATUS".to_string(), "Running".to_string()),
+        ];
+        assert_eq!(expand(&p[0].args[1], &vars), "echo web-1 Running");
+    }
+
     use super::*;
 
     #[test]

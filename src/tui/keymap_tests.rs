@@ -10,7 +10,8 @@ fn no_base(_: &str) -> Result<Keymap, KeymapError> {
 fn shipped_keymaps_parse_and_bind_every_action() {
     for (name, text) in SHIPPED {
         let k = Keymap::parse(name, name, text, &no_base).unwrap();
-        for a in Action::ALL {
+        // A plugin's key comes from plugins.yaml, not from the keymap.
+        for a in Action::ALL.iter().filter(|a| **a != Action::RunPlugin) {
             assert!(!k.keys_for(*a).is_empty(), "{name}: {} unbound", a.name());
         }
     }

@@ -130,6 +130,10 @@ pub async fn open(
         problems.push(format!("{e}; hotkeys not loaded"));
         Vec::new()
     });
+    let plugins = extensions::load_plugins().unwrap_or_else(|e| {
+        problems.push(format!("{e}; plugins not loaded"));
+        Vec::new()
+    });
     for p in &problems {
         eprintln!("kdeck: {p}");
     }
@@ -154,6 +158,7 @@ pub async fn open(
         favourites: saved,
         aliases,
         hotkeys,
+        plugins,
     };
     let mut app = App::new(set, config, theme, keymap, options);
     if let Some(p) = problems.last() {

@@ -224,6 +224,14 @@ pub enum Effect {
     Reauthenticate,
     /// Write kubeconfig's current-context (`:use`), as `kdeck ctx NAME` does.
     SaveContext(String),
+    /// Run a plugin's command: in the background, or with the TUI suspended; a foreground run answers
+    /// [`Msg::ShellEnded`] with how it ended.
+    Plugin {
+        command: String,
+        args: Vec<String>,
+        env: Vec<(String, String)>,
+        background: bool,
+    },
     /// Edit an object in the user's editor, with the TUI suspended; answers [`Msg::EditEnded`].
     Edit(ObjectRef),
     /// A shell in a container, with the TUI suspended; answers [`Msg::ShellEnded`].

@@ -61,3 +61,24 @@ fn a_malformed_alias_file_is_reported_and_kdeck_starts() {
     assert!(screen.contains("aliases.yaml:"), "{screen}");
     t.wait_for("pods(team-00)[2]");
 }
+
+#[test]
+fn a_plugin_runs_on_the_selected_pod_with_k9s_variables() {
+    if skip_without_tools() {
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let sim = start_sim(home.path(), 2);
+    write(
+        home.path(),
+        "plugins.yaml",
+        "plugins:\n  show:\n    shortCut: Ctrl-E\n    description: Show the row\n    scopes: [pods]\n    confirm: true\n    background: false\n    command: sh\n    args:\n      - -c\n      - echo \"$NAME $NAMESPACE $CONTEXT $COL-STATUS\" > \"$HOME/plugin.out\"\n",
+    );
+    let (t, pod) = kdeck_on_first_pod(home.path(), &sim, 2, "plugin");
+    t.keys(&["C-e"]);
+    t.wait_for(&format!("Run plugin show on pod team-00/{pod}?"));
+    t.keys(&["Enter"]);
+    t.wait_for("sh finished");
+    let out = std::fs::read_to_string(home.path().join("plugin.out")).unwrap();
+    assert_eq!(out.trim(), format!("{pod} team-00 kdeck-sim Running"));
+}

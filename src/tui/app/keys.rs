@@ -125,6 +125,12 @@ impl App {
                     {
                         return self.run_command(&cmd, true);
                     }
+                    if self.page.is_none()
+                        && self.dialog.is_none()
+                        && let Some(p) = self.plugin_for(k)
+                    {
+                        return self.run_plugin(p);
+                    }
                     return vec![];
                 };
                 self.flash = None;

@@ -80,6 +80,8 @@ pub struct Options {
     pub aliases: super::extensions::Aliases,
     /// `hotkeys.yaml` (k9s format).
     pub hotkeys: Vec<super::extensions::Hotkey>,
+    /// `plugins.yaml` (k9s format).
+    pub plugins: Vec<super::extensions::Plugin>,
 }
 
 pub struct App {

@@ -264,6 +264,92 @@ impl App {
         }
     }
 
+    /// The plugin `key` runs in this view, if any.
+    pub(super) fn plugin_for(
+        &self,
+        key: crate::tui::keymap::Key,
+    ) -> Option<crate::tui::extensions::Plugin> {
+        let kind = self.view.spec.kind()?;
+        let lower = kind.kind.to_lowercase();
+        let mut names: Vec<&str> = vec![kind.plural.as_str(), lower.as_str()];
+        names.extend(kind.short_names.iter().map(String::as_str));
+        self.options
+            .plugins
+            .iter()
+            .find(|p| p.key == key && p.in_scope(&names))
+            .cloned()
+    }
+
+    /// Runs a plugin on the selected row with k9s's variables ($NAME, $NAMESPACE, $CONTEXT, $CLUSTER,
+    /// $USER, $FILTER, $CONTAINER, $COL-<COLUMN>), after a confirmation when it asks for one.
+    pub(super) fn run_plugin(&mut self, p: crate::tui::extensions::Plugin) -> Vec<Effect> {
+        if let Some(refusal) = self.readonly_refusal(Action::RunPlugin) {
+            self.set_flash(
+                refusal.replace("run plugin", &format!("run plugin {}", p.name)),
+                true,
+            );
+            return vec![];
+        }
+        let (Some(target), Some(row)) = (self.selected_object(), self.selected_row().cloned())
+        else {
+            return vec![];
+        };
+        let context = self.session.context.clone().unwrap_or_default();
+        let info = self.kubeconfig.context(&context);
+        let (cluster, user) = (
+            info.as_ref()
+                .and_then(|i| i.cluster.clone())
+                .unwrap_or_default(),
+            info.and_then(|i| i.user).unwrap_or_default(),
+        );
+        let mut vars: Vec<(String, String)> = vec![
+            ("NAME".into(), target.name.clone()),
+            (
+                "NAMESPACE".into(),
+                target.namespace.clone().unwrap_or_default(),
+            ),
+            ("CONTEXT".into(), context),
+            ("CLUSTER".into(), cluster),
+            ("USER".into(), user),
+            ("FILTER".into(), self.view.filter_text.clone()),
+            ("CONTAINER".into(), String::new()),
+        ];
+        let now = jiff::Timestamp::now().as_second();
+        for (c, cell) in self.view.columns.iter().zip(&row.cells) {
+            vars.push((
+                format!("COL-{}", c.name.replace(' ', "_")),
+                cell.render(now),
+            ));
+        }
+        let args: Vec<String> = p
+            .args
+            .iter()
+            .map(|a| crate::tui::extensions::expand(a, &vars))
+            .collect();
+        let env: Vec<(String, String)> = vars
+            .iter()
+            .filter(|(k, _)| !k.contains('-'))
+            .cloned()
+            .collect();
+        let run = Effect::Plugin {
+            command: p.command.clone(),
+            args: args.clone(),
+            env,
+            background: p.background,
+        };
+        if p.confirm {
+            let id = self.next_page_id();
+            let line = std::iter::once(p.command.clone())
+                .chain(args)
+                .collect::<Vec<_>>()
+                .join(" ");
+            return self.open_dialog(Dialog::Plugin(
+                crate::tui::dialogs::plugin::PluginDialog::new(id, target, p.name, line, run),
+            ));
+        }
+        vec![run]
+    }
+
     pub fn applies(&self, action: Action) -> bool {
         let place = self.place();
         if !action.scope().places().contains(&place) {

@@ -16,6 +16,7 @@ pub mod delete;
 pub mod forward;
 pub mod image;
 pub mod node;
+pub mod plugin;
 pub mod restart;
 pub mod scale;
 pub mod trigger;
@@ -86,6 +87,7 @@ pub enum Dialog {
     Trigger(trigger::TriggerDialog),
     Bulk(bulk::BulkDialog),
     Image(image::ImageDialog),
+    Plugin(plugin::PluginDialog),
 }
 
 /// What a key did to one dialog's fields.
@@ -141,6 +143,7 @@ impl Dialog {
             Dialog::Trigger(d) => &d.base,
             Dialog::Bulk(d) => &d.base,
             Dialog::Image(d) => &d.base,
+            Dialog::Plugin(d) => &d.base,
         }
     }
 
@@ -154,6 +157,7 @@ impl Dialog {
             Dialog::Trigger(d) => &mut d.base,
             Dialog::Bulk(d) => &mut d.base,
             Dialog::Image(d) => &mut d.base,
+            Dialog::Plugin(d) => &mut d.base,
         }
     }
 
@@ -180,6 +184,7 @@ impl Dialog {
                 bulk::BulkOp::Restart => Action::Restart,
             },
             Dialog::Image(_) => Action::SetImage,
+            Dialog::Plugin(_) => Action::RunPlugin,
         }
     }
 
@@ -191,7 +196,7 @@ impl Dialog {
             Dialog::Delete(d) => d.open_effects(),
             Dialog::Forward(d) => vec![d.base.fetch_effect()],
             Dialog::Image(d) => vec![d.base.fetch_effect()],
-            Dialog::Node(_) | Dialog::Trigger(_) | Dialog::Bulk(_) => vec![],
+            Dialog::Node(_) | Dialog::Trigger(_) | Dialog::Bulk(_) | Dialog::Plugin(_) => vec![],
         }
     }
 
@@ -205,6 +210,7 @@ impl Dialog {
             Dialog::Trigger(d) => d.on_key(key),
             Dialog::Bulk(d) => d.on_key(key),
             Dialog::Image(d) => d.on_key(key),
+            Dialog::Plugin(d) => d.on_key(key),
         }
     }
 
@@ -286,7 +292,7 @@ impl Dialog {
                 d.set_object(result);
                 vec![]
             }
-            Dialog::Node(_) | Dialog::Trigger(_) | Dialog::Bulk(_) => vec![],
+            Dialog::Node(_) | Dialog::Trigger(_) | Dialog::Bulk(_) | Dialog::Plugin(_) => vec![],
         }
     }
 
@@ -301,6 +307,7 @@ impl Dialog {
             Dialog::Trigger(d) => d.content(theme),
             Dialog::Bulk(d) => d.content(theme),
             Dialog::Image(d) => d.content(theme),
+            Dialog::Plugin(d) => d.content(theme),
         }
     }
 }

@@ -107,6 +107,12 @@ pub enum Suspended {
     Connect(String),
     /// Run the context's interactive exec plugin again (its token expires, or the server answered 401).
     Reauthenticate,
+    /// Hand the terminal to a plugin's command.
+    Plugin {
+        command: String,
+        args: Vec<String>,
+        env: Vec<(String, String)>,
+    },
     /// Hand the terminal to the user's editor on one object (`e`).
     Edit {
         client: kube::Client,
@@ -265,6 +271,35 @@ impl EffectRunner {
                     }
                 },
                 Effect::Copy(text) => out.push(Followup::Copy(text)),
+                Effect::Plugin {
+                    command,
+                    args,
+                    env,
+                    background,
+                } => {
+                    if background {
+                        let spawned = tokio::process::Command::new(&command)
+                            .args(&args)
+                            .envs(env)
+                            .stdin(std::process::Stdio::null())
+                            .stdout(std::process::Stdio::null())
+                            .stderr(std::process::Stdio::null())
+                            .spawn();
+                        let note = match spawned {
+                            Ok(mut child) => {
+                                // Reaped on its own task; its output goes nowhere, as in k9s.
+                                tokio::spawn(async move {
+                                    let _ = child.wait().await;
+                                });
+                                Ok(format!("started {command} in the background"))
+                            }
+                            Err(e) => Err(format!("cannot run {command}: {e}")),
+                        };
+                        let _ = self.msgs.send(Msg::ShellEnded(note));
+                    } else {
+                        out.push(Followup::Suspend(Suspended::Plugin { command, args, env }));
+                    }
+                }
                 Effect::Edit(target) => match self.client.clone() {
                     Some(client) => out.push(Followup::Suspend(Suspended::Edit {
                         client,
