@@ -73,11 +73,22 @@ pub struct Tmux {
 
 impl Tmux {
     pub fn start(name: &str, command: &str) -> Tmux {
-        let st = Command::new("tmux")
-            .args(["new", "-d", "-s", name, "-x", "160", "-y", "45", command])
-            .status()
-            .unwrap();
-        assert!(st.success());
+        // Several tests starting the first tmux server at once can race ("server exited
+        // unexpectedly"); a new session is asked for again before the test gives up.
+        let mut last = None;
+        for attempt in 0..3 {
+            let out = Command::new("tmux")
+                .args(["new", "-d", "-s", name, "-x", "160", "-y", "45", command])
+                .output()
+                .unwrap();
+            if out.status.success() {
+                last = None;
+                break;
+            }
+            last = Some(String::from_utf8_lossy(&out.stderr).into_owned());
+            std::thread::sleep(Duration::from_millis(200 * (attempt + 1)));
+        }
+        assert!(last.is_none(), "tmux new-session failed: {last:?}");
         Tmux {
             name: name.to_string(),
         }
