@@ -72,7 +72,7 @@ fn a_plugin_runs_on_the_selected_pod_with_k9s_variables() {
     write(
         home.path(),
         "plugins.yaml",
-        "plugins:\n  show:\n    shortCut: Ctrl-E\n    description: Show the row\n    scopes: [pods]\n    confirm: true\n    background: false\n    command: sh\n    args:\n      - -c\n      - echo \"$NAME $NAMESPACE $CONTEXT $COL-STATUS\" > \"$HOME/plugin.out\"\n",
+        "plugins:\n  show:\n    shortCut: Ctrl-E\n    description: Show the row\n    scopes: [pods]\n    confirm: true\n    background: false\n    command: sh\n    args:\n      - -c\n      - echo \"$NAME $NAMESPACE $CONTEXT $COL-STATUS\" > \"$HOME/plugin.out\"\n  ctr:\n    shortCut: Ctrl-T\n    scopes: [containers]\n    command: sh\n    args: [-c, 'echo \"$NAME $CONTAINER\" > \"$HOME/plugin2.out\"']\n",
     );
     let (t, pod) = kdeck_on_first_pod(home.path(), &sim, 2, "plugin");
     t.keys(&["C-e"]);
@@ -81,4 +81,25 @@ fn a_plugin_runs_on_the_selected_pod_with_k9s_variables() {
     t.wait_for("sh finished");
     let out = std::fs::read_to_string(home.path().join("plugin.out")).unwrap();
     assert_eq!(out.trim(), format!("{pod} team-00 kdeck-sim Running"));
+    // In the pod's containers view a `containers` plugin runs on the pod with $CONTAINER set.
+    let container = kubectl(
+        &sim.kubeconfig,
+        &[
+            "get",
+            "pod",
+            &pod,
+            "-n",
+            "team-00",
+            "-o",
+            "jsonpath={.spec.containers[0].name}",
+        ],
+    );
+    t.keys(&["Enter"]);
+    t.wait_for(&format!("<pod/{pod}>"));
+    t.keys(&["C-t"]);
+    eventually("the containers plugin wrote its file", || {
+        std::fs::read_to_string(home.path().join("plugin2.out")).ok()
+    });
+    let out = std::fs::read_to_string(home.path().join("plugin2.out")).unwrap();
+    assert_eq!(out.trim(), format!("{pod} {container}"));
 }

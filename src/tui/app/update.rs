@@ -49,6 +49,10 @@ impl App {
                 vec![]
             }
             Msg::ShellEnded(result) => {
+                // A confirmed plugin's dialog waits for its command; it ended.
+                if matches!(self.dialog, Some(crate::tui::dialogs::Dialog::Plugin(_))) {
+                    self.dialog = None;
+                }
                 match result {
                     Ok(note) => self.set_flash(note, false),
                     Err(e) => self.set_flash(e, true),

@@ -269,10 +269,18 @@ impl App {
         &self,
         key: crate::tui::keymap::Key,
     ) -> Option<crate::tui::extensions::Plugin> {
-        let kind = self.view.spec.kind()?;
-        let lower = kind.kind.to_lowercase();
-        let mut names: Vec<&str> = vec![kind.plural.as_str(), lower.as_str()];
-        names.extend(kind.short_names.iter().map(String::as_str));
+        let mut names: Vec<String> = Vec::new();
+        match (&self.view.spec, self.view.spec.kind()) {
+            // k9s's scope for a pod's containers.
+            (crate::tui::nav::ViewSpec::Containers { .. }, _) => names.push("containers".into()),
+            (_, Some(kind)) => {
+                names.push(kind.plural.clone());
+                names.push(kind.kind.to_lowercase());
+                names.extend(kind.short_names.iter().cloned());
+            }
+            _ => return None,
+        }
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
         self.options
             .plugins
             .iter()
@@ -290,9 +298,28 @@ impl App {
             );
             return vec![];
         }
-        let (Some(target), Some(row)) = (self.selected_object(), self.selected_row().cloned())
-        else {
+        let Some(row) = self.selected_row().cloned() else {
             return vec![];
+        };
+        // In a pod's containers view the plugin runs on the pod, with $CONTAINER set.
+        let (target, container) = match &self.view.spec {
+            crate::tui::nav::ViewSpec::Containers { namespace, pod } => {
+                let Some(kind) = self.kinds.resolve("pods").cloned() else {
+                    return vec![];
+                };
+                (
+                    ObjectRef {
+                        kind,
+                        namespace: Some(namespace.clone()),
+                        name: pod.clone(),
+                    },
+                    row.key.name.to_string(),
+                )
+            }
+            _ => match self.selected_object() {
+                Some(t) => (t, String::new()),
+                None => return vec![],
+            },
         };
         let context = self.session.context.clone().unwrap_or_default();
         let info = self.kubeconfig.context(&context);
@@ -312,7 +339,7 @@ impl App {
             ("CLUSTER".into(), cluster),
             ("USER".into(), user),
             ("FILTER".into(), self.view.filter_text.clone()),
-            ("CONTAINER".into(), String::new()),
+            ("CONTAINER".into(), container),
         ];
         let now = jiff::Timestamp::now().as_second();
         for (c, cell) in self.view.columns.iter().zip(&row.cells) {
