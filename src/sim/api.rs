@@ -81,13 +81,7 @@ fn check_options(verb: &str, q: &Query) -> Result<(), ApiError> {
         _ => return Ok(()),
     };
     let invalid = |field: &str, detail: String| {
-        ApiError::new(
-            422,
-            "Invalid",
-            format!("{options}.meta.k8s.io \"\" is invalid: {field}: {detail}"),
-        )
-        .with_cause("FieldValueNotSupported", &detail, field)
-        .with_group_kind("meta.k8s.io", options)
+        ApiError::invalid_options(options, field, "FieldValueNotSupported", &detail)
     };
     if let Some(d) = q.get("dryRun").filter(|d| d.as_str() != "All") {
         return Err(invalid(

@@ -94,6 +94,13 @@ pub async fn serve(
 fn admit(sim: &Sim, res: usize, pdb: &Value, pod: &Value, dry: bool) -> Result<(), ApiError> {
     let name = meta_str(pdb, "name");
     let status = &pdb["status"];
+    let exhausted = || {
+        too_many(&format!(
+            "The disruption budget {name} needs {} healthy pods and has {} currently",
+            status["desiredHealthy"].as_i64().unwrap_or(0),
+            status["currentHealthy"].as_i64().unwrap_or(0)
+        ))
+    };
     let generation = pdb["metadata"]["generation"].as_i64().unwrap_or(0);
     if status["observedGeneration"].as_i64().unwrap_or(0) < generation {
         return Err(too_many(&format!(
@@ -101,11 +108,7 @@ fn admit(sim: &Sim, res: usize, pdb: &Value, pod: &Value, dry: bool) -> Result<(
         )));
     }
     if status["disruptionsAllowed"].as_i64().unwrap_or(0) <= 0 {
-        return Err(too_many(&format!(
-            "The disruption budget {name} needs {} healthy pods and has {} currently",
-            status["desiredHealthy"].as_i64().unwrap_or(0),
-            status["currentHealthy"].as_i64().unwrap_or(0)
-        )));
+        return Err(exhausted());
     }
     if dry {
         return Ok(());
@@ -126,10 +129,6 @@ fn admit(sim: &Sim, res: usize, pdb: &Value, pod: &Value, dry: bool) -> Result<(
         });
     match updated {
         Some(o) if o["status"]["disruptedPods"][&pod_name].is_string() => Ok(()),
-        _ => Err(too_many(&format!(
-            "The disruption budget {name} needs {} healthy pods and has {} currently",
-            status["desiredHealthy"].as_i64().unwrap_or(0),
-            status["currentHealthy"].as_i64().unwrap_or(0)
-        ))),
+        _ => Err(exhausted()),
     }
 }

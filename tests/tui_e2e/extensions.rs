@@ -72,7 +72,7 @@ fn a_plugin_runs_on_the_selected_pod_with_k9s_variables() {
     write(
         home.path(),
         "plugins.yaml",
-        "plugins:\n  show:\n    shortCut: Ctrl-E\n    description: Show the row\n    scopes: [pods]\n    confirm: true\n    background: false\n    command: sh\n    args:\n      - -c\n      - echo \"$NAME $NAMESPACE $CONTEXT $COL-STATUS\" > \"$HOME/plugin.out\"\n  ctr:\n    shortCut: Ctrl-T\n    scopes: [containers]\n    command: sh\n    args: [-c, 'echo \"$NAME $CONTAINER\" > \"$HOME/plugin2.out\"']\n",
+        "plugins:\n  show:\n    shortCut: Ctrl-E\n    description: Show the row\n    scopes: [pods]\n    confirm: true\n    background: false\n    command: sh\n    args:\n      - -c\n      - echo \"$NAME $NAMESPACE $CONTEXT $COL-STATUS\" > \"$HOME/plugin.out\"\n  bg:\n    shortCut: Ctrl-G\n    scopes: [all]\n    background: true\n    command: sh\n    args: [-c, 'echo \"$NAME\" > \"$HOME/plugin3.out\"']\n  ctr:\n    shortCut: Ctrl-T\n    scopes: [containers]\n    command: sh\n    args: [-c, 'echo \"$NAME $CONTAINER\" > \"$HOME/plugin2.out\"']\n",
     );
     let (t, pod) = kdeck_on_first_pod(home.path(), &sim, 2, "plugin");
     t.keys(&["C-e"]);
@@ -81,6 +81,16 @@ fn a_plugin_runs_on_the_selected_pod_with_k9s_variables() {
     t.wait_for("sh finished");
     let out = std::fs::read_to_string(home.path().join("plugin.out")).unwrap();
     assert_eq!(out.trim(), format!("{pod} team-00 kdeck-sim Running"));
+    // A background plugin runs without taking the terminal: kdeck stays on screen.
+    t.keys(&["C-g"]);
+    t.wait_for("started sh in the background");
+    let out = eventually("the background plugin wrote its file", || {
+        std::fs::read_to_string(home.path().join("plugin3.out"))
+            .ok()
+            .filter(|o| !o.is_empty())
+    });
+    assert_eq!(out.trim(), pod);
+    t.wait_for(&format!("pods(team-00)[1] </{pod}>"));
     // In the pod's containers view a `containers` plugin runs on the pod with $CONTAINER set.
     let container = kubectl(
         &sim.kubeconfig,

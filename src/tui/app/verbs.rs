@@ -235,19 +235,11 @@ impl App {
     /// Delete, kill or restart on every marked row, after one confirmation that lists them.
     fn bulk(&mut self, action: Action) -> Vec<Effect> {
         use crate::tui::dialogs::bulk::{BulkDialog, BulkOp};
-        let Some(kind) = self.view.spec.kind().cloned() else {
-            return vec![];
-        };
         let targets: Vec<ObjectRef> = self
             .view
             .marked_rows()
             .into_iter()
-            .map(|r| ObjectRef {
-                namespace: (kind.namespaced && !r.key.namespace.is_empty())
-                    .then(|| r.key.namespace.to_string()),
-                name: r.key.name.to_string(),
-                kind: kind.clone(),
-            })
+            .filter_map(|r| self.view.object_of(r))
             .collect();
         let op = match action {
             Action::Kill => BulkOp::Kill,

@@ -393,6 +393,42 @@ fn on_nodes_c_cordons_and_help_offers_cordon_not_copy() {
 }
 
 #[test]
+fn plugins_are_refused_in_read_only_mode_and_run_otherwise() {
+    use crate::tui::extensions::parse_plugins;
+    let dir = tempfile::tempdir().unwrap();
+    let plugins = parse_plugins(
+        std::path::Path::new("plugins.yaml"),
+        "plugins:\n  show:\n    shortCut: Ctrl-E\n    scopes: [pods]\n    background: true\n    command: echo\n    args: [$NAME]\n",
+    )
+    .unwrap();
+    let options = |readonly_flag: bool| crate::tui::app::Options {
+        safety: crate::safety::SafetySources {
+            readonly_flag,
+            ..Default::default()
+        },
+        plugins: plugins.clone(),
+        ..Default::default()
+    };
+    let mut ro = connected_with(dir.path(), options(true));
+    feed(&mut ro, pod_rows());
+    assert!(keys(&mut ro, "<ctrl-e>").is_empty());
+    let flash = ro.flash.as_ref().unwrap().text.clone();
+    assert!(
+        flash.starts_with("cannot run plugin show: read-only"),
+        "{flash}"
+    );
+    let mut rw = connected_with(dir.path(), options(false));
+    feed(&mut rw, pod_rows());
+    let name = rw.selected_row().unwrap().key.name.to_string();
+    let effects = keys(&mut rw, "<ctrl-e>");
+    assert!(
+        matches!(&effects[..], [Effect::Plugin { command, args, background: true, .. }]
+            if command == "echo" && args == &vec![name.clone()]),
+        "{effects:?}"
+    );
+}
+
+#[test]
 fn events_are_newest_first_by_last_seen() {
     use crate::cluster::rows::{Cell, Row, RowKey, Tone};
     let dir = tempfile::tempdir().unwrap();

@@ -333,8 +333,12 @@ impl TableView {
 
     /// The object under the cursor, when the view is a table of Kubernetes objects.
     pub fn selected_object(&self) -> Option<ObjectRef> {
+        self.object_of(self.selected_row()?)
+    }
+
+    /// The object a row of this view shows, when the view is a table of Kubernetes objects.
+    pub fn object_of(&self, row: &crate::cluster::rows::Row) -> Option<ObjectRef> {
         let kind = self.spec.kind()?.clone();
-        let row = self.selected_row()?;
         Some(ObjectRef {
             namespace: (kind.namespaced && !row.key.namespace.is_empty())
                 .then(|| row.key.namespace.to_string()),
