@@ -187,13 +187,9 @@ impl Seeder<'_> {
     fn namespace(&mut self, ns: &NamespaceSpec) {
         let age = 3 * 86400;
         let created = ago(self.now, age);
-        let ca = json!({"ca.crt": "-----BEGIN CERTIFICATE-----\nMIIBkdeckSimulatedClusterRootCA\n-----END CERTIFICATE-----\n"});
-        self.by_kind[idx::CONFIGMAPS].push(objects::configmap(
-            &ns.name,
-            "kube-root-ca.crt",
-            ca,
-            &created,
-        ));
+        for (res, obj) in super::controllers::namespaces::defaults(self.store, &ns.name, &created) {
+            self.by_kind[res].push(obj);
+        }
         for i in 0..ns.config_maps {
             let data = json!({"app.properties": format!("log.level=info\nfeature.flag.{i}=true\n"), "replicas": "3"});
             self.by_kind[idx::CONFIGMAPS].push(objects::configmap(

@@ -13,7 +13,9 @@ mod disruption;
 mod endpoints;
 mod events;
 mod hpa;
+
 mod kubelet;
+pub(crate) mod namespaces;
 mod revisions;
 mod storage;
 mod workloads;
@@ -39,6 +41,7 @@ pub fn spawn(sim: &Arc<Sim>) -> Vec<JoinHandle<()>> {
         tokio::spawn(storage::run(sim.clone(), recorder.clone())),
         tokio::spawn(hpa::run(sim.clone(), recorder.clone())),
         tokio::spawn(disruption::run(sim.clone())),
+        tokio::spawn(namespaces::run(sim.clone())),
     ]
 }
 
