@@ -105,6 +105,20 @@ impl Builtin {
         Builtin::Namespaces,
     ];
 
+    /// The kind as the TUI knows it.
+    pub fn spec(self) -> KindSpec {
+        let k = self.known();
+        KindSpec {
+            plural: k.plural.into(),
+            kind: k.kind.into(),
+            group: k.group.into(),
+            version: k.version.into(),
+            namespaced: k.namespaced,
+            short_names: k.short.iter().map(|s| s.to_string()).collect(),
+            builtin: Some(self),
+        }
+    }
+
     /// The kind's entry in the one table of API coordinates and kubectl names.
     pub fn known(self) -> &'static KnownKind {
         let plural = match self {
@@ -130,21 +144,26 @@ impl Builtin {
 /// The kinds kdeck knows before discovery answers (and when it cannot): the built-in views, with
 /// their coordinates and short names from [`KNOWN_KINDS`].
 pub fn builtins() -> Vec<KindSpec> {
-    Builtin::ALL
-        .iter()
-        .map(|&b| {
-            let k = b.known();
-            KindSpec {
-                plural: k.plural.into(),
-                kind: k.kind.into(),
-                group: k.group.into(),
-                version: k.version.into(),
-                namespaced: k.namespaced,
-                short_names: k.short.iter().map(|s| s.to_string()).collect(),
-                builtin: Some(b),
-            }
+    Builtin::ALL.iter().map(|&b| b.spec()).collect()
+}
+
+impl KindSpec {
+    /// A kind of the built-in table ([`KNOWN_KINDS`]) by its plural, with its built-in view if it has one.
+    pub fn known(plural: &str) -> Option<KindSpec> {
+        let k = KNOWN_KINDS.iter().find(|k| k.plural == plural)?;
+        Some(KindSpec {
+            plural: k.plural.into(),
+            kind: k.kind.into(),
+            group: k.group.into(),
+            version: k.version.into(),
+            namespaced: k.namespaced,
+            short_names: k.short.iter().map(|s| s.to_string()).collect(),
+            builtin: Builtin::ALL
+                .iter()
+                .copied()
+                .find(|b| b.known().plural == plural),
         })
-        .collect()
+    }
 }
 
 /// All known kinds: built-ins first, then discovered ones that are not built in.

@@ -15,6 +15,7 @@ pub mod forward;
 pub mod kinds;
 pub mod known_kinds;
 pub mod logs;
+pub mod metrics;
 pub mod nodes;
 pub mod rows;
 pub mod selector;
@@ -24,6 +25,7 @@ pub mod store;
 pub mod table_watch;
 pub mod trigger;
 pub mod watch;
+pub mod xray;
 
 pub use client::{ClientError, client_config, connect};
 pub use error::{ApiStatus, RequestError};

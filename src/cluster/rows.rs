@@ -32,9 +32,59 @@ pub enum Cell {
         count: i64,
         last: Option<i64>,
     },
+    /// A metrics.k8s.io figure (CPU/MEM columns). The row builder knows the base (a request, a limit,
+    /// a node's allocatable); the view fills `used` when metrics arrive. `n/a` until then, without a
+    /// metrics API, for a pod that has no metrics, and for a percentage of something unset.
+    Usage {
+        resource: Resource,
+        share: Share,
+        /// Millicores or bytes.
+        used: Option<u64>,
+    },
+}
+
+/// What a [`Cell::Usage`] measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Resource {
+    Cpu,
+    Memory,
+}
+
+/// How a [`Cell::Usage`] shows its figure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Share {
+    /// The figure itself: `250m`, `128Mi` (as `kubectl top`).
+    Absolute,
+    /// Percent of this base, in the same unit (None: the base is not set, so `n/a`).
+    Of(Option<u64>),
 }
 
 impl Cell {
+    /// An empty usage cell; the view fills it.
+    pub fn usage(resource: Resource, share: Share) -> Self {
+        Cell::Usage {
+            resource,
+            share,
+            used: None,
+        }
+    }
+
+    /// The usage figure, as a number a sort can use: millicores or bytes, or a percentage.
+    pub fn usage_value(&self) -> Option<u64> {
+        match self {
+            Cell::Usage {
+                share: Share::Absolute,
+                used,
+                ..
+            } => *used,
+            Cell::Usage {
+                share: Share::Of(Some(base)),
+                used: Some(used),
+                ..
+            } if *base > 0 => Some(((*used as f64 / *base as f64) * 100.0).round() as u64),
+            _ => None,
+        }
+    }
     pub fn text(s: impl Into<String>) -> Self {
         Cell::Text(s.into())
     }
@@ -48,6 +98,16 @@ impl Cell {
             Cell::Restarts { count, last } => match last {
                 Some(t) if *count != 0 => format!("{count} ({} ago)", human_duration(now - t)),
                 _ => count.to_string(),
+            },
+            Cell::Usage {
+                resource, share, ..
+            } => match (self.usage_value(), share) {
+                (None, _) => "n/a".to_string(),
+                (Some(v), Share::Of(_)) => v.to_string(),
+                (Some(v), Share::Absolute) => match resource {
+                    Resource::Cpu => format!("{v}m"),
+                    Resource::Memory => format!("{}Mi", v / (1024 * 1024)),
+                },
             },
         }
     }
@@ -79,12 +139,25 @@ pub struct Row {
     pub labels: BTreeMap<String, String>,
     /// Extra facts drill-down needs (a deployment's selector, a pod's node) without keeping the object.
     pub selector: Option<String>,
+    /// The object this row shows when it is not the view's kind at `key` (an xray tree mixes kinds).
+    pub object: Option<Arc<RowObject>>,
+}
+
+/// What one row of a mixed view (an xray tree) shows: an object, or one container of a pod.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowObject {
+    pub target: crate::cluster::actions::ObjectRef,
+    /// Set on a container's row: `target` is its pod.
+    pub container: Option<String>,
 }
 
 impl Row {
     /// The text the `/` filter matches against: the name, and the namespace when it is set.
     pub fn filter_text(&self) -> &str {
-        &self.key.name
+        match &self.object {
+            Some(o) => o.container.as_deref().unwrap_or(&o.target.name),
+            None => &self.key.name,
+        }
     }
 }
 
@@ -95,6 +168,8 @@ pub struct Column {
     pub name: String,
     pub wide: bool,
     pub wide_only: bool,
+    /// Dropped before every other wide column (the usage percentages go before NODE and IP).
+    pub extra: bool,
 }
 
 impl Column {
@@ -103,11 +178,20 @@ impl Column {
             name: name.to_string(),
             wide: false,
             wide_only: false,
+            extra: false,
         }
     }
     pub fn wide(name: &str) -> Self {
         Column {
             wide: true,
+            ..Column::new(name)
+        }
+    }
+    /// A wide column that goes first when the terminal is narrow.
+    pub fn extra(name: &str) -> Self {
+        Column {
+            wide: true,
+            extra: true,
             ..Column::new(name)
         }
     }

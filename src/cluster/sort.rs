@@ -54,6 +54,9 @@ impl SortKey {
             Cell::Age(Some(t)) => SortKey::Num(-i128::from(*t)),
             Cell::Age(None) => SortKey::Missing,
             Cell::Restarts { count, .. } => SortKey::Num(i128::from(*count) * 1000),
+            Cell::Usage { .. } => cell
+                .usage_value()
+                .map_or(SortKey::Missing, |v| SortKey::Num(i128::from(v))),
             Cell::Text(s) => {
                 let s = s.trim();
                 if matches!(

@@ -136,6 +136,20 @@ impl RowStore {
         self.sort
     }
 
+    /// Changes every row in place with `f`, which says whether it changed the row (usage figures
+    /// arriving for the whole view). Rows move when the view is sorted on what changed, and the filter
+    /// is applied again.
+    pub fn update_each(&mut self, mut f: impl FnMut(&mut Row) -> bool) {
+        let mut changed = false;
+        for row in self.slots.iter_mut().flatten() {
+            changed |= f(row);
+        }
+        if changed {
+            // Re-placing every row once costs what one sort does; fine at the metrics' pace.
+            self.set_sort(self.sort);
+        }
+    }
+
     /// Puts `row` in a free slot (with its sort key) and returns its id.
     fn alloc(&mut self, row: Row) -> u32 {
         let key = self.sort_key_of(&row);
@@ -331,6 +345,7 @@ mod tests {
             tone: Tone::Normal,
             labels: Default::default(),
             selector: None,
+            object: None,
         }
     }
 

@@ -170,6 +170,7 @@ fn to_row(defs: &[ColumnDefinition], r: &TableRow) -> Option<Row> {
         tone: Tone::Normal,
         labels,
         selector: None,
+        object: None,
     })
 }
 

@@ -25,6 +25,7 @@ use tokio::task::JoinHandle;
 use super::columns::{core, key_of, pods, workloads};
 use super::error::RequestError;
 use super::kinds::{Builtin, KindSpec};
+use super::metrics::{self, MetricsNote, MetricsTarget};
 use super::rows::Row;
 use super::store::Delta;
 
@@ -47,6 +48,8 @@ pub enum WatchNote {
     Recovered,
     /// The server's printer columns for a generic kind (sent before its first rows).
     Columns(Vec<super::rows::Column>),
+    /// CPU and memory use of the rows, polled from metrics.k8s.io while the view is open.
+    Metrics(MetricsNote),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,15 +76,46 @@ pub struct WatchTarget {
 #[derive(Debug)]
 pub struct WatchHandle {
     task: JoinHandle<()>,
+    /// The metrics poll of a view that shows usage: it lives exactly as long as the watch.
+    metrics: Option<JoinHandle<()>>,
 }
 
 impl Drop for WatchHandle {
     fn drop(&mut self) {
         self.task.abort();
+        if let Some(m) = &self.metrics {
+            m.abort();
+        }
     }
 }
 
-fn failure(e: &watcher::Error) -> WatchFailure {
+impl WatchHandle {
+    /// A handle on a watch task of another module (the xray's).
+    pub(crate) fn new(task: JoinHandle<()>) -> Self {
+        WatchHandle {
+            task,
+            metrics: None,
+        }
+    }
+}
+
+/// Starts polling `target`'s usage for view `view`.
+fn spawn_metrics(
+    client: kube::Client,
+    target: MetricsTarget,
+    view: u64,
+    tx: UnboundedSender<WatchMsg>,
+) -> JoinHandle<()> {
+    tokio::spawn(metrics::poll(client, target, move |note| {
+        tx.send(WatchMsg {
+            view,
+            note: WatchNote::Metrics(note),
+        })
+        .is_ok()
+    }))
+}
+
+pub(crate) fn failure(e: &watcher::Error) -> WatchFailure {
     match e {
         watcher::Error::InitialListFailed(kube::Error::Api(s))
         | watcher::Error::WatchStartFailed(kube::Error::Api(s))
@@ -229,6 +263,15 @@ pub fn spawn_containers(
     view: u64,
     tx: UnboundedSender<WatchMsg>,
 ) -> WatchHandle {
+    let metrics = spawn_metrics(
+        client.clone(),
+        MetricsTarget::Containers {
+            namespace: namespace.to_string(),
+            pod: pod.to_string(),
+        },
+        view,
+        tx.clone(),
+    );
     let api: Api<Pod> = Api::namespaced(client, namespace);
     let cfg = watcher::Config::default().fields(&format!("metadata.name={pod}"));
     let stream = watcher::watcher(api, cfg).default_backoff();
@@ -272,7 +315,10 @@ pub fn spawn_containers(
             }
         }
     });
-    WatchHandle { task }
+    WatchHandle {
+        task,
+        metrics: Some(metrics),
+    }
 }
 
 /// Starts watching `target` for view `view`. Must be called inside a tokio runtime.
@@ -283,6 +329,17 @@ pub fn spawn(
     tx: UnboundedSender<WatchMsg>,
 ) -> WatchHandle {
     let t = target;
+    let usage = match t.kind.builtin {
+        Some(Builtin::Pods) => Some(MetricsTarget::Pods {
+            namespace: t.namespace.clone(),
+            labels: t.labels.clone(),
+        }),
+        Some(Builtin::Nodes) => Some(MetricsTarget::Nodes {
+            labels: t.labels.clone(),
+        }),
+        _ => None,
+    };
+    let metrics = usage.map(|u| spawn_metrics(client.clone(), u, view, tx.clone()));
     let task = match t.kind.builtin {
         Some(Builtin::Pods) => typed::<Pod>(api(client, t), t, pods::row, keep, view, tx),
         Some(Builtin::Deployments) => {
@@ -323,5 +380,5 @@ pub fn spawn(
         }
         None => super::table_watch::spawn(client, t, view, tx),
     };
-    WatchHandle { task }
+    WatchHandle { task, metrics }
 }

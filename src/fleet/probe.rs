@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use k8s_openapi::api::core::v1::{Event, Node, Pod};
 use kube::api::{Api, ListParams};
 use serde::Serialize;
-use serde_json::Value;
 
+use crate::cluster::metrics;
 use crate::kubeconfig::KubeconfigSet;
 
 /// How long one request may take before the cluster counts as unreachable.
@@ -185,16 +185,16 @@ async fn probe_inner(set: &KubeconfigSet, context: &str, setup: &tokio::sync::Se
         timed(node_api.list(&all)),
         timed(pod_api.list(&all)),
         timed(event_api.list(&warnings)),
-        timed(node_metrics(&client)),
+        crate::cluster::metrics::node_totals(&client),
     );
     match nodes {
         Ok(list) => {
             h.nodes_total = Some(list.items.len() as u32);
             h.nodes_ready = Some(list.items.iter().filter(|n| node_ready(n)).count() as u32);
             if let Ok(Some((cpu, mem))) = &metrics {
-                let (cap_cpu, cap_mem) = allocatable(&list.items);
-                h.cpu_percent = percent(*cpu, cap_cpu);
-                h.mem_percent = percent(*mem, cap_mem);
+                let (cap_cpu, cap_mem) = metrics::allocatable(&list.items);
+                h.cpu_percent = metrics::percent(*cpu, cap_cpu);
+                h.mem_percent = metrics::percent(*mem, cap_mem);
             }
         }
         Err((s, c, m)) => return fail(s, c, m),
@@ -270,45 +270,4 @@ fn last_seen(e: &Event) -> Option<i64> {
                 .as_ref()
                 .map(|t| t.0.as_second())
         })
-}
-
-fn quantity(q: &str) -> Option<f64> {
-    crate::quantity::parse(q)
-}
-
-fn allocatable(nodes: &[Node]) -> (f64, f64) {
-    nodes.iter().fold((0.0, 0.0), |(c, m), n| {
-        let a = n.status.as_ref().and_then(|s| s.allocatable.as_ref());
-        let get = |k: &str| {
-            a.and_then(|a| a.get(k))
-                .and_then(|q| quantity(&q.0))
-                .unwrap_or(0.0)
-        };
-        (c + get("cpu"), m + get("memory"))
-    })
-}
-
-fn percent(used: f64, capacity: f64) -> Option<u32> {
-    (capacity > 0.0).then(|| (used / capacity * 100.0).round() as u32)
-}
-
-/// Summed node usage (cores, bytes) from metrics.k8s.io; None when the cluster has no metrics API.
-async fn node_metrics(client: &kube::Client) -> Result<Option<(f64, f64)>, kube::Error> {
-    let req = http::Request::get("/apis/metrics.k8s.io/v1beta1/nodes")
-        .body(Vec::new())
-        .map_err(kube::Error::HttpError)?;
-    match client.request::<Value>(req).await {
-        Ok(v) => {
-            let items = v["items"].as_array().cloned().unwrap_or_default();
-            let sum = |k: &str| {
-                items
-                    .iter()
-                    .filter_map(|i| i["usage"][k].as_str().and_then(quantity))
-                    .sum::<f64>()
-            };
-            Ok(Some((sum("cpu"), sum("memory"))))
-        }
-        Err(kube::Error::Api(s)) if s.code == 404 || s.code == 503 => Ok(None),
-        Err(e) => Err(e),
-    }
 }

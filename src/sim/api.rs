@@ -203,6 +203,11 @@ pub async fn handle(
     }
     let resp = if rt.kind == "ComponentStatus" && rt.group.is_empty() {
         super::components::serve(&rt, &r, &q, verb, as_)
+    } else if rt.computed && sim.faults.metrics_unavailable() {
+        Ok(super::health::text(
+            http::StatusCode::SERVICE_UNAVAILABLE,
+            "service unavailable\n".into(),
+        ))
     } else if rt.computed {
         super::metrics::serve(sim, &rt, &r, &q, verb, table)
     } else {

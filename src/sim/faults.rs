@@ -17,6 +17,8 @@ pub struct Faults {
     kubelet_refusals: std::sync::atomic::AtomicU64,
     /// How many requests the blackhole swallowed.
     blackholed: std::sync::atomic::AtomicU64,
+    /// How many metrics requests were answered 503.
+    metrics_refusals: std::sync::atomic::AtomicU64,
 }
 
 fn roll(p: f64) -> bool {
@@ -30,6 +32,7 @@ impl Faults {
             watch_starts: Default::default(),
             kubelet_refusals: Default::default(),
             blackholed: Default::default(),
+            metrics_refusals: Default::default(),
         }
     }
 
@@ -53,6 +56,7 @@ impl Faults {
         serde_json::json!({
             "kubeletUnreachable": self.kubelet_refusals(),
             "blackhole": self.blackholed.load(std::sync::atomic::Ordering::Relaxed),
+            "metricsUnavailable": self.metrics_refusals.load(std::sync::atomic::Ordering::Relaxed),
         })
     }
 
@@ -93,6 +97,16 @@ impl Faults {
     /// Replaces the faults from now on (running watches keep the drop deadline they started with).
     pub fn set(&self, spec: FaultSpec) {
         *self.spec.write().unwrap_or_else(|p| p.into_inner()) = spec;
+    }
+
+    /// Whether metrics.k8s.io is down (counted, so a test can assert the fault fired).
+    pub fn metrics_unavailable(&self) -> bool {
+        let on = self.spec().metrics_unavailable;
+        if on {
+            self.metrics_refusals
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        on
     }
 
     pub fn latency(&self) -> Option<Duration> {

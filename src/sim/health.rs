@@ -42,7 +42,7 @@ fn checks(endpoint: &str) -> &'static [&'static str] {
     }
 }
 
-fn text(code: StatusCode, body: String) -> Response<Body> {
+pub fn text(code: StatusCode, body: String) -> Response<Body> {
     let mut r = Response::new(full(Bytes::from(body)));
     *r.status_mut() = code;
     let h = r.headers_mut();

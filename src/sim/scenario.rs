@@ -210,6 +210,10 @@ pub struct FaultSpec {
     /// can be cleared).
     #[serde(default)]
     pub blackhole: bool,
+    /// The metrics API's backend is down: metrics.k8s.io answers the plain-text 503 kube-aggregator
+    /// sends for an unavailable APIService.
+    #[serde(default)]
+    pub metrics_unavailable: bool,
 }
 
 #[derive(Debug, thiserror::Error)]

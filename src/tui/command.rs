@@ -2,6 +2,7 @@
 //! that `[`, `]` and `-` walk. Pure: resolving kind names uses the [`KindRegistry`] passed in.
 
 use crate::cluster::kinds::{KindRegistry, KindSpec};
+use crate::cluster::xray::Root;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NsChoice {
@@ -23,6 +24,11 @@ pub enum Command {
     Namespace(NsChoice),
     /// `:pf` — the running port-forwards.
     Forwards,
+    /// `:xray KIND [NS|all]` — the tree of KIND's objects.
+    Xray {
+        kind: KindSpec,
+        namespace: Option<NsChoice>,
+    },
     /// `:KIND [NS|all] [@CTX] [-l SELECTOR]`.
     View {
         kind: KindSpec,
@@ -32,7 +38,9 @@ pub enum Command {
     },
 }
 
-const BUILTIN_WORDS: &[&str] = &["ctx", "context", "contexts", "pf", "use", "q", "quit"];
+const BUILTIN_WORDS: &[&str] = &[
+    "ctx", "context", "contexts", "pf", "use", "q", "quit", "xray",
+];
 
 /// Why a command line was not understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -85,6 +93,7 @@ pub fn parse(text: &str, kinds: &KindRegistry) -> Result<Command, ParseError> {
         "ns" | "namespace" | "namespaces" if !rest.is_empty() => {
             return Ok(Command::Namespace(ns_choice(rest[0])?));
         }
+        "xray" => return xray(&rest, kinds),
         _ => {}
     }
     let kind = kinds
@@ -125,6 +134,30 @@ pub fn parse(text: &str, kinds: &KindRegistry) -> Result<Command, ParseError> {
         namespace,
         context,
         labels,
+    })
+}
+
+/// `:xray KIND [NS|all]`: KIND must be one xray starts from.
+fn xray(rest: &[&str], kinds: &KindRegistry) -> Result<Command, ParseError> {
+    let usage = || {
+        format!(
+            "usage: :xray KIND [namespace|all], KIND one of {}",
+            Root::NAMES
+        )
+    };
+    let (kind, ns) = match rest {
+        [kind] => (kind, None),
+        [kind, ns] => (kind, Some(ns_choice(ns)?)),
+        _ => return Err(usage().into()),
+    };
+    let kind = kinds
+        .resolve(&kind.to_lowercase())
+        .cloned()
+        .filter(|k| Root::of(k).is_some())
+        .ok_or_else(|| format!("xray cannot start from \"{kind}\"; {}", usage()))?;
+    Ok(Command::Xray {
+        kind,
+        namespace: ns,
     })
 }
 
@@ -185,6 +218,19 @@ pub fn completions(
         Some("ctx" | "context" | "contexts" | "use" | "use-context")
     ) {
         contexts.to_vec()
+    } else if position == 1 && words.first() == Some(&"xray") {
+        [
+            "deployments",
+            "statefulsets",
+            "daemonsets",
+            "replicasets",
+            "jobs",
+            "cronjobs",
+            "pods",
+            "services",
+        ]
+        .map(String::from)
+        .to_vec()
     } else {
         let mut v = namespaces.to_vec();
         v.push("all".into());

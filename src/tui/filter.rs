@@ -164,6 +164,7 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             selector: None,
+            object: None,
         }
     }
 

@@ -32,6 +32,11 @@ pub enum Msg {
     Discovered(Vec<KindSpec>),
     /// A CRD or APIService changed: discovery is asked again.
     KindsChanged,
+    /// The connected cluster's CPU and memory use, for the header.
+    ClusterUsage {
+        context: String,
+        usage: crate::cluster::metrics::ClusterUsage,
+    },
     Namespaces(Result<Vec<String>, String>),
     KubeconfigReloaded(Result<KubeconfigSet, String>),
     /// The shell in a container ended: how, for the flash.
@@ -143,6 +148,12 @@ pub enum Effect {
     Watch {
         view: u64,
         target: WatchTarget,
+    },
+    /// Start the xray of `kind` for view `view`, replacing any running watch.
+    WatchXray {
+        view: u64,
+        root: crate::cluster::xray::Root,
+        namespace: Option<String>,
     },
     /// Stop the running watch (the view closed or shows local data).
     StopWatch,

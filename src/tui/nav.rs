@@ -20,6 +20,12 @@ pub enum ViewSpec {
     },
     /// The containers of one pod (drill-down from a pod), live from a watch on that pod.
     Containers { namespace: String, pod: String },
+    /// `:xray KIND [NS]`: a tree of KIND's objects with what they own and use.
+    Xray {
+        kind: KindSpec,
+        /// None = all namespaces.
+        namespace: Option<String>,
+    },
 }
 
 impl ViewSpec {
@@ -37,7 +43,7 @@ impl ViewSpec {
     pub fn kind(&self) -> Option<&KindSpec> {
         match self {
             ViewSpec::Resource { kind, .. } => Some(kind),
-            ViewSpec::Contexts | ViewSpec::Containers { .. } => None,
+            ViewSpec::Contexts | ViewSpec::Containers { .. } | ViewSpec::Xray { .. } => None,
         }
     }
 
@@ -46,6 +52,7 @@ impl ViewSpec {
         match self {
             ViewSpec::Resource { origin, .. } => origin.clone(),
             ViewSpec::Containers { pod, .. } => Some(format!("pod/{pod}")),
+            ViewSpec::Xray { kind, .. } => Some(kind.plural.clone()),
             ViewSpec::Contexts => None,
         }
     }
@@ -55,6 +62,7 @@ impl ViewSpec {
         match self {
             ViewSpec::Contexts => "contexts",
             ViewSpec::Containers { .. } => "containers",
+            ViewSpec::Xray { .. } => "xray",
             ViewSpec::Resource { kind, .. } => &kind.plural,
         }
     }
@@ -67,6 +75,10 @@ impl ViewSpec {
                 ..
             } => ns,
             ViewSpec::Containers { namespace, .. } => namespace,
+            ViewSpec::Xray {
+                namespace: Some(ns),
+                ..
+            } => ns,
             _ => "all",
         }
     }
@@ -80,7 +92,7 @@ impl ViewSpec {
     /// has its own watch (see the app's `show`).
     pub fn watch_target(&self) -> Option<WatchTarget> {
         match self {
-            ViewSpec::Contexts | ViewSpec::Containers { .. } => None,
+            ViewSpec::Contexts | ViewSpec::Containers { .. } | ViewSpec::Xray { .. } => None,
             ViewSpec::Resource {
                 kind,
                 namespace,
@@ -111,6 +123,10 @@ impl ViewSpec {
                 labels: labels.clone(),
                 fields: fields.clone(),
                 origin: origin.clone(),
+            },
+            ViewSpec::Xray { kind, .. } => ViewSpec::Xray {
+                kind: kind.clone(),
+                namespace: ns,
             },
             other => other.clone(),
         }

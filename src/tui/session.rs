@@ -18,6 +18,8 @@ pub struct Session {
     /// Why the session is read-only, as shown when an action is refused.
     pub readonly_reason: Option<String>,
     pub guarded: bool,
+    /// The cluster's CPU and memory use against its nodes' allocatable (header); None until known.
+    pub usage: Option<crate::cluster::metrics::ClusterUsage>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -103,6 +103,15 @@ pub fn feed(app: &mut App, rows: Vec<Row>) {
     }));
 }
 
+/// Feeds one added or changed row to the current view.
+pub fn feed_upsert(app: &mut App, row: Row) {
+    let view = app.view.id;
+    app.update(Msg::Watch(WatchMsg {
+        view,
+        note: WatchNote::Delta(Delta::Upsert(row)),
+    }));
+}
+
 /// Types text; `<esc>`, `<enter>`, `<tab>`, `<backtab>`, `<up>`, `<down>`, `<bs>` and `<ctrl-x>` are
 /// special keys.
 pub fn keys(app: &mut App, text: &str) -> Vec<Effect> {
@@ -152,7 +161,9 @@ fn meta(name: &str, ns: &str, age: i64) -> Value {
 pub fn pod_rows() -> Vec<Row> {
     let running = |name: &str, ns: &str, node: &str, ip: &str| {
         obj(
-            json!({"metadata": meta(name, ns, 7200), "spec": {"containers": [{"name": "c"}], "nodeName": node},
+            json!({"metadata": meta(name, ns, 7200), "spec": {"containers": [{"name": "c", "resources": {
+                "requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"cpu": "500m", "memory": "128Mi"}}}],
+                "nodeName": node},
             "status": {"phase": "Running", "podIPs": [{"ip": ip}], "containerStatuses": [
                 {"name": "c", "ready": true, "restartCount": 0, "image": "i", "imageID": "", "state": {"running": {}}}]}}),
         )
@@ -272,6 +283,7 @@ pub fn node_rows() -> Vec<Row> {
         core::node_row(&obj(
             json!({"metadata": {"name": name, "creationTimestamp": ts(86400 * 200), "labels": labels},
             "status": {"conditions": [{"type": "Ready", "status": ready}],
+                       "allocatable": {"cpu": "4", "memory": "16Gi"},
                        "addresses": [{"type": "InternalIP", "address": format!("192.168.0.{}", name.len())}],
                        "nodeInfo": {"kubeletVersion": "v1.33.2", "architecture": "", "bootID": "", "containerRuntimeVersion": "",
                                     "kernelVersion": "", "kubeProxyVersion": "", "machineID": "", "operatingSystem": "",

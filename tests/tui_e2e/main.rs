@@ -24,3 +24,4 @@ mod sort;
 #[path = "../tools/mod.rs"]
 mod tools;
 mod trigger;
+mod usage;

@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 
+use super::Budget;
 use crate::cluster::rows::{Cell, Column, Row, RowKey, Tone};
 
 /// One container of a pod, with what its status says about it.
@@ -22,6 +23,8 @@ pub struct ContainerInfo {
     pub started: Option<i64>,
     pub ports: String,
     pub tone: Tone,
+    /// Its CPU and memory requests and limits.
+    pub budget: Budget,
 }
 
 fn secs(v: Option<&Value>) -> Option<i64> {
@@ -89,6 +92,7 @@ fn info(spec: &Value, status: Option<&Value>, init: bool) -> ContainerInfo {
         started,
         ports,
         tone,
+        budget: Budget::of_json(&spec["resources"]),
     }
 }
 
@@ -109,42 +113,48 @@ pub fn containers_of(pod: &Value) -> Vec<ContainerInfo> {
 }
 
 pub fn columns() -> Vec<Column> {
-    vec![
+    let mut c = vec![
         Column::new("NAME"),
         Column::new("IMAGE"),
         Column::new("READY"),
         Column::new("STATE"),
         Column::new("INIT"),
         Column::new("RESTARTS"),
-        Column::wide("PORTS"),
-        Column::new("AGE"),
-    ]
+    ];
+    c.extend(Budget::columns());
+    c.extend([Column::wide("PORTS"), Column::new("AGE")]);
+    c
 }
 
 /// One container as a row; the key is (pod namespace, container name).
 pub fn row(namespace: &str, c: &ContainerInfo) -> Row {
+    let mut cells = vec![
+        Cell::text(c.name.clone()),
+        Cell::text(c.image.clone()),
+        Cell::text(if c.ready { "true" } else { "false" }),
+        Cell::text(c.state.clone()),
+        Cell::text(if c.init { "true" } else { "false" }),
+        Cell::Restarts {
+            count: c.restarts,
+            last: None,
+        },
+    ];
+    cells.extend(c.budget.cells());
+    cells.extend([
+        Cell::text(if c.ports.is_empty() {
+            "<none>".to_string()
+        } else {
+            c.ports.clone()
+        }),
+        Cell::Age(c.started),
+    ]);
     Row {
         key: RowKey::new(namespace, &c.name),
-        cells: vec![
-            Cell::text(c.name.clone()),
-            Cell::text(c.image.clone()),
-            Cell::text(if c.ready { "true" } else { "false" }),
-            Cell::text(c.state.clone()),
-            Cell::text(if c.init { "true" } else { "false" }),
-            Cell::Restarts {
-                count: c.restarts,
-                last: None,
-            },
-            Cell::text(if c.ports.is_empty() {
-                "<none>".to_string()
-            } else {
-                c.ports.clone()
-            }),
-            Cell::Age(c.started),
-        ],
+        cells,
         tone: c.tone,
         labels: Default::default(),
         selector: None,
+        object: None,
     }
 }
 
@@ -190,8 +200,8 @@ mod tests {
         );
         let r = rows(&pod);
         assert_eq!(&*r[1].key.namespace, "shop");
-        assert_eq!(r[1].cells[6], Cell::text("80,7"));
-        assert_eq!(r[2].cells[6], Cell::text("<none>"));
+        assert_eq!(r[1].cells[12], Cell::text("80,7"));
+        assert_eq!(r[2].cells[12], Cell::text("<none>"));
     }
 
     #[test]

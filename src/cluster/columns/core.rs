@@ -4,7 +4,8 @@
 use k8s_openapi::api::core::v1::{ConfigMap, Event, Namespace, Node, Secret, Service};
 
 use super::{key_of, labels_of, name_of, secs};
-use crate::cluster::rows::{Cell, Column, Row, RowKey, Tone};
+use crate::cluster::metrics;
+use crate::cluster::rows::{Cell, Column, Resource, Row, RowKey, Share, Tone};
 
 fn cols(names: &[&str]) -> Vec<Column> {
     names.iter().copied().map(Column::new).collect()
@@ -90,6 +91,7 @@ pub fn service_row(s: &Service) -> Row {
         tone: Tone::Normal,
         labels: labels_of(&s.metadata),
         selector,
+        object: None,
     }
 }
 
@@ -109,6 +111,7 @@ pub fn configmap_row(c: &ConfigMap) -> Row {
         tone: Tone::Normal,
         labels: labels_of(&c.metadata),
         selector: None,
+        object: None,
     }
 }
 
@@ -129,6 +132,7 @@ pub fn secret_row(s: &Secret) -> Row {
         tone: Tone::Normal,
         labels: labels_of(&s.metadata),
         selector: None,
+        object: None,
     }
 }
 
@@ -176,6 +180,7 @@ pub fn event_row(e: &Event) -> Row {
         },
         labels: labels_of(&e.metadata),
         selector: None,
+        object: None,
     }
 }
 
@@ -194,6 +199,10 @@ pub fn node_columns() -> Vec<Column> {
         Column::new("ROLES"),
         Column::new("AGE"),
         Column::new("VERSION"),
+        Column::new("CPU"),
+        Column::new("%CPU"),
+        Column::new("MEM"),
+        Column::new("%MEM"),
         Column::wide("INTERNAL-IP"),
     ]
 }
@@ -242,6 +251,12 @@ pub fn node_row(n: &Node) -> Row {
         .as_ref()
         .map(|i| i.kubelet_version.clone())
         .unwrap_or_default();
+    let allocatable = |name: &str, unit: fn(&str) -> Option<u64>| {
+        st.allocatable
+            .as_ref()
+            .and_then(|a| a.get(name))
+            .and_then(|q| unit(&q.0))
+    };
     let tone = if status == "Ready" {
         Tone::Ok
     } else if status.starts_with("Ready") {
@@ -257,11 +272,19 @@ pub fn node_row(n: &Node) -> Row {
             Cell::Text(roles),
             Cell::Age(secs(n.metadata.creation_timestamp.as_ref())),
             Cell::Text(version),
+            Cell::usage(Resource::Cpu, Share::Absolute),
+            Cell::usage(Resource::Cpu, Share::Of(allocatable("cpu", metrics::milli))),
+            Cell::usage(Resource::Memory, Share::Absolute),
+            Cell::usage(
+                Resource::Memory,
+                Share::Of(allocatable("memory", metrics::bytes)),
+            ),
             Cell::Text(ip),
         ],
         tone,
         labels,
         selector: None,
+        object: None,
     }
 }
 
@@ -289,6 +312,7 @@ pub fn namespace_row(n: &Namespace) -> Row {
         },
         labels: labels_of(&n.metadata),
         selector: None,
+        object: None,
     }
 }
 

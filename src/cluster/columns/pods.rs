@@ -4,19 +4,38 @@
 
 use k8s_openapi::api::core::v1::{Container, ContainerStatus, Pod, PodCondition};
 
-use super::{labels_of, secs};
+use super::{Budget, labels_of, secs};
 use crate::cluster::rows::{Cell, Column, Row, RowKey, Tone};
 
 pub fn columns() -> Vec<Column> {
-    vec![
+    let mut c = vec![
         Column::new("NAME"),
         Column::new("READY"),
         Column::new("STATUS"),
         Column::new("RESTARTS"),
-        Column::new("AGE"),
-        Column::wide("IP"),
-        Column::wide("NODE"),
-    ]
+    ];
+    c.extend(Budget::columns());
+    c.extend([Column::new("AGE"), Column::wide("IP"), Column::wide("NODE")]);
+    c
+}
+
+/// The pod's requests and limits: its containers' summed (init containers do not run alongside).
+pub fn budget(pod: &Pod) -> Budget {
+    let containers = pod.spec.as_ref().map(|s| s.containers.as_slice());
+    containers
+        .unwrap_or_default()
+        .iter()
+        .map(|c| {
+            let r = c.resources.as_ref();
+            Budget::read(|section, name| {
+                let map = match section {
+                    "requests" => r.and_then(|r| r.requests.as_ref()),
+                    _ => r.and_then(|r| r.limits.as_ref()),
+                };
+                map.and_then(|m| m.get(name)).map(|q| q.0.as_str())
+            })
+        })
+        .fold(Budget::default(), Budget::plus)
 }
 
 /// What `printPod` derives from a pod's status.
@@ -230,26 +249,31 @@ pub fn row(pod: &Pod) -> Row {
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| "<none>".to_string());
     let tone = tone_of(&s);
+    let mut cells = vec![
+        Cell::text(meta.name.clone().unwrap_or_default()),
+        Cell::Text(format!("{}/{}", s.ready, s.total)),
+        Cell::Text(s.reason),
+        Cell::Restarts {
+            count: s.restarts,
+            last: s.last_restart,
+        },
+    ];
+    cells.extend(budget(pod).cells());
+    cells.extend([
+        Cell::Age(secs(meta.creation_timestamp.as_ref())),
+        Cell::Text(ip),
+        Cell::Text(node.clone()),
+    ]);
     Row {
         key: RowKey::new(
             meta.namespace.as_deref().unwrap_or_default(),
             meta.name.as_deref().unwrap_or_default(),
         ),
-        cells: vec![
-            Cell::text(meta.name.clone().unwrap_or_default()),
-            Cell::Text(format!("{}/{}", s.ready, s.total)),
-            Cell::Text(s.reason),
-            Cell::Restarts {
-                count: s.restarts,
-                last: s.last_restart,
-            },
-            Cell::Age(secs(meta.creation_timestamp.as_ref())),
-            Cell::Text(ip),
-            Cell::Text(node.clone()),
-        ],
+        cells,
         tone,
         labels: labels_of(meta),
         selector: Some(node),
+        object: None,
     }
 }
 

@@ -148,7 +148,7 @@ fn signal_exit_and_scheduling_gated() {
 fn wide_columns_default_to_none() {
     let p = pod(json!({"status": {"phase": "Pending"}}));
     let r = row(&p);
-    assert_eq!(r.cells[5], Cell::text("<none>"));
-    assert_eq!(r.cells[6], Cell::text("<none>"));
-    assert_eq!(r.cells[4].render(1767225600 + 3600 * 5), "5h");
+    assert_eq!(r.cells[11], Cell::text("<none>"));
+    assert_eq!(r.cells[12], Cell::text("<none>"));
+    assert_eq!(r.cells[10].render(1767225600 + 3600 * 5), "5h");
 }

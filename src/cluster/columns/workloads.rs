@@ -56,6 +56,7 @@ pub fn deployment_row(d: &Deployment) -> Row {
         tone: tone(ready, desired),
         labels: labels_of(&d.metadata),
         selector: selector_string(Some(&d.spec.selector)),
+        object: None,
     }
 }
 
@@ -83,6 +84,7 @@ pub fn statefulset_row(s: &StatefulSet) -> Row {
         tone: tone(ready, desired),
         labels: labels_of(&s.metadata),
         selector: selector_string(Some(&s.spec.selector)),
+        object: None,
     }
 }
 
@@ -133,6 +135,7 @@ pub fn daemonset_row(d: &DaemonSet) -> Row {
         tone: tone(st.number_ready, st.desired_number_scheduled),
         labels: labels_of(&d.metadata),
         selector: selector_string(Some(&d.spec.selector)),
+        object: None,
     }
 }
 
@@ -159,6 +162,7 @@ pub fn replicaset_row(r: &ReplicaSet) -> Row {
         tone: tone(ready, desired),
         labels: labels_of(&r.metadata),
         selector: selector_string(Some(&r.spec.selector)),
+        object: None,
     }
 }
 

@@ -2,7 +2,7 @@
 //! kubeconfig) or namespace, opening a view, and drilling down from a row to what it owns.
 
 use super::{App, Effect};
-use crate::cluster::kinds::Builtin;
+use crate::cluster::kinds::{Builtin, KindSpec};
 use crate::tui::command::{self, Command, NsChoice};
 use crate::tui::nav::ViewSpec;
 use crate::tui::session::Connection;
@@ -44,6 +44,23 @@ impl App {
             }
             Command::Contexts => self.open(ViewSpec::Contexts),
             Command::Forwards => self.open_forwards(),
+            Command::Xray { kind, namespace } => {
+                let ns = match namespace {
+                    Some(NsChoice::All) => None,
+                    Some(NsChoice::Named(n)) => {
+                        if let Err(e) = self.check_namespace(&n) {
+                            self.set_flash(e, true);
+                            return vec![];
+                        }
+                        Some(n)
+                    }
+                    None => self.session.namespace.clone(),
+                };
+                self.open(ViewSpec::Xray {
+                    kind,
+                    namespace: ns,
+                })
+            }
             Command::UseContext(name) => self.switch_context(name, None),
             Command::SaveContext(name) => {
                 let Some(name) = name.or_else(|| self.session.context.clone()) else {
@@ -187,6 +204,7 @@ impl App {
         };
         match (&self.view.spec, builtin) {
             (ViewSpec::Contexts, _) => self.switch_context(name, None),
+            (ViewSpec::Xray { .. }, _) => self.xray_enter(&row, pods),
             (ViewSpec::Containers { .. }, _) => self.container_logs(false),
             (_, Some(Builtin::Pods)) => match ns {
                 Some(namespace) => self.open(ViewSpec::Containers {
@@ -240,6 +258,35 @@ impl App {
                 self.run_command(&name, true)
             }
             _ => vec![],
+        }
+    }
+
+    /// `enter` on an xray node opens what it is made of, as enter on its own list would: a container's
+    /// logs, a pod's containers, the pods a workload or service selects; any other node is described.
+    fn xray_enter(&mut self, row: &crate::cluster::rows::Row, pods: KindSpec) -> Vec<Effect> {
+        if self.view.container_of(row).is_some() {
+            return self.container_logs(false);
+        }
+        let Some(target) = self.view.object_of(row) else {
+            return vec![];
+        };
+        match (target.kind.builtin, &row.selector) {
+            (Some(Builtin::Pods), _) => self.open(ViewSpec::Containers {
+                namespace: target.namespace.unwrap_or_default(),
+                pod: target.name,
+            }),
+            (_, Some(sel)) => self.open(ViewSpec::Resource {
+                kind: pods,
+                namespace: target.namespace.clone(),
+                labels: Some(sel.clone()),
+                fields: None,
+                origin: Some(format!(
+                    "{}/{}",
+                    target.kind.kind.to_lowercase(),
+                    target.name
+                )),
+            }),
+            _ => self.resource_action(crate::tui::action::Action::Describe),
         }
     }
 

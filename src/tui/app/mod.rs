@@ -299,23 +299,14 @@ impl App {
             ViewSpec::Contexts => super::views::contexts::columns(),
             ViewSpec::Containers { .. } => crate::cluster::columns::containers::columns(),
             ViewSpec::Resource { kind, .. } => kind.columns(),
-        };
-        let target = spec.watch_target();
-        let pod = match &spec {
-            ViewSpec::Containers { namespace, pod } => Some((namespace.clone(), pod.clone())),
-            _ => None,
+            ViewSpec::Xray { .. } => crate::cluster::xray::tree::columns(),
         };
         let mut effects = self.close_page();
-        let loading = target.is_some() || pod.is_some();
-        self.view = TableView::new(id, spec, columns, loading);
-        match (target, pod) {
-            (Some(target), _) => effects.push(Effect::Watch { view: id, target }),
-            (None, Some((namespace, pod))) => effects.push(Effect::WatchContainers {
-                view: id,
-                namespace,
-                pod,
-            }),
-            (None, None) => {
+        let watch = watch_effect(id, &spec);
+        self.view = TableView::new(id, spec, columns, watch.is_some());
+        match watch {
+            Some(w) => effects.push(w),
+            None => {
                 self.refresh_contexts();
                 effects.push(Effect::StopWatch);
             }
@@ -429,5 +420,28 @@ impl App {
         v.sort();
         v.dedup();
         v
+    }
+}
+
+/// What keeps view `view` of `spec` live: its watch (the containers view and the xray have their own);
+/// None for local views.
+pub(super) fn watch_effect(view: u64, spec: &ViewSpec) -> Option<Effect> {
+    match spec {
+        ViewSpec::Contexts => None,
+        ViewSpec::Containers { namespace, pod } => Some(Effect::WatchContainers {
+            view,
+            namespace: namespace.clone(),
+            pod: pod.clone(),
+        }),
+        ViewSpec::Xray { kind, namespace } => {
+            crate::cluster::xray::Root::of(kind).map(|root| Effect::WatchXray {
+                view,
+                root,
+                namespace: namespace.clone(),
+            })
+        }
+        ViewSpec::Resource { .. } => spec
+            .watch_target()
+            .map(|target| Effect::Watch { view, target }),
     }
 }

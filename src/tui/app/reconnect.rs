@@ -6,7 +6,6 @@
 
 use super::{App, Connection, Effect, ServerInfo};
 use crate::kubeconfig::KubeconfigSet;
-use crate::tui::nav::ViewSpec;
 use crate::tui::reload;
 
 impl App {
@@ -83,20 +82,9 @@ impl App {
     /// Watches the current view again, on the client the runner has now. The rows stay until the new
     /// watch's first list replaces them.
     fn rewatch(&mut self) -> Vec<Effect> {
-        let view = self.view.id;
-        match &self.view.spec {
-            ViewSpec::Contexts => vec![],
-            ViewSpec::Containers { namespace, pod } => vec![Effect::WatchContainers {
-                view,
-                namespace: namespace.clone(),
-                pod: pod.clone(),
-            }],
-            spec => spec
-                .watch_target()
-                .map(|target| Effect::Watch { view, target })
-                .into_iter()
-                .collect(),
-        }
+        super::watch_effect(self.view.id, &self.view.spec)
+            .into_iter()
+            .collect()
     }
 
     pub(super) fn on_forwards_moved(&mut self, moved: usize, failed: Vec<String>) {

@@ -25,6 +25,12 @@ impl App {
             Msg::Watch(w) => self.on_watch(w),
             Msg::Connected { context, result } => self.on_connected(context, result),
             Msg::KindsChanged => vec![Effect::Discover],
+            Msg::ClusterUsage { context, usage } => {
+                if self.session.context.as_deref() == Some(context.as_str()) {
+                    self.session.usage = Some(usage);
+                }
+                vec![]
+            }
             Msg::Discovered(kinds) => {
                 self.kinds.merge_discovered(kinds);
                 self.after_discovery()
@@ -217,6 +223,11 @@ impl App {
                 self.view.set_columns(cols);
                 vec![]
             }
+            WatchNote::Metrics(note) => {
+                let rows = self.body_rows();
+                self.view.set_usage(note, rows);
+                vec![]
+            }
             WatchNote::Recovered => {
                 self.connection = Connection::Connected;
                 vec![]
@@ -275,6 +286,7 @@ impl App {
                 .unwrap_or_default();
         }
         self.adopt_context(&context);
+        self.session.usage = None;
         match result {
             Err(e) => {
                 self.connection = Connection::Failed(format!("{context}: {e}"));

@@ -19,19 +19,19 @@ use crate::tui::pages::text::{TextMode, TextPage};
 impl App {
     /// Actions on the selected object. Read-only mode is enforced here, before any handler runs.
     pub(super) fn resource_action(&mut self, action: Action) -> Vec<Effect> {
-        if let ViewSpec::Containers { namespace, pod } = self.view.spec.clone() {
+        // A container (a pod's containers view, or a container in an xray): logs and shell only.
+        if let Some((pod, container)) = self.view.selected_container() {
             return match action {
                 Action::Logs | Action::PreviousLogs => {
                     self.container_logs(action == Action::PreviousLogs)
                 }
                 Action::Shell => {
-                    let container = self.selected_row().map(|r| r.key.name.to_string());
-                    self.open_shell(namespace, pod, container)
+                    self.open_shell(pod.namespace.unwrap_or_default(), pod.name, Some(container))
                 }
                 _ => vec![],
             };
         }
-        if self.view.spec.kind().is_none() || !self.applies(action) {
+        if !self.applies(action) {
             return vec![];
         }
         if let Some(refusal) = self.readonly_refusal(action) {
@@ -136,7 +136,8 @@ impl App {
         }
     }
 
-    /// How many containers the selected pod row has: the total of its READY column (`1/2`).
+    /// How many containers the selected pod row has: the total of its READY column (`1/2`, which an
+    /// xray's pod node has too).
     fn selected_containers(&self) -> usize {
         let Some(col) = self.view.columns.iter().position(|c| c.name == "READY") else {
             return 1;
@@ -169,20 +170,12 @@ impl App {
 
     /// Logs of the container under the cursor in the containers view.
     pub(super) fn container_logs(&mut self, previous: bool) -> Vec<Effect> {
-        let ViewSpec::Containers { namespace, pod } = self.view.spec.clone() else {
-            return vec![];
-        };
-        let (Some(row), Some(kind)) = (self.selected_row(), self.kinds.resolve("pods").cloned())
-        else {
-            return vec![];
-        };
-        let container = row.key.name.to_string();
-        let object = ObjectRef {
-            kind,
-            namespace: Some(namespace),
-            name: pod,
-        };
-        self.open_logs(LogTarget::pod(object, Some(container)), previous)
+        match self.view.selected_container() {
+            Some((pod, container)) => {
+                self.open_logs(LogTarget::pod(pod, Some(container)), previous)
+            }
+            None => vec![],
+        }
     }
 
     /// Describe (`revealed`: with secret values shown) or YAML of `target`.
@@ -262,9 +255,10 @@ impl App {
         key: crate::tui::keymap::Key,
     ) -> Option<crate::tui::extensions::Plugin> {
         let mut names: Vec<String> = Vec::new();
-        match (&self.view.spec, self.view.spec.kind()) {
+        let kind = self.selected_object().map(|o| o.kind);
+        match (self.view.selected_container(), kind) {
             // k9s's scope for a pod's containers.
-            (crate::tui::nav::ViewSpec::Containers { .. }, _) => names.push("containers".into()),
+            (Some(_), _) => names.push("containers".into()),
             (_, Some(kind)) => {
                 names.push(kind.plural.clone());
                 names.push(kind.kind.to_lowercase());
@@ -293,22 +287,10 @@ impl App {
         let Some(row) = self.selected_row().cloned() else {
             return vec![];
         };
-        // In a pod's containers view the plugin runs on the pod, with $CONTAINER set.
-        let (target, container) = match &self.view.spec {
-            crate::tui::nav::ViewSpec::Containers { namespace, pod } => {
-                let Some(kind) = self.kinds.resolve("pods").cloned() else {
-                    return vec![];
-                };
-                (
-                    ObjectRef {
-                        kind,
-                        namespace: Some(namespace.clone()),
-                        name: pod.clone(),
-                    },
-                    row.key.name.to_string(),
-                )
-            }
-            _ => match self.selected_object() {
+        // On a container the plugin runs on its pod, with $CONTAINER set.
+        let (target, container) = match self.view.container_of(&row) {
+            Some(c) => c,
+            None => match self.selected_object() {
                 Some(t) => (t, String::new()),
                 None => return vec![],
             },

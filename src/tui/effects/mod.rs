@@ -78,6 +78,8 @@ pub struct EffectRunner {
     logs: Option<logs::RunningLogs>,
     /// The watch on CRDs and APIServices of the connected cluster (ends with the connection).
     kind_sources: Option<AbortOnDrop>,
+    /// The poll of the cluster's CPU/MEM use for the header (ends with the connection).
+    cluster_usage: Option<AbortOnDrop>,
     /// Connections made before the terminal was taken over (the first auth, exec plugins included).
     preconnected: HashMap<String, ConnectDone>,
     /// The context being connected again with new credentials: its port-forwards move to the new client.
@@ -144,6 +146,7 @@ impl EffectRunner {
             logs: None,
             preconnected: HashMap::new(),
             kind_sources: None,
+            cluster_usage: None,
             reconnecting: None,
             attempt: 0,
             msgs,
@@ -185,6 +188,11 @@ impl EffectRunner {
                     })
                     .await;
                 })));
+                self.cluster_usage = Some(AbortOnDrop(tokio::spawn(poll_cluster_usage(
+                    c.client.clone(),
+                    done.context.clone(),
+                    self.msgs.clone(),
+                ))));
                 self.client = Some(c.client);
                 self.auth = c.auth.map(|a| (done.context.clone(), a));
                 Ok(ServerInfo {
@@ -197,6 +205,7 @@ impl EffectRunner {
                     old.stop_all();
                 }
                 self.kind_sources = None;
+                self.cluster_usage = None;
                 self.client = None;
                 self.auth = None;
                 Err(crate::error::chain(&e))
@@ -226,6 +235,22 @@ impl EffectRunner {
                     if let Some(c) = &self.client {
                         self.watch =
                             Some(watch::spawn(c.clone(), &target, view, self.watches.clone()));
+                    }
+                }
+                Effect::WatchXray {
+                    view,
+                    root,
+                    namespace,
+                } => {
+                    self.watch = None;
+                    if let Some(c) = &self.client {
+                        self.watch = Some(crate::cluster::xray::spawn(
+                            c.clone(),
+                            root,
+                            namespace,
+                            view,
+                            self.watches.clone(),
+                        ));
                     }
                 }
                 Effect::Connect { context } => {
@@ -439,6 +464,36 @@ impl EffectRunner {
     pub async fn connect_now(&mut self, context: String) -> Msg {
         let done = ConnectDone::connect(&self.kubeconfig, context).await;
         self.adopt_latest(done)
+    }
+}
+
+/// Polls the cluster's CPU/MEM use for the header: as often as metrics-server refreshes, less often
+/// without a metrics API, backing off while requests fail (the header keeps its last figures).
+async fn poll_cluster_usage(client: kube::Client, context: String, tx: UnboundedSender<Msg>) {
+    use crate::cluster::metrics::{ABSENT_INTERVAL, ClusterUsage, INTERVAL};
+    let mut failures = 0u32;
+    loop {
+        let wait = match crate::cluster::metrics::cluster_usage(&client).await {
+            Ok(usage) => {
+                failures = 0;
+                let msg = Msg::ClusterUsage {
+                    context: context.clone(),
+                    usage,
+                };
+                if tx.send(msg).is_err() {
+                    return;
+                }
+                match usage {
+                    ClusterUsage::Unavailable => ABSENT_INTERVAL,
+                    ClusterUsage::Percent { .. } => INTERVAL,
+                }
+            }
+            Err(_) => {
+                failures += 1;
+                INTERVAL.saturating_mul(1 << failures.min(3))
+            }
+        };
+        tokio::time::sleep(wait).await;
     }
 }
 

@@ -30,6 +30,7 @@ pub fn rows(set: &KubeconfigSet, active: Option<&str>) -> Vec<Row> {
                 tone: if current { Tone::Ok } else { Tone::Normal },
                 labels: Default::default(),
                 selector: None,
+                object: None,
             }
         })
         .collect()

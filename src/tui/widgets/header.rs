@@ -6,6 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Widget};
 
+use crate::cluster::metrics::ClusterUsage;
 use crate::tui::session::{Connection, Session};
 use crate::tui::theme::Theme;
 
@@ -75,6 +76,14 @@ pub fn render(header: &Header, theme: &Theme, area: Rect, buf: &mut Buffer) {
     ));
     l2.push(Span::styled(" Status: ", h.label));
     l2.push(Span::styled(conn_text, conn_style));
+    if let Some(u) = s.usage {
+        let (cpu, mem) = match u {
+            ClusterUsage::Percent { cpu, memory } => (format!("{cpu}%"), format!("{memory}%")),
+            ClusterUsage::Unavailable => ("n/a".to_string(), "n/a".to_string()),
+        };
+        l2.extend(pair(theme, "   CPU: ", cpu, 5));
+        l2.extend(pair(theme, " MEM: ", mem, 5));
+    }
     let mut l3 = vec![Span::styled(" User:      ", h.label)];
     l3.push(Span::styled(
         format!("{:<24}", s.user.clone().unwrap_or_else(none)),

@@ -366,6 +366,7 @@ fn on_nodes_c_cordons_and_help_offers_cordon_not_copy() {
             tone: Tone::Normal,
             labels: Default::default(),
             selector: None,
+            object: None,
         }],
     );
     assert!(keys(&mut app, "c").is_empty());
@@ -446,6 +447,7 @@ fn events_are_newest_first_by_last_seen() {
         tone: Tone::Normal,
         labels: Default::default(),
         selector: None,
+        object: None,
     };
     feed(
         &mut app,

@@ -98,6 +98,7 @@ fn generic_kind_from_discovery() {
             tone: Tone::Normal,
             labels: Default::default(),
             selector: None,
+            object: None,
         })
         .collect();
     feed(&mut app, rows);
@@ -167,8 +168,89 @@ fn sort_keys_order_rows_by_meaning_and_reverse() {
     keys(&mut app, "R");
     snap!("sort_pods_ready", text(&app));
     // A key whose column the view lacks says so and keeps the order.
+    open(&mut app, "deploy", deployment_rows());
     keys(&mut app, "C");
-    snap!("sort_pods_no_cpu_column", text(&app));
+    snap!("sort_deployments_no_cpu_column", text(&app));
+}
+
+fn usage(app: &mut App, note: crate::cluster::metrics::MetricsNote) {
+    let view = app.view.id;
+    app.update(Msg::Watch(WatchMsg {
+        view,
+        note: WatchNote::Metrics(note),
+    }));
+}
+
+#[test]
+fn usage_columns_fill_sort_and_fall_back_to_na() {
+    use crate::cluster::metrics::{ClusterUsage, MetricsNote, Sample};
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = connected_app(dir.path());
+    open(&mut app, "pods all", pod_rows());
+    let mi = 1024 * 1024;
+    let samples = [
+        ("web-7d9f-a1b", 50, 32 * mi),
+        ("web-7d9f-c3d", 250, 100 * mi),
+        ("web-7d9f-x2x", 480, 120 * mi),
+        ("web-7d9f-zzz", 333, 10 * mi),
+    ]
+    .into_iter()
+    .map(|(n, cpu, memory)| (RowKey::new("shop", n), Sample { cpu, memory }))
+    .collect();
+    usage(&mut app, MetricsNote::Usage(std::sync::Arc::new(samples)));
+    app.update(Msg::ClusterUsage {
+        context: "kdeck-sim".into(),
+        usage: ClusterUsage::Percent {
+            cpu: 12,
+            memory: 34,
+        },
+    });
+    // Figures for running pods, percentages of their requests and limits, `n/a` for the others; the
+    // header has the cluster's.
+    snap!("usage_pods", text(&app));
+    // shift-c twice: the busiest first; pods without figures stay last.
+    keys(&mut app, "CC");
+    let t = text(&app);
+    snap!("usage_pods_cpu_descending", t);
+    let order: Vec<usize> = ["web-7d9f-x2x", "web-7d9f-c3d", "web-7d9f-a1b", "cart-0"]
+        .iter()
+        .map(|n| t.find(n).unwrap())
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{t}");
+    // A pod that arrives later gets the latest figures at once.
+    let mut late = pod_rows().remove(0);
+    late.key = RowKey::new("shop", "web-7d9f-zzz");
+    late.cells[0] = Cell::text("web-7d9f-zzz");
+    feed_upsert(&mut app, late);
+    assert!(text(&app).contains("333m"));
+    // A failed poll keeps the figures and says so in the title; no metrics API makes them n/a.
+    usage(&mut app, MetricsNote::Failed("metrics: timed out".into()));
+    let t = text(&app);
+    assert!(
+        t.contains("<metrics: timed out>") && t.contains("250m"),
+        "{t}"
+    );
+    usage(&mut app, MetricsNote::Unavailable);
+    app.update(Msg::ClusterUsage {
+        context: "kdeck-sim".into(),
+        usage: ClusterUsage::Unavailable,
+    });
+    let t = text(&app);
+    assert!(
+        !t.contains("250m") && !t.contains("metrics: timed out"),
+        "{t}"
+    );
+    snap!("usage_pods_unavailable", t);
+    // The containers and nodes views have their own usage columns.
+    open(&mut app, "nodes", node_rows());
+    let node = |cpu, memory| Sample { cpu, memory };
+    usage(
+        &mut app,
+        MetricsNote::Usage(std::sync::Arc::new(
+            [(RowKey::new("", "node-1"), node(1500, 2048 * mi))].into(),
+        )),
+    );
+    snap!("usage_nodes", text(&app));
 }
 
 #[test]
@@ -321,4 +403,63 @@ fn every_theme() {
         let theme = crate::tui::theme::Theme::shipped(name).unwrap();
         snap!(format!("theme_{name}"), theme.describe());
     }
+}
+
+#[test]
+fn xray_tree_with_verbs_on_every_node() {
+    use crate::cluster::xray::tree::{self, Root};
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = connected_app(dir.path());
+    let effects = keys(&mut app, ":xray deploy shop<enter>");
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::WatchXray { root: Root::Deployments, namespace: Some(ns), .. } if ns == "shop")),
+        "{effects:?}"
+    );
+    let mut objs = tree::tests::objects(true);
+    objs.secrets = Some([("shop".to_string(), "web-secret".to_string())].into());
+    feed(&mut app, tree::build(Root::Deployments, &objs, false));
+    snap!("xray_deployments", text(&app));
+    // Sort keys would break the tree.
+    keys(&mut app, "N");
+    assert!(text(&app).contains("an xray keeps the order of its tree"));
+    // describe on the deployment, the replicaset, a pod and a ConfigMap goes to that object.
+    let described = |app: &mut App| match keys(app, "d").as_slice() {
+        [Effect::FetchObject { target, .. }] => target.display(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(described(&mut app), "deployment/shop/web");
+    keys(&mut app, "<esc><down>");
+    assert_eq!(described(&mut app), "replicaset/shop/web-7d9f");
+    keys(&mut app, "<esc><down>");
+    assert_eq!(described(&mut app), "pod/shop/web-7d9f-a");
+    keys(&mut app, "<esc><down><down>");
+    assert_eq!(described(&mut app), "configmap/shop/web-config");
+    // On a container only logs and shell apply; enter opens its logs.
+    keys(&mut app, "<esc><up>");
+    assert_eq!(
+        app.view.selected_container().map(|(p, c)| (p.display(), c)),
+        Some(("pod/shop/web-7d9f-a".to_string(), "app".to_string()))
+    );
+    assert!(keys(&mut app, "d").is_empty(), "no describe on a container");
+    assert!(
+        keys(&mut app, "<ctrl-d>").is_empty(),
+        "no delete on a container"
+    );
+    let effects = keys(&mut app, "<enter>");
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::StartLogs { .. } | Effect::FetchObject { .. })),
+        "{effects:?}"
+    );
+    assert!(matches!(app.page, Some(crate::tui::pages::Page::Logs(_))));
+    // Delete on the deployment node asks about the deployment.
+    keys(&mut app, "<esc>g");
+    let effects = keys(&mut app, "<ctrl-d>");
+    let t = text(&app);
+    assert!(
+        effects.is_empty() && t.contains("Delete deployment shop/web?"),
+        "{t}"
+    );
+    snap!("xray_delete_deployment", t);
 }

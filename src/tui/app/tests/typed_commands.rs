@@ -166,6 +166,7 @@ fn enter_on_a_crd_opens_its_objects() {
             tone: Tone::Normal,
             labels: Default::default(),
             selector: None,
+            object: None,
         }],
     );
     let t = watch_target(&keys(&mut app, "<enter>"));

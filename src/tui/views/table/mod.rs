@@ -11,6 +11,7 @@ pub use render::{effective_offset, render};
 use std::sync::Arc;
 
 use crate::cluster::actions::ObjectRef;
+use crate::cluster::metrics::{self, MetricsNote, Samples};
 use crate::cluster::rows::{Column, Row};
 use crate::cluster::store::{Delta, RowMatcher, RowStore};
 use crate::tui::action::{Action, Scope};
@@ -57,6 +58,10 @@ pub struct TableView {
     last_mark: Option<crate::cluster::rows::RowKey>,
     /// `ctrl-w`: the server's wide columns (priority > 0) are shown too.
     pub wide: bool,
+    /// The latest figures from metrics.k8s.io, when the view shows usage and the cluster has them.
+    usage: Option<Arc<Samples>>,
+    /// Why the last metrics poll failed (the figures shown are the last good ones, or `n/a`).
+    pub metrics_error: Option<String>,
 }
 
 impl TableView {
@@ -87,6 +92,8 @@ impl TableView {
             marks: Default::default(),
             last_mark: None,
             wide: false,
+            usage: None,
+            metrics_error: None,
         }
     }
 
@@ -130,6 +137,9 @@ impl TableView {
     /// A sort key: sorts on its column, or reverses when it already does; the cursor stays on its row.
     fn sort_by(&mut self, action: Action, rows: usize) -> Option<Outcome> {
         let wanted = Self::sort_columns(action)?;
+        if let ViewSpec::Xray { .. } = self.spec {
+            return Some(Outcome::error("an xray keeps the order of its tree"));
+        }
         let Some(column) = wanted.iter().find_map(|w| {
             self.columns
                 .iter()
@@ -278,13 +288,55 @@ impl TableView {
     }
 
     /// Applies a watch delta, keeping the cursor on the same object while rows come and go above it.
-    pub fn apply(&mut self, delta: Delta, rows: usize) {
+    pub fn apply(&mut self, mut delta: Delta, rows: usize) {
         let key = self.selected_row().map(|r| r.key.clone());
         let reset = matches!(delta, Delta::Reset(_));
+        // New rows arrive without usage: give them the latest figures.
+        if let Some(usage) = &self.usage {
+            let fill = |r: &mut Row| {
+                metrics::fill(r, usage.get(&r.key).copied());
+            };
+            match &mut delta {
+                Delta::Reset(rs) => rs.iter_mut().for_each(fill),
+                Delta::Upsert(r) => fill(r),
+                Delta::Remove(_) => {}
+            }
+        }
         self.store.apply(delta);
         if reset {
             self.state = ViewState::Ready;
         }
+        if let Some(k) = key
+            && let Ok(p) = self.store.visible_position(&k)
+        {
+            self.selected = p;
+        }
+        self.clamp(rows);
+    }
+
+    /// New usage figures (or their absence) from the view's metrics poll. A failed poll keeps the
+    /// figures shown and says why in the title; no metrics API makes them `n/a`.
+    pub fn set_usage(&mut self, note: MetricsNote, rows: usize) {
+        match note {
+            MetricsNote::Usage(samples) => {
+                self.usage = Some(samples);
+                self.metrics_error = None;
+            }
+            MetricsNote::Unavailable => {
+                self.usage = None;
+                self.metrics_error = None;
+            }
+            MetricsNote::Failed(e) => {
+                self.metrics_error = Some(e);
+                return;
+            }
+        }
+        let key = self.selected_row().map(|r| r.key.clone());
+        let usage = self.usage.clone();
+        self.store.update_each(|r| {
+            let sample = usage.as_ref().and_then(|u| u.get(&r.key).copied());
+            metrics::fill(r, sample)
+        });
         if let Some(k) = key
             && let Ok(p) = self.store.visible_position(&k)
         {
@@ -336,8 +388,12 @@ impl TableView {
         self.object_of(self.selected_row()?)
     }
 
-    /// The object a row of this view shows, when the view is a table of Kubernetes objects.
+    /// The object a row of this view shows, when the view is a table of Kubernetes objects (a
+    /// container's row shows none: see [`TableView::container_of`]).
     pub fn object_of(&self, row: &crate::cluster::rows::Row) -> Option<ObjectRef> {
+        if let Some(o) = &row.object {
+            return o.container.is_none().then(|| o.target.clone());
+        }
         let kind = self.spec.kind()?.clone();
         Some(ObjectRef {
             namespace: (kind.namespaced && !row.key.namespace.is_empty())
@@ -347,16 +403,50 @@ impl TableView {
         })
     }
 
+    /// The container a row shows (its pod as an object, and its name): every row of a pod's
+    /// containers view, and the container nodes of an xray.
+    pub fn container_of(&self, row: &crate::cluster::rows::Row) -> Option<(ObjectRef, String)> {
+        match (&self.spec, &row.object) {
+            (ViewSpec::Containers { namespace, pod }, _) => Some((
+                ObjectRef::new(
+                    crate::cluster::kinds::Builtin::Pods.spec(),
+                    Some(namespace),
+                    pod,
+                ),
+                row.key.name.to_string(),
+            )),
+            (_, Some(o)) => o.container.clone().map(|c| (o.target.clone(), c)),
+            _ => None,
+        }
+    }
+
+    /// The container under the cursor, if it is on one.
+    pub fn selected_container(&self) -> Option<(ObjectRef, String)> {
+        self.container_of(self.selected_row()?)
+    }
+
+    /// The kind of the rows the verbs act on: the view's, or in an xray the selected node's.
+    fn row_kind(&self) -> Option<&crate::cluster::kinds::KindSpec> {
+        match &self.spec {
+            ViewSpec::Xray { .. } => self
+                .selected_row()
+                .and_then(|r| r.object.as_deref())
+                .map(|o| &o.target.kind),
+            spec => spec.kind(),
+        }
+    }
+
     /// Whether a table-place `action` makes sense on these rows (help and the footer list only these).
     pub fn applies(&self, action: Action) -> bool {
-        if let ViewSpec::Containers { .. } = self.spec {
+        if self.selected_container().is_some() || matches!(self.spec, ViewSpec::Containers { .. }) {
             return matches!(action.scope(), Scope::Global | Scope::Table)
                 || matches!(action, Action::Logs | Action::PreviousLogs | Action::Shell);
         }
-        let builtin = self.spec.kind().and_then(|k| k.builtin);
+        let kind = self.row_kind();
+        let builtin = kind.and_then(|k| k.builtin);
         match action.scope() {
             Scope::Global | Scope::Table => true,
-            Scope::Resource => self.spec.kind().is_some(),
+            Scope::Resource => kind.is_some(),
             s @ (Scope::Pods
             | Scope::Pod
             | Scope::Node
@@ -364,10 +454,7 @@ impl TableView {
             | Scope::Restartable
             | Scope::Forwardable
             | Scope::Secret) => builtin.is_some_and(|b| s.kinds().is_some_and(|k| k.contains(&b))),
-            Scope::CronJob => self
-                .spec
-                .kind()
-                .is_some_and(|k| k.kind == "CronJob" && k.group == "batch"),
+            Scope::CronJob => kind.is_some_and(|k| k.kind == "CronJob" && k.group == "batch"),
             Scope::Pager | Scope::Text | Scope::Logs | Scope::Forwards => false,
         }
     }

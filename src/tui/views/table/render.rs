@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row as TRow, Table, Widget};
 
 use super::{TableView, ViewState};
-use crate::cluster::rows::Row;
+use crate::cluster::rows::{Column, Row};
 use crate::tui::theme::Theme;
 
 const SPINNER: &[&str] = &["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -52,6 +52,9 @@ fn title(v: &TableView, theme: &Theme) -> Line<'static> {
     }
     if let Some(sort) = v.sort_label() {
         spans.push(Span::styled(format!(" <{sort}>"), t.count));
+    }
+    if let Some(e) = &v.metrics_error {
+        spans.push(Span::styled(format!(" <{e}>"), t.empty));
     }
     spans.push(Span::raw(" "));
     Line::from(spans)
@@ -199,12 +202,15 @@ pub fn render(v: &TableView, theme: &Theme, area: Rect, buf: &mut Buffer, now: i
             .map(|(w, _)| w + 2)
             .sum()
     };
-    for (i, c) in v.columns.iter().enumerate().rev() {
-        if total(&keep) <= avail {
-            break;
-        }
-        if c.wide {
-            keep[i + offset_cols] = false;
+    // The extra columns (usage percentages) go first, then the other wide ones, right to left.
+    for droppable in [|c: &Column| c.extra, |c: &Column| c.wide] {
+        for (i, c) in v.columns.iter().enumerate().rev() {
+            if total(&keep) <= avail {
+                break;
+            }
+            if droppable(c) {
+                keep[i + offset_cols] = false;
+            }
         }
     }
     let filter = v.filter();
