@@ -25,3 +25,4 @@ mod sort;
 mod tools;
 mod trigger;
 mod usage;
+mod xray;
