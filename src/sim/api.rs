@@ -249,7 +249,8 @@ async fn serve(
     let answer = match (r.sub.as_deref(), verb) {
         (Some("log"), "get") => super::logs::serve(sim, &r, &q).await,
         (Some("portforward"), "create") => super::portforward::serve(sim, &r, &q, req).await,
-        (Some("exec"), "create") => super::exec::serve(sim, &r, req).await,
+        (Some("exec"), "create") => super::exec::serve(sim, &r, req, false).await,
+        (Some("attach"), "create") => super::exec::serve(sim, &r, req, true).await,
         (Some("eviction"), "create") => super::eviction::serve(sim, &r, &q, req).await,
         (Some("scale"), "get") if table => {
             let obj = get_obj(sim, &r)?;

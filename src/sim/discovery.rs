@@ -120,6 +120,13 @@ fn subresources(r: &ResourceType) -> Vec<Subresource<'_>> {
         ));
     }
     if r.plural == "pods" && r.group.is_empty() {
+        out.push((
+            "attach",
+            "",
+            "v1",
+            "PodAttachOptions",
+            vec!["create", "get"],
+        ));
         out.push(("log", "", "v1", "Pod", vec!["get"]));
         out.push(("exec", "", "v1", "PodExecOptions", vec!["create", "get"]));
         out.push(("eviction", "policy", "v1", "Eviction", vec!["create"]));

@@ -1,10 +1,17 @@
-//! `pods/exec` over WebSocket, as the apiserver and kubelet answer it to kubectl 1.31+ and kube-rs:
+//! `pods/exec` and `pods/attach` over WebSocket, as the apiserver and kubelet answer them to kubectl
+//! 1.31+ and kube-rs:
 //! subprotocol `v5.channel.k8s.io` (preferred) or `v4.channel.k8s.io`, every binary frame
 //! `[channel, payload…]` with 0 stdin, 1 stdout, 2 stderr, 3 the final `Status` JSON, 4 resize
 //! `{"Width":W,"Height":H}`, and in v5 `[255, 0]` for "stdin closed".
 //!
 //! Owns: request validation with the apiserver's Status errors, the upgrade, and pumping frames between
 //! the socket and a `fakesh::FakeShell` (no process is ever started). Must not: know shell semantics.
+//!
+//! Attach joins the container's own process rather than starting one: its tty setting is the
+//! container's (`spec.containers[].tty`, whatever the client asked, as the kubelet decides), a container
+//! started with `stdin: true` answers as the shell its command runs, and one without stdin is a process
+//! that reads nothing and prints nothing here (its output is its log). Leaving an attach does not stop
+//! the container; typing `exit` in it ends the session only (the sim's container keeps running).
 
 use std::sync::Arc;
 
@@ -48,6 +55,7 @@ pub async fn serve(
     sim: &Arc<Sim>,
     r: &ResourceRoute,
     req: Request<Incoming>,
+    attach: bool,
 ) -> Result<Response<Body>, ApiError> {
     let ns = r.ns.clone().unwrap_or_default();
     let name = r.name.clone().unwrap_or_default();
@@ -80,7 +88,17 @@ pub async fn serve(
             "pod {name} does not have a host assigned"
         )));
     }
-    let tty = flag("tty");
+    let spec = pod["spec"]["containers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["name"] == container.as_str());
+    let spec_flag = |k: &str| spec.is_some_and(|c| c[k] == true);
+    let tty = if attach {
+        spec_flag("tty")
+    } else {
+        flag("tty")
+    };
     let streams = Streams {
         stdin: flag("stdin"),
         stdout: flag("stdout"),
@@ -93,9 +111,27 @@ pub async fn serve(
             "you must specify at least 1 of stdin, stdout, stderr",
         ));
     }
-    if argv.is_empty() {
+    let argv = if attach {
+        // The container's own process: its command and args, else the image's shell.
+        let words = |k: &str| -> Vec<String> {
+            spec.and_then(|c| c[k].as_array())
+                .into_iter()
+                .flatten()
+                .filter_map(|w| w.as_str().map(str::to_string))
+                .collect()
+        };
+        let mut argv = words("command");
+        argv.extend(words("args"));
+        if argv.is_empty() {
+            argv.push("sh".into());
+        }
+        argv
+    } else if argv.is_empty() {
         return Err(ApiError::bad_request("you must specify at least 1 command"));
-    }
+    } else {
+        argv
+    };
+    let interactive = !attach || spec_flag("stdin");
     let running = pod["status"]["phase"] == "Running"
         && pod["status"]["containerStatuses"]
             .as_array()
@@ -126,7 +162,8 @@ pub async fn serve(
         .map(|k| k.as_bytes().to_vec());
     let (true, Some(protocol), Some(key)) = (is_ws, protocol, key) else {
         return Err(ApiError::bad_request(format!(
-            "exec needs a WebSocket upgrade with subprotocol {V5} or {V4} (SPDY is not supported by the kdeck sim)"
+            "{} needs a WebSocket upgrade with subprotocol {V5} or {V4} (SPDY is not supported by the kdeck sim)",
+            if attach { "attach" } else { "exec" }
         )));
     };
     let ctx = pod_context(&pod, &ns, &name, &container);
@@ -136,7 +173,20 @@ pub async fn serve(
             return;
         };
         let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None).await;
-        run(ws, ctx, argv, streams, protocol == V5, shutdown).await;
+        let streams = Streams {
+            stdin: streams.stdin && interactive,
+            ..streams
+        };
+        run(
+            ws,
+            ctx,
+            argv,
+            streams,
+            protocol == V5,
+            interactive,
+            shutdown,
+        )
+        .await;
     });
     Ok(switching_protocols(&key, protocol))
 }
@@ -220,6 +270,7 @@ async fn run<S>(
     argv: Vec<String>,
     streams: Streams,
     v5: bool,
+    interactive: bool,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
@@ -235,9 +286,13 @@ async fn run<S>(
     };
     let mut frames = vec![framed(first, &[])];
     let mut shell = FakeShell::new(ctx, streams.tty);
-    collect(&mut frames, shell.start(&argv), streams);
-    if !streams.stdin {
-        collect(&mut frames, shell.end_of_input(), streams);
+    // Attached to a container without stdin: nothing runs here, and the session lasts until the
+    // client leaves.
+    if interactive {
+        collect(&mut frames, shell.start(&argv), streams);
+        if !streams.stdin {
+            collect(&mut frames, shell.end_of_input(), streams);
+        }
     }
     loop {
         for f in frames.drain(..) {
@@ -333,7 +388,7 @@ mod tests {
             tty,
         };
         let argv = argv.iter().map(|s| s.to_string()).collect();
-        let server = tokio::spawn(run(server, ctx, argv, streams, v5, shutdown));
+        let server = tokio::spawn(run(server, ctx, argv, streams, v5, true, shutdown));
         for frame in input {
             client.send(Message::binary(frame)).await.unwrap();
         }

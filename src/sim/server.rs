@@ -162,7 +162,7 @@ pub fn route(kinds: &Kinds, path: &str) -> Option<Route> {
         // Kinds without the subresource answer 404 for the object (api.rs), as the apiserver does.
         Some("status") => true,
         Some("scale") => rt.scale.is_some(),
-        Some("log" | "portforward" | "exec" | "eviction") => res == idx::PODS,
+        Some("log" | "portforward" | "exec" | "attach" | "eviction") => res == idx::PODS,
         Some(_) => false,
     };
     if !sub_ok {

@@ -105,6 +105,10 @@ pub fn seed(store: &Store, ns: &str) {
         json!({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "frontend", "namespace": ns},
             "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": "frontend"}}}}),
         json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "shop-api", "namespace": ns}}),
+        // Started with stdin and a tty, as `kubectl run -it` starts one: `a` attaches to its shell.
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "debug-console", "namespace": ns},
+            "spec": {"containers": [{"name": "shell", "image": "busybox:1.36", "command": ["sh"],
+                                     "stdin": true, "tty": true}]}}),
         json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "pod-reader", "namespace": ns},
             "rules": [{"apiGroups": [""], "resources": ["pods", "pods/log"], "verbs": ["get", "list", "watch"]}]}),
         json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "shop-api-reads-pods", "namespace": ns},

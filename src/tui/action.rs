@@ -212,6 +212,7 @@ actions! {
     SortNode => "sort_node", Resource, false, "Sort by node (again: reverse)";
     SortIp => "sort_ip", Resource, false, "Sort by IP (again: reverse)";
     Shell => "shell", Pod, true, "Shell in the container (the TUI waits)";
+    Attach => "attach", Pod, true, "Attach to the container's process (stdin/tty; ctrl-p ctrl-q detaches)";
     Trigger => "trigger", CronJob, true, "Trigger: run a Job from the CronJob now (asks first)";
     Cordon => "cordon", Node, true, "Cordon the node (asks first)";
     Uncordon => "uncordon", Node, true, "Uncordon the node (asks first)";
@@ -245,7 +246,7 @@ impl Action {
             Action::Delete | Action::Kill => Some(S::Delete),
             Action::PortForward => Some(S::PortForward),
             Action::RevealSecret => Some(S::SecretReveal),
-            Action::Shell => Some(S::Exec),
+            Action::Shell | Action::Attach => Some(S::Exec),
             Action::Edit => Some(S::Edit),
             Action::Cordon | Action::Uncordon | Action::Drain => Some(S::NodeMaintenance),
             Action::Trigger => Some(S::Trigger),

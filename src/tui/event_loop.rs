@@ -138,19 +138,36 @@ async fn run_loop(
                             namespace,
                             pod,
                             container,
+                            attach,
                         } => {
-                            eprintln!(
-                                "kdeck: shell in {namespace}/{pod}; `exit` (or ctrl-d) returns to kdeck"
-                            );
+                            if attach {
+                                eprintln!(
+                                    "kdeck: attaching to {namespace}/{pod}; ctrl-p ctrl-q detaches (the container keeps running)"
+                                );
+                            } else {
+                                eprintln!(
+                                    "kdeck: shell in {namespace}/{pod}; `exit` (or ctrl-d) returns to kdeck"
+                                );
+                            }
                             Msg::ShellEnded(match crossterm::terminal::enable_raw_mode() {
                                 Ok(()) => {
-                                    let r = super::shell::run(
-                                        client,
-                                        &namespace,
-                                        &pod,
-                                        container.as_deref(),
-                                    )
-                                    .await;
+                                    let r = if attach {
+                                        super::shell::attach(
+                                            client,
+                                            &namespace,
+                                            &pod,
+                                            container.as_deref(),
+                                        )
+                                        .await
+                                    } else {
+                                        super::shell::run(
+                                            client,
+                                            &namespace,
+                                            &pod,
+                                            container.as_deref(),
+                                        )
+                                        .await
+                                    };
                                     let _ = crossterm::terminal::disable_raw_mode();
                                     r
                                 }

@@ -245,12 +245,14 @@ pub enum Effect {
     },
     /// Edit an object in the user's editor, with the TUI suspended; answers [`Msg::EditEnded`].
     Edit(ObjectRef),
-    /// A shell in a container, with the TUI suspended; answers [`Msg::ShellEnded`].
+    /// A shell in a container (or, with `attach`, the container's own process), with the TUI
+    /// suspended; answers [`Msg::ShellEnded`].
     Exec {
         namespace: String,
         pod: String,
         /// None: the pod's default container.
         container: Option<String>,
+        attach: bool,
     },
     /// Watch one pod for the containers view `view`, replacing any running watch.
     WatchContainers {

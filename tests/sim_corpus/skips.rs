@@ -124,7 +124,6 @@ pub const SKIPS: &[(&str, &str)] = &[
         "346-watch-sendinitialevents.json",
         "1.32 differs: WatchList is beta and on, so sendInitialEvents is served (1.28 refused it with 422)",
     ),
-    ("434-pod-attach-spdy.json", "sim lacks pods/attach"),
     ("437-node-proxy.json", "sim lacks nodes/proxy"),
 ];
 

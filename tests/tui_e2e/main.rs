@@ -3,6 +3,7 @@
 //! the tests skip with a note, or fail in CI (see `tools`).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test (or bench) may panic on what it sets up
 
+mod attach;
 mod auth;
 mod browse;
 mod crds;

@@ -19,15 +19,18 @@ use crate::tui::pages::text::{TextMode, TextPage};
 impl App {
     /// Actions on the selected object. Read-only mode is enforced here, before any handler runs.
     pub(super) fn resource_action(&mut self, action: Action) -> Vec<Effect> {
-        // A container (a pod's containers view, or a container in an xray): logs and shell only.
+        // A container (a pod's containers view, or a container in an xray): logs, shell, attach.
         if let Some((pod, container)) = self.view.selected_container() {
             return match action {
                 Action::Logs | Action::PreviousLogs => {
                     self.container_logs(action == Action::PreviousLogs)
                 }
-                Action::Shell => {
-                    self.open_shell(pod.namespace.unwrap_or_default(), pod.name, Some(container))
-                }
+                Action::Shell | Action::Attach => self.open_shell(
+                    pod.namespace.unwrap_or_default(),
+                    pod.name,
+                    Some(container),
+                    action == Action::Attach,
+                ),
                 _ => vec![],
             };
         }
@@ -129,7 +132,12 @@ impl App {
                         pod: target.name,
                     })
                 }
-                Some(ns) => self.open_shell(ns, target.name, None),
+                Some(ns) => self.open_shell(ns, target.name, None, false),
+                None => vec![],
+            },
+            // The pod's default container; a container without stdin is refused with the reason.
+            Action::Attach => match target.namespace {
+                Some(ns) => self.open_shell(ns, target.name, None, true),
                 None => vec![],
             },
             _ => vec![],
@@ -149,15 +157,22 @@ impl App {
             .unwrap_or(1)
     }
 
-    /// A shell in a container (the pod's default one when `container` is None): the TUI is suspended
-    /// while it runs. Read-only mode refuses it like any other mutation.
+    /// A shell in a container, or with `attach` the container's own process (the pod's default
+    /// container when `container` is None): the TUI is suspended while it runs. Read-only mode refuses
+    /// it like any other mutation.
     fn open_shell(
         &mut self,
         namespace: String,
         pod: String,
         container: Option<String>,
+        attach: bool,
     ) -> Vec<Effect> {
-        if let Some(refusal) = self.readonly_refusal(Action::Shell) {
+        let action = if attach {
+            Action::Attach
+        } else {
+            Action::Shell
+        };
+        if let Some(refusal) = self.readonly_refusal(action) {
             self.set_flash(refusal, true);
             return vec![];
         }
@@ -165,6 +180,7 @@ impl App {
             namespace,
             pod,
             container,
+            attach,
         }]
     }
 

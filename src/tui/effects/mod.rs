@@ -120,12 +120,13 @@ pub enum Suspended {
         client: kube::Client,
         target: Box<crate::cluster::actions::ObjectRef>,
     },
-    /// Hand the terminal to a shell in a container.
+    /// Hand the terminal to a shell in a container, or (`attach`) to the container's own process.
     Shell {
         client: kube::Client,
         namespace: String,
         pod: String,
         container: Option<String>,
+        attach: bool,
     },
 }
 
@@ -340,12 +341,14 @@ impl EffectRunner {
                     namespace,
                     pod,
                     container,
+                    attach,
                 } => match self.client.clone() {
                     Some(client) => out.push(Followup::Suspend(Suspended::Shell {
                         client,
                         namespace,
                         pod,
                         container,
+                        attach,
                     })),
                     None => {
                         let _ = self

@@ -296,6 +296,7 @@ fn s_opens_a_shell_on_pods_and_scales_deployments_and_read_only_refuses_the_shel
             namespace: pod.namespace.to_string(),
             pod: pod.name.to_string(),
             container: None,
+            attach: false,
         }]
     );
     keys(&mut app, ":deploy<enter>");
@@ -325,6 +326,21 @@ fn s_opens_a_shell_on_pods_and_scales_deployments_and_read_only_refuses_the_shel
             .unwrap()
             .text
             .starts_with("cannot open a shell in a container: read-only")
+    );
+    // `a` attaches (the pod's default container; the terminal side checks stdin), and read-only
+    // refuses it as it refuses the shell.
+    assert!(keys(&mut ro, "a").is_empty());
+    keys(&mut app, "<esc>:pods<enter>");
+    feed(&mut app, pod_rows());
+    let pod = app.selected_row().unwrap().key.clone();
+    assert_eq!(
+        keys(&mut app, "a"),
+        vec![Effect::Exec {
+            namespace: pod.namespace.to_string(),
+            pod: pod.name.to_string(),
+            container: None,
+            attach: true,
+        }]
     );
 }
 
@@ -516,6 +532,7 @@ fn s_on_a_pod_with_several_containers_asks_which_one() {
             namespace: "shop".into(),
             pod: "web-2c".into(),
             container: Some("sidecar".into()),
+            attach: false,
         }]
     );
 }

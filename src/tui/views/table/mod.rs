@@ -440,7 +440,10 @@ impl TableView {
     pub fn applies(&self, action: Action) -> bool {
         if self.selected_container().is_some() || matches!(self.spec, ViewSpec::Containers { .. }) {
             return matches!(action.scope(), Scope::Global | Scope::Table)
-                || matches!(action, Action::Logs | Action::PreviousLogs | Action::Shell);
+                || matches!(
+                    action,
+                    Action::Logs | Action::PreviousLogs | Action::Shell | Action::Attach
+                );
         }
         let kind = self.row_kind();
         let builtin = kind.and_then(|k| k.builtin);
