@@ -6,7 +6,9 @@
 //! `--once` prints the table (or JSON/YAML) and exits 1 when any cluster is unhealthy; without it the
 //! table is probed again every few seconds and redrawn until interrupted.
 
+pub mod live;
 pub mod probe;
+pub mod rows;
 pub mod sources;
 
 use std::io::Write;
@@ -24,22 +26,34 @@ use sources::Source;
 pub const CONCURRENCY: usize = 16;
 const REFRESH: Duration = Duration::from_secs(5);
 
-/// Probes every source, with at most [`CONCURRENCY`] connections being set up at a time.
+/// Probes every source, with at most [`CONCURRENCY`] connections being set up at a time, handing each
+/// row to `on_row` as soon as it is complete (a hung cluster holds back only its own).
+pub async fn probe_each(sources: &[Source], config: &Config, mut on_row: impl FnMut(Health)) {
+    let setup = tokio::sync::Semaphore::new(CONCURRENCY);
+    // Every probe runs at once (the semaphore bounds the connection setups inside them).
+    let mut rows: futures::stream::FuturesUnordered<_> = sources
+        .iter()
+        .map(|s| probe_one(s, config, &setup))
+        .collect();
+    while let Some(h) = rows.next().await {
+        on_row(h);
+    }
+}
+
+/// One source's row, with its context's read-only and guarded marks.
+async fn probe_one(s: &Source, config: &Config, setup: &tokio::sync::Semaphore) -> Health {
+    let mut h = probe::probe(&s.set, &s.context, setup).await;
+    h.context = s.name.clone();
+    let policy = SafetyPolicy::resolve(&s.context, config, &SafetySources::default());
+    h.readonly = policy.is_readonly();
+    h.guarded = policy.is_guarded();
+    h
+}
+
+/// Every source probed, sorted by context.
 pub async fn probe_all(sources: &[Source], config: &Config) -> Vec<Health> {
-    let safety = &SafetySources::default();
-    let setup = &tokio::sync::Semaphore::new(CONCURRENCY);
-    let mut rows: Vec<Health> = futures::stream::iter(sources.iter())
-        .map(|s| async move {
-            let mut h = probe::probe(&s.set, &s.context, setup).await;
-            h.context = s.name.clone();
-            let policy = SafetyPolicy::resolve(&s.context, config, safety);
-            h.readonly = policy.is_readonly();
-            h.guarded = policy.is_guarded();
-            h
-        })
-        .buffer_unordered(sources.len().max(1))
-        .collect()
-        .await;
+    let mut rows = Vec::new();
+    probe_each(sources, config, |h| rows.push(h)).await;
     rows.sort_by(|a, b| a.context.cmp(&b.context));
     rows
 }
@@ -48,79 +62,71 @@ fn opt<T: ToString>(v: Option<T>) -> String {
     v.map_or_else(|| "-".to_string(), |v| v.to_string())
 }
 
+/// The fleet's columns, for the CLI table and the TUI's `:fleet` alike.
+pub const HEADERS: [&str; 13] = [
+    "CONTEXT",
+    "STATUS",
+    "LATENCY",
+    "VERSION",
+    "SKEW",
+    "NODES",
+    "NOT-READY",
+    "CRASHLOOP",
+    "WARNINGS",
+    "CPU",
+    "MEM",
+    "CREDENTIALS",
+    "MARKS",
+];
+
+/// One cluster's cells under [`HEADERS`].
+pub fn cells(h: &Health) -> Vec<String> {
+    let marks: Vec<&str> = [(h.readonly, "readonly"), (h.guarded, "guarded")]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, m)| *m)
+        .collect();
+    let status = match (&h.error, h.healthy()) {
+        (Some(e), _) => format!("{}: {}", h.state.label(), first_line(e)),
+        (None, true) => "ok".to_string(),
+        (None, false) => "unhealthy".to_string(),
+    };
+    let usage = |p: Option<u32>| match p {
+        Some(p) => format!("{p}%"),
+        None if h.state == probe::State::Ok => "n/a".into(),
+        None => "-".into(),
+    };
+    vec![
+        h.context.clone(),
+        status,
+        h.latency_ms.map_or("-".into(), |l| format!("{l}ms")),
+        opt(h.version.clone()),
+        h.skew.clone().map_or("-".into(), |_| "skewed".into()),
+        match (h.nodes_ready, h.nodes_total) {
+            (Some(r), Some(t)) => format!("{r}/{t}"),
+            _ => "-".into(),
+        },
+        opt(h.pods_not_ready),
+        opt(h.crashlooping),
+        opt(h.warnings),
+        usage(h.cpu_percent),
+        usage(h.mem_percent),
+        h.credentials.to_string(),
+        if marks.is_empty() {
+            "-".into()
+        } else {
+            marks.join(",")
+        },
+    ]
+}
+
 /// The fleet as a table, one row per context, columns padded to their widest cell.
 pub fn table(rows: &[Health]) -> String {
-    let head = [
-        "CONTEXT",
-        "STATUS",
-        "LATENCY",
-        "VERSION",
-        "SKEW",
-        "NODES",
-        "NOT-READY",
-        "CRASHLOOP",
-        "WARNINGS",
-        "CPU",
-        "MEM",
-        "CREDENTIALS",
-        "MARKS",
-    ];
-    let mut cells: Vec<Vec<String>> = vec![head.iter().map(|s| s.to_string()).collect()];
-    for h in rows {
-        let marks: Vec<&str> = [(h.readonly, "readonly"), (h.guarded, "guarded")]
-            .iter()
-            .filter(|(on, _)| *on)
-            .map(|(_, m)| *m)
-            .collect();
-        let status = match (&h.error, h.healthy()) {
-            (Some(e), _) => format!("{}: {}", h.state.label(), first_line(e)),
-            (None, true) => "ok".to_string(),
-            (None, false) => "unhealthy".to_string(),
-        };
-        cells.push(vec![
-            h.context.clone(),
-            status,
-            h.latency_ms.map_or("-".into(), |l| format!("{l}ms")),
-            opt(h.version.clone()),
-            h.skew.clone().map_or("-".into(), |_| "skewed".into()),
-            match (h.nodes_ready, h.nodes_total) {
-                (Some(r), Some(t)) => format!("{r}/{t}"),
-                _ => "-".into(),
-            },
-            opt(h.pods_not_ready),
-            opt(h.crashlooping),
-            opt(h.warnings),
-            h.cpu_percent.map_or_else(
-                || {
-                    if h.state == probe::State::Ok {
-                        "n/a".into()
-                    } else {
-                        "-".into()
-                    }
-                },
-                |p| format!("{p}%"),
-            ),
-            h.mem_percent.map_or_else(
-                || {
-                    if h.state == probe::State::Ok {
-                        "n/a".into()
-                    } else {
-                        "-".into()
-                    }
-                },
-                |p| format!("{p}%"),
-            ),
-            h.credentials.to_string(),
-            if marks.is_empty() {
-                "-".into()
-            } else {
-                marks.join(",")
-            },
-        ]);
-    }
-    let widths: Vec<usize> = (0..head.len())
+    let mut cells_: Vec<Vec<String>> = vec![HEADERS.iter().map(|s| s.to_string()).collect()];
+    cells_.extend(rows.iter().map(cells));
+    let widths: Vec<usize> = (0..HEADERS.len())
         .map(|i| {
-            cells
+            cells_
                 .iter()
                 .map(|r| r[i].chars().count())
                 .max()
@@ -128,7 +134,7 @@ pub fn table(rows: &[Health]) -> String {
         })
         .collect();
     let mut out = String::new();
-    for row in &cells {
+    for row in &cells_ {
         let line: Vec<String> = row
             .iter()
             .zip(&widths)

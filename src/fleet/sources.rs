@@ -54,11 +54,22 @@ pub fn kubeconfig_files(dir: &Path) -> Vec<PathBuf> {
 
 /// Every context, with problems (unreadable files) to report beside.
 pub fn collect(explicit: Option<&Path>, dirs: &[PathBuf]) -> (Vec<Source>, Vec<String>) {
+    collect_with(
+        KubeconfigSet::load(explicit).map_err(|e| e.to_string()),
+        dirs,
+    )
+}
+
+/// The same, with the merged kubeconfig already loaded (the TUI has it).
+pub fn collect_with(
+    merged: Result<KubeconfigSet, String>,
+    dirs: &[PathBuf],
+) -> (Vec<Source>, Vec<String>) {
     let mut sources = Vec::new();
     let mut problems = Vec::new();
     let mut taken: HashSet<String> = HashSet::new();
     let mut seen_files: HashSet<PathBuf> = HashSet::new();
-    match KubeconfigSet::load(explicit) {
+    match merged {
         Ok(set) => {
             for f in set.files() {
                 seen_files.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.to_path_buf()));

@@ -24,6 +24,8 @@ pub enum Command {
     Namespace(NsChoice),
     /// `:pf` — the running port-forwards.
     Forwards,
+    /// `:fleet` — every context's health.
+    Fleet,
     /// `:xray KIND [NS|all]` — the tree of KIND's objects.
     Xray {
         kind: KindSpec,
@@ -39,7 +41,7 @@ pub enum Command {
 }
 
 const BUILTIN_WORDS: &[&str] = &[
-    "ctx", "context", "contexts", "pf", "use", "q", "quit", "xray",
+    "ctx", "context", "contexts", "fleet", "pf", "use", "q", "quit", "xray",
 ];
 
 /// Why a command line was not understood.
@@ -94,6 +96,7 @@ pub fn parse(text: &str, kinds: &KindRegistry) -> Result<Command, ParseError> {
             return Ok(Command::Namespace(ns_choice(rest[0])?));
         }
         "xray" => return xray(&rest, kinds),
+        "fleet" if rest.is_empty() => return Ok(Command::Fleet),
         _ => {}
     }
     let kind = kinds

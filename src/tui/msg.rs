@@ -155,6 +155,13 @@ pub enum Effect {
         root: crate::cluster::xray::Root,
         namespace: Option<String>,
     },
+    /// Probe every context for the `:fleet` view `view` (the kubeconfig's, and those under `dirs`),
+    /// again and again while it is open, replacing any running watch.
+    WatchFleet {
+        view: u64,
+        dirs: Vec<std::path::PathBuf>,
+        config: Box<crate::config::Config>,
+    },
     /// Stop the running watch (the view closed or shows local data).
     StopWatch,
     Discover,

@@ -20,6 +20,8 @@ pub enum ViewSpec {
     },
     /// The containers of one pod (drill-down from a pod), live from a watch on that pod.
     Containers { namespace: String, pod: String },
+    /// `:fleet`: every context's health, one row each.
+    Fleet,
     /// `:xray KIND [NS]`: a tree of KIND's objects with what they own and use.
     Xray {
         kind: KindSpec,
@@ -43,7 +45,10 @@ impl ViewSpec {
     pub fn kind(&self) -> Option<&KindSpec> {
         match self {
             ViewSpec::Resource { kind, .. } => Some(kind),
-            ViewSpec::Contexts | ViewSpec::Containers { .. } | ViewSpec::Xray { .. } => None,
+            ViewSpec::Contexts
+            | ViewSpec::Fleet
+            | ViewSpec::Containers { .. }
+            | ViewSpec::Xray { .. } => None,
         }
     }
 
@@ -53,7 +58,7 @@ impl ViewSpec {
             ViewSpec::Resource { origin, .. } => origin.clone(),
             ViewSpec::Containers { pod, .. } => Some(format!("pod/{pod}")),
             ViewSpec::Xray { kind, .. } => Some(kind.plural.clone()),
-            ViewSpec::Contexts => None,
+            ViewSpec::Contexts | ViewSpec::Fleet => None,
         }
     }
 
@@ -63,6 +68,7 @@ impl ViewSpec {
             ViewSpec::Contexts => "contexts",
             ViewSpec::Containers { .. } => "containers",
             ViewSpec::Xray { .. } => "xray",
+            ViewSpec::Fleet => "fleet",
             ViewSpec::Resource { kind, .. } => &kind.plural,
         }
     }
@@ -92,7 +98,10 @@ impl ViewSpec {
     /// has its own watch (see the app's `show`).
     pub fn watch_target(&self) -> Option<WatchTarget> {
         match self {
-            ViewSpec::Contexts | ViewSpec::Containers { .. } | ViewSpec::Xray { .. } => None,
+            ViewSpec::Contexts
+            | ViewSpec::Fleet
+            | ViewSpec::Containers { .. }
+            | ViewSpec::Xray { .. } => None,
             ViewSpec::Resource {
                 kind,
                 namespace,

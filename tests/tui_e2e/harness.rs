@@ -46,7 +46,8 @@ pub fn start_sim_scenario(home: &Path, scenario: &str) -> Sim {
     start_sim_with(home, &["--scenario", path.to_str().unwrap()])
 }
 
-fn start_sim_with(home: &Path, seed: &[&str]) -> Sim {
+/// A sim started with these `sim serve` arguments (`--clusters 3`, …).
+pub fn start_sim_with(home: &Path, seed: &[&str]) -> Sim {
     let kubeconfig = home.join("sim.kubeconfig");
     let mut cmd = Command::new(BIN);
     env_for(&mut cmd, home);

@@ -10,6 +10,7 @@ mod crds;
 mod describe;
 mod edit;
 mod extensions;
+mod fleet;
 mod harness;
 mod hung;
 mod image;

@@ -44,6 +44,7 @@ impl App {
             }
             Command::Contexts => self.open(ViewSpec::Contexts),
             Command::Forwards => self.open_forwards(),
+            Command::Fleet => self.open(ViewSpec::Fleet),
             Command::Xray { kind, namespace } => {
                 let ns = match namespace {
                     Some(NsChoice::All) => None,
@@ -205,6 +206,7 @@ impl App {
         match (&self.view.spec, builtin) {
             (ViewSpec::Contexts, _) => self.switch_context(name, None),
             (ViewSpec::Xray { .. }, _) => self.xray_enter(&row, pods),
+            (ViewSpec::Fleet, _) => self.fleet_enter(&row),
             (ViewSpec::Containers { .. }, _) => self.container_logs(false),
             (_, Some(Builtin::Pods)) => match ns {
                 Some(namespace) => self.open(ViewSpec::Containers {
@@ -258,6 +260,38 @@ impl App {
                 self.run_command(&name, true)
             }
             _ => vec![],
+        }
+    }
+
+    /// `enter` on a fleet row opens that cluster: a context of the kubeconfig in use is switched to
+    /// here (its login runs first, with the TUI suspended, when it needs one); one found in another
+    /// kubeconfig file opens in a kdeck of its own on that file, and `q` there comes back here.
+    fn fleet_enter(&mut self, row: &crate::cluster::rows::Row) -> Vec<Effect> {
+        let context = row
+            .labels
+            .get(crate::fleet::rows::CONTEXT_LABEL)
+            .cloned()
+            .unwrap_or_else(|| row.key.name.to_string());
+        match &row.selector {
+            None if row.key.name.starts_with('!') => vec![],
+            None => self.switch_context(context, None),
+            Some(file) => match std::env::current_exe() {
+                Ok(exe) => vec![Effect::Plugin {
+                    command: exe.display().to_string(),
+                    args: vec![
+                        "--kubeconfig".into(),
+                        file.clone(),
+                        "--context".into(),
+                        context,
+                    ],
+                    env: Vec::new(),
+                    background: false,
+                }],
+                Err(e) => {
+                    self.set_flash(format!("cannot start kdeck for {file}: {e}"), true);
+                    vec![]
+                }
+            },
         }
     }
 

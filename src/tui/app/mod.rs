@@ -300,9 +300,10 @@ impl App {
             ViewSpec::Containers { .. } => crate::cluster::columns::containers::columns(),
             ViewSpec::Resource { kind, .. } => kind.columns(),
             ViewSpec::Xray { .. } => crate::cluster::xray::tree::columns(),
+            ViewSpec::Fleet => crate::fleet::rows::columns(),
         };
         let mut effects = self.close_page();
-        let watch = watch_effect(id, &spec);
+        let watch = self.watch_effect(id, &spec);
         self.view = TableView::new(id, spec, columns, watch.is_some());
         match watch {
             Some(w) => effects.push(w),
@@ -423,25 +424,32 @@ impl App {
     }
 }
 
-/// What keeps view `view` of `spec` live: its watch (the containers view and the xray have their own);
-/// None for local views.
-pub(super) fn watch_effect(view: u64, spec: &ViewSpec) -> Option<Effect> {
-    match spec {
-        ViewSpec::Contexts => None,
-        ViewSpec::Containers { namespace, pod } => Some(Effect::WatchContainers {
-            view,
-            namespace: namespace.clone(),
-            pod: pod.clone(),
-        }),
-        ViewSpec::Xray { kind, namespace } => {
-            crate::cluster::xray::Root::of(kind).map(|root| Effect::WatchXray {
+impl App {
+    /// What keeps view `view` of `spec` live: its watch (the containers view, the xray and the fleet have
+    /// their own); None for local views.
+    pub(super) fn watch_effect(&self, view: u64, spec: &ViewSpec) -> Option<Effect> {
+        match spec {
+            ViewSpec::Contexts => None,
+            ViewSpec::Fleet => Some(Effect::WatchFleet {
                 view,
-                root,
+                dirs: self.config.kubeconfig_dirs.clone(),
+                config: Box::new(self.config.clone()),
+            }),
+            ViewSpec::Containers { namespace, pod } => Some(Effect::WatchContainers {
+                view,
                 namespace: namespace.clone(),
-            })
+                pod: pod.clone(),
+            }),
+            ViewSpec::Xray { kind, namespace } => {
+                crate::cluster::xray::Root::of(kind).map(|root| Effect::WatchXray {
+                    view,
+                    root,
+                    namespace: namespace.clone(),
+                })
+            }
+            ViewSpec::Resource { .. } => spec
+                .watch_target()
+                .map(|target| Effect::Watch { view, target }),
         }
-        ViewSpec::Resource { .. } => spec
-            .watch_target()
-            .map(|target| Effect::Watch { view, target }),
     }
 }

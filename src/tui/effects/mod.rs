@@ -254,6 +254,15 @@ impl EffectRunner {
                         ));
                     }
                 }
+                Effect::WatchFleet { view, dirs, config } => {
+                    self.watch = Some(crate::fleet::live::spawn(
+                        self.kubeconfig.clone(),
+                        dirs,
+                        *config,
+                        view,
+                        self.watches.clone(),
+                    ));
+                }
                 Effect::Connect { context } => {
                     self.reconnecting = None;
                     out.extend(self.connect(context));
