@@ -469,6 +469,7 @@ fn the_other_files_kdeck_writes_keep_yaml_1_1_words_as_strings() {
     let target = kdeck::shell::state::Target {
         context: "on".into(),
         namespace: Some("no".into()),
+        file: None,
     };
     let overlay = kdeck::shell::overlay::render(&set, &target).unwrap();
     let path = sb.path("run/overlay");

@@ -236,6 +236,70 @@ fn use_switches_this_shell_only_and_token_writes_go_home() {
 }
 
 #[test]
+fn use_takes_a_context_from_a_kubeconfig_dir_with_the_credentials_of_its_file() {
+    if tools::need(tools::Tool::Kubectl).is_none() {
+        return;
+    }
+    let sb = Sandbox::new();
+    let put = |rel: &str, text: &str| {
+        let p = sb.path(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let lab = put(
+        "clusters/eu/lab.yaml",
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: lab\n  cluster: {server: 'https://lab.example:6443'}\nusers:\n- name: lab-user\n  user: {token: lab-token}\ncontexts:\n- name: dev\n  context: {cluster: lab, user: lab-user}\n- name: lab-1\n  context: {cluster: lab, user: lab-user, namespace: ops}\n",
+    );
+    put(
+        "home/.config/kdeck/config.yaml",
+        &format!("kubeconfig_dirs: ['{}']\n", sb.path("clusters").display()),
+    );
+    let mut script = String::new();
+    script += &show("bash", "listed", "kdeck use | tr '\\n' ' '");
+    // `dev` is taken by the shell's own kubeconfig: the directory's one is `eu/dev`.
+    script += "kdeck use eu/dev\n";
+    script += &show("bash", "ctx", "kubectl config current-context");
+    script += &show(
+        "bash",
+        "server",
+        "kubectl config view --minify -o jsonpath={.clusters[0].cluster.server}",
+    );
+    script += &show(
+        "bash",
+        "token",
+        "kubectl config view --raw --minify -o jsonpath={.users[0].user.token}",
+    );
+    script += "kdeck use -\n";
+    script += &show("bash", "back", "kubectl config current-context");
+    let r = sb.session("bash", &script, None).unwrap();
+    let listed = r.get("listed");
+    assert!(
+        listed.contains("eu/dev") && listed.contains("lab-1") && listed.contains("prod-eu"),
+        "{listed}"
+    );
+    assert_eq!(r.get("ctx"), "dev", "{}", r.stderr);
+    assert_eq!(r.get("server"), "https://lab.example:6443");
+    assert_eq!(
+        r.get("token"),
+        "lab-token",
+        "credentials read from {}",
+        lab.display()
+    );
+    assert!(r.stderr.contains("from "), "{}", r.stderr);
+    assert_eq!(r.get("back"), "dev");
+    // The index is in the cache directory, and the directory's file was not written to.
+    let index = std::fs::read_to_string(sb.path("home/.cache/kdeck/contexts-index.json")).unwrap();
+    assert!(
+        index.contains("lab.yaml") && index.contains("lab-1"),
+        "{index}"
+    );
+    assert!(!index.contains("lab-token"), "no credentials in the index");
+    let text = std::fs::read_to_string(&lab).unwrap();
+    assert!(!text.contains("current-context"), "{text}");
+}
+
+#[test]
 fn use_without_hook_explains_and_global_switches_like_kubectx() {
     let sb = Sandbox::new();
     let out = sb.command(KDECK).args(["use", "prod-eu"]).output().unwrap();

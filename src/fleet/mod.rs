@@ -6,6 +6,7 @@
 //! `--once` prints the table (or JSON/YAML) and exits 1 when any cluster is unhealthy; without it the
 //! table is probed again every few seconds and redrawn until interrupted.
 
+pub mod index;
 pub mod live;
 pub mod probe;
 pub mod rows;

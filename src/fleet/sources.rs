@@ -119,7 +119,12 @@ pub fn collect_with(
 }
 
 /// `context`, or `FOLDER/context` when taken, or the file's path below `dir` when that is taken too.
-fn unique_name(context: &str, file: &Path, dir: &Path, taken: &HashSet<String>) -> String {
+pub(super) fn unique_name(
+    context: &str,
+    file: &Path,
+    dir: &Path,
+    taken: &HashSet<String>,
+) -> String {
     if !taken.contains(context) {
         return context.to_string();
     }

@@ -99,6 +99,7 @@ fn applied(found: &FoundDirConfig, key: String, base: &KubeconfigSet) -> DirOutc
         target: context.map(|context| Target {
             context,
             namespace: cfg.namespace.clone(),
+            file: None,
         }),
         readonly: cfg.readonly,
     })

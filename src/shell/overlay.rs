@@ -183,6 +183,7 @@ mod tests {
             &Target {
                 context: "a".into(),
                 namespace: Some("two".into()),
+                file: None,
             },
         )
         .unwrap();
@@ -200,7 +201,8 @@ mod tests {
                 &set,
                 &Target {
                     context: "nope".into(),
-                    namespace: None
+                    namespace: None,
+                    file: None,
                 }
             )
             .is_none()

@@ -17,6 +17,10 @@ pub struct Target {
     pub context: String,
     #[serde(rename = "n", default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+    /// The kubeconfig file the context comes from, when it is not one of the shell's own (a context
+    /// found under a kubeconfig directory): the shell then uses that file alone.
+    #[serde(rename = "f", default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<PathBuf>,
 }
 
 /// The `.kdeck.yaml` in effect.
@@ -149,6 +153,7 @@ mod tests {
         Target {
             context: c.into(),
             namespace: None,
+            file: None,
         }
     }
 

@@ -14,12 +14,12 @@ use std::os::unix::fs::OpenOptionsExt;
 use anyhow::Context as _;
 
 use crate::cli::{HookUpdateArgs, Shell};
-use crate::kubeconfig::Resolution;
+use crate::kubeconfig::{KubeconfigSet, Resolution};
 
 use super::autoctx::{self, DirOutcome};
 use super::emit::{Emitter, Part};
 use super::prompt::{self, Piece};
-use super::state::ShellState;
+use super::state::{ShellState, Target};
 use super::{overlay, ps1_env, segment};
 use crate::dirconfig::{self, trust::TrustStore};
 
@@ -72,6 +72,27 @@ pub fn resolution_of(kubeconfig: Option<&str>) -> Resolution {
     )
 }
 
+/// The kubeconfig a pinned context is read from: the shell's own files, or, for a context found under
+/// a kubeconfig directory, that file alone (its credentials stay there). The files are returned when
+/// they are not the shell's own. None when the file cannot be read now.
+fn target_set(
+    base: &KubeconfigSet,
+    target: &Target,
+) -> Option<(KubeconfigSet, Option<Vec<PathBuf>>)> {
+    match &target.file {
+        None => Some((base.clone(), None)),
+        Some(f) => {
+            let res = Resolution {
+                origin: crate::kubeconfig::Origin::Explicit,
+                files: vec![f.clone()],
+            };
+            super::read::load(res)
+                .ok()
+                .map(|set| (set, Some(vec![f.clone()])))
+        }
+    }
+}
+
 pub fn update(input: UpdateInput) -> anyhow::Result<String> {
     let runtime = crate::paths::runtime_dir();
     let files = overlay::shell_files(&runtime, input.pid);
@@ -102,7 +123,7 @@ pub fn update(input: UpdateInput) -> anyhow::Result<String> {
                 }
             }
             if let Some(t) = &st.use_target
-                && !base.has_context(&t.context)
+                && !target_set(base, t).is_some_and(|(set, _)| set.has_context(&t.context))
             {
                 eprintln!(
                     "kdeck: context \"{}\" no longer exists; this shell is back on the shared kubeconfig",
@@ -117,15 +138,17 @@ pub fn update(input: UpdateInput) -> anyhow::Result<String> {
     let effective = st.effective().cloned();
     let kubeconfig = match (&effective, &base) {
         (Some(target), Ok(base)) => {
+            let (set, own_files) = target_set(base, target)
+                .with_context(|| format!("context \"{}\" vanished", target.context))?;
             if st.written.as_ref() != Some(target) || !files.overlay.exists() {
-                let text = overlay::render(base, target)
+                let text = overlay::render(&set, target)
                     .with_context(|| format!("context \"{}\" vanished", target.context))?;
                 overlay::write(&files.overlay, &text)
                     .with_context(|| format!("cannot write {}", files.overlay.display()))?;
                 st.written = Some(target.clone());
             }
             let mut list = vec![files.overlay.clone()];
-            list.extend(base_res.files.iter().cloned());
+            list.extend(own_files.unwrap_or_else(|| base_res.files.clone()));
             let joined = std::env::join_paths(&list).context("a kubeconfig path contains ':'")?;
             Some(joined.to_string_lossy().into_owned())
         }

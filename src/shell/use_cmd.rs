@@ -34,9 +34,31 @@ pub fn run(global: &GlobalArgs, args: &UseArgs) -> anyhow::Result<i32> {
     if args.global {
         return use_global(base, args);
     }
+    // Contexts of the kubeconfig directories (config.yaml's `kubeconfig_dirs`), from the index.
+    let (config, _) = crate::config::Config::load();
+    let (found, _, refresh) =
+        crate::fleet::index::contexts_with_dirs(&base, &config.kubeconfig_dirs);
+    let code = choose(&base, &found, args, hooked, st);
+    // The index is saved before this short command exits.
+    if let Some(r) = refresh {
+        let _ = r.join();
+    }
+    code
+}
+
+fn choose(
+    base: &KubeconfigSet,
+    found: &[crate::fleet::index::Found],
+    args: &UseArgs,
+    hooked: Option<crate::cli::Shell>,
+    mut st: ShellState,
+) -> anyhow::Result<i32> {
     if args.context.is_none() && args.namespace.is_none() {
         for name in base.context_names() {
             println!("{name}");
+        }
+        for f in found {
+            println!("{}", f.name);
         }
         return Ok(0);
     }
@@ -67,23 +89,45 @@ pub fn run(global: &GlobalArgs, args: &UseArgs) -> anyhow::Result<i32> {
                 }
             },
         };
-        if !base.has_context(&context) {
+        // The shell's own kubeconfig first; then a context found under a kubeconfig directory,
+        // used from its own file.
+        let target = if base.has_context(&context) {
+            Target {
+                context: context.clone(),
+                namespace: args.namespace.clone(),
+                file: None,
+            }
+        } else if let Some(f) = found.iter().find(|f| f.name == context) {
+            Target {
+                context: f.context.clone(),
+                namespace: args.namespace.clone(),
+                file: Some(f.file.clone()),
+            }
+        } else {
+            let mut known = base.context_names();
+            known.extend(found.iter().map(|f| f.name.clone()));
             eprintln!(
                 "error: {}",
-                suggest::unknown_context_message(&context, &base.context_names())
+                suggest::unknown_context_message(&context, &known)
             );
             return Ok(1);
-        }
-        st.use_target(Target {
-            context: context.clone(),
-            namespace: args.namespace.clone(),
-        });
+        };
+        let from = target
+            .file
+            .as_ref()
+            .map(|f| format!(" from {}", f.display()))
+            .unwrap_or_default();
         match &args.namespace {
             Some(ns) => eprintln!(
-                "Switched to context \"{context}\", namespace \"{ns}\" (this shell only)."
+                "Switched to context \"{}\"{from}, namespace \"{ns}\" (this shell only).",
+                target.context
             ),
-            None => eprintln!("Switched to context \"{context}\" (this shell only)."),
+            None => eprintln!(
+                "Switched to context \"{}\"{from} (this shell only).",
+                target.context
+            ),
         }
+        st.use_target(target);
     }
     let mut e = Emitter::new(shell);
     e.set("_kdeck_state", &st.encode()).set("_kdeck_pwd", "");

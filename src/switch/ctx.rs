@@ -11,8 +11,8 @@ use crate::kubeconfig::KubeconfigSet;
 pub fn run(op: CtxOp, s: &Session) -> Result<()> {
     match op {
         CtxOp::List => list(s),
-        CtxOp::Pick => pick_and(s, "failed to switch context", switch_to),
-        CtxOp::PickDelete => pick_and(s, "failed to delete context", delete_one),
+        CtxOp::Pick => pick_and(s, "failed to switch context", switch_to, true),
+        CtxOp::PickDelete => pick_and(s, "failed to delete context", delete_one, false),
         CtxOp::Help => {
             s.stdout(&help(&s.self_name));
             Ok(())
@@ -73,7 +73,14 @@ fn names_and_current(s: &Session) -> Result<(Vec<String>, Option<String>)> {
     ))
 }
 
-fn pick_and(s: &Session, prefix: &str, then: fn(&Session, &str) -> Result<()>) -> Result<()> {
+/// Picks a context and runs `then` on it. With `with_dirs` (switching, as `kdeck ctx` rather than
+/// `kubectx`), the contexts under config.yaml's `kubeconfig_dirs` are offered too, from the index.
+fn pick_and(
+    s: &Session,
+    prefix: &str,
+    then: fn(&Session, &str) -> Result<()>,
+    with_dirs: bool,
+) -> Result<()> {
     let set = match s.load() {
         Ok(set) => set,
         Err(SwitchError::NoKubeconfigFile(_)) => {
@@ -87,9 +94,33 @@ fn pick_and(s: &Session, prefix: &str, then: fn(&Session, &str) -> Result<()>) -
         return Err(SwitchError::NoContexts);
     }
     names::sort_natural(&mut names);
-    let choice = picker_tty::pick(names, set.current_context(), &s.out_tty)
+    let (found, refresh) = if with_dirs && s.self_name.starts_with("kdeck") {
+        let (config, _) = crate::config::Config::load();
+        let (found, _, refresh) =
+            crate::fleet::index::contexts_with_dirs(&set, &config.kubeconfig_dirs);
+        (found, refresh)
+    } else {
+        (Vec::new(), None)
+    };
+    names.extend(found.iter().map(|f| f.name.clone()));
+    let choice = picker_tty::pick(names, set.current_context(), &s.out_tty);
+    // The index is brought up to date while the user picks; it is saved before we exit.
+    if let Some(r) = refresh {
+        let _ = r.join();
+    }
+    let choice = choice
         .map_err(SwitchError::Picker)?
         .ok_or(SwitchError::NothingChosen)?;
+    if let Some(f) = found.iter().find(|f| f.name == choice) {
+        // The shared kubeconfig cannot point at another file's context: this shell can.
+        return Err(SwitchError::Usage(format!(
+            "\"{}\" is in {}, not in the shared kubeconfig: `kdeck use {}` switches this shell to it, \
+             its credentials read from that file",
+            f.name,
+            f.file.display(),
+            f.name
+        )));
+    }
     then(s, &choice).map_err(|e| e.during(prefix))
 }
 
