@@ -20,6 +20,9 @@ kubectl=$(command -v kubectl || true)
 work=$(mktemp -d)
 sims=()
 cleanup() {
+  # start_sim runs in a command substitution, so its pids never reach this shell: the sims are found
+  # by their kubeconfig paths under $work.
+  pkill -f -- "--kubeconfig-out $work/" 2>/dev/null || true
   for s in "${sims[@]}"; do kill "$s" 2>/dev/null || true; done
   tmux kill-session -t kdeck-bench 2>/dev/null || true
   rm -rf "$work"

@@ -99,20 +99,31 @@ impl WatchHandle {
     }
 }
 
-/// Starts polling `target`'s usage for view `view`.
+/// Starts polling `target`'s usage for view `view`; with `listed`, only once the view's first list is
+/// in (the list is what the user waits for; a big metrics answer must not compete with it).
 fn spawn_metrics(
     client: kube::Client,
     target: MetricsTarget,
     view: u64,
     tx: UnboundedSender<WatchMsg>,
+    listed: Option<tokio::sync::oneshot::Receiver<()>>,
 ) -> JoinHandle<()> {
-    tokio::spawn(metrics::poll(client, target, move |note| {
-        tx.send(WatchMsg {
-            view,
-            note: WatchNote::Metrics(note),
+    tokio::spawn(async move {
+        if let Some(l) = listed {
+            // A watch that ends before listing drops the sender: then there is nothing to show.
+            if l.await.is_err() {
+                return;
+            }
+        }
+        metrics::poll(client, target, move |note| {
+            tx.send(WatchMsg {
+                view,
+                note: WatchNote::Metrics(note),
+            })
+            .is_ok()
         })
-        .is_ok()
-    }))
+        .await;
+    })
 }
 
 pub(crate) fn failure(e: &watcher::Error) -> WatchFailure {
@@ -158,8 +169,13 @@ impl From<RequestError> for WatchFailure {
 }
 
 /// Forwards a watcher stream to the UI as deltas, buffering a relist until it is complete.
-async fn pump<K, S>(stream: S, to_row: fn(&K) -> Row, view: u64, tx: UnboundedSender<WatchMsg>)
-where
+async fn pump<K, S>(
+    stream: S,
+    to_row: fn(&K) -> Row,
+    view: u64,
+    tx: UnboundedSender<WatchMsg>,
+    mut listed: Option<tokio::sync::oneshot::Sender<()>>,
+) where
     S: Stream<Item = Result<WEvent<K>, watcher::Error>>,
     K: Resource,
 {
@@ -196,6 +212,9 @@ where
                         continue;
                     }
                     WEvent::InitDone => {
+                        if let Some(l) = listed.take() {
+                            let _ = l.send(());
+                        }
                         WatchNote::Delta(Delta::Reset(init.take().unwrap_or_default()))
                     }
                     WEvent::Apply(o) => WatchNote::Delta(Delta::Upsert(to_row(&o))),
@@ -238,6 +257,7 @@ fn typed<K>(
     strip: fn(&mut K),
     view: u64,
     tx: UnboundedSender<WatchMsg>,
+    listed: Option<tokio::sync::oneshot::Sender<()>>,
 ) -> JoinHandle<()>
 where
     K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
@@ -249,7 +269,7 @@ where
             o.meta_mut().managed_fields = None;
             strip(o);
         });
-    tokio::spawn(pump(stream, to_row, view, tx))
+    tokio::spawn(pump(stream, to_row, view, tx, listed))
 }
 
 fn keep<K>(_: &mut K) {}
@@ -271,6 +291,7 @@ pub fn spawn_containers(
         },
         view,
         tx.clone(),
+        None,
     );
     let api: Api<Pod> = Api::namespaced(client, namespace);
     let cfg = watcher::Config::default().fields(&format!("metadata.name={pod}"));
@@ -339,12 +360,23 @@ pub fn spawn(
         }),
         _ => None,
     };
-    let metrics = usage.map(|u| spawn_metrics(client.clone(), u, view, tx.clone()));
+    let (listed_tx, listed_rx) = tokio::sync::oneshot::channel();
+    let mut listed = Some(listed_tx);
+    let metrics =
+        usage.map(|u| spawn_metrics(client.clone(), u, view, tx.clone(), Some(listed_rx)));
     let task = match t.kind.builtin {
-        Some(Builtin::Pods) => typed::<Pod>(api(client, t), t, pods::row, keep, view, tx),
-        Some(Builtin::Deployments) => {
-            typed::<Deployment>(api(client, t), t, workloads::deployment_row, keep, view, tx)
+        Some(Builtin::Pods) => {
+            typed::<Pod>(api(client, t), t, pods::row, keep, view, tx, listed.take())
         }
+        Some(Builtin::Deployments) => typed::<Deployment>(
+            api(client, t),
+            t,
+            workloads::deployment_row,
+            keep,
+            view,
+            tx,
+            listed.take(),
+        ),
         Some(Builtin::StatefulSets) => typed::<StatefulSet>(
             api(client, t),
             t,
@@ -352,19 +384,44 @@ pub fn spawn(
             keep,
             view,
             tx,
+            listed.take(),
         ),
-        Some(Builtin::DaemonSets) => {
-            typed::<DaemonSet>(api(client, t), t, workloads::daemonset_row, keep, view, tx)
-        }
-        Some(Builtin::ReplicaSets) => {
-            typed::<ReplicaSet>(api(client, t), t, workloads::replicaset_row, keep, view, tx)
-        }
-        Some(Builtin::Services) => {
-            typed::<Service>(api(client, t), t, core::service_row, keep, view, tx)
-        }
-        Some(Builtin::ConfigMaps) => {
-            typed::<ConfigMap>(api(client, t), t, core::configmap_row, keep, view, tx)
-        }
+        Some(Builtin::DaemonSets) => typed::<DaemonSet>(
+            api(client, t),
+            t,
+            workloads::daemonset_row,
+            keep,
+            view,
+            tx,
+            listed.take(),
+        ),
+        Some(Builtin::ReplicaSets) => typed::<ReplicaSet>(
+            api(client, t),
+            t,
+            workloads::replicaset_row,
+            keep,
+            view,
+            tx,
+            listed.take(),
+        ),
+        Some(Builtin::Services) => typed::<Service>(
+            api(client, t),
+            t,
+            core::service_row,
+            keep,
+            view,
+            tx,
+            listed.take(),
+        ),
+        Some(Builtin::ConfigMaps) => typed::<ConfigMap>(
+            api(client, t),
+            t,
+            core::configmap_row,
+            keep,
+            view,
+            tx,
+            listed.take(),
+        ),
         Some(Builtin::Secrets) => typed::<Secret>(
             api(client, t),
             t,
@@ -372,12 +429,35 @@ pub fn spawn(
             core::strip_secret_values,
             view,
             tx,
+            listed.take(),
         ),
-        Some(Builtin::Events) => typed::<Event>(api(client, t), t, core::event_row, keep, view, tx),
-        Some(Builtin::Nodes) => typed::<Node>(Api::all(client), t, core::node_row, keep, view, tx),
-        Some(Builtin::Namespaces) => {
-            typed::<Namespace>(Api::all(client), t, core::namespace_row, keep, view, tx)
-        }
+        Some(Builtin::Events) => typed::<Event>(
+            api(client, t),
+            t,
+            core::event_row,
+            keep,
+            view,
+            tx,
+            listed.take(),
+        ),
+        Some(Builtin::Nodes) => typed::<Node>(
+            Api::all(client),
+            t,
+            core::node_row,
+            keep,
+            view,
+            tx,
+            listed.take(),
+        ),
+        Some(Builtin::Namespaces) => typed::<Namespace>(
+            Api::all(client),
+            t,
+            core::namespace_row,
+            keep,
+            view,
+            tx,
+            listed.take(),
+        ),
         None => super::table_watch::spawn(client, t, view, tx),
     };
     WatchHandle { task, metrics }

@@ -11,6 +11,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use std::os::fd::AsRawFd;
+
 use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use crossterm::{cursor, queue, terminal};
 
@@ -43,12 +45,22 @@ pub fn pick(
     let mut guard = TtyGuard::enter(tty, rows)?;
     let mut cols = usize::from(cols);
     guard.draw(&picker, cols, style)?;
+    let fd = guard.tty.as_raw_fd();
     loop {
         // Polling with a timeout is what lets a termination signal end the picker promptly.
         if stop.load(Ordering::SeqCst) {
             return Ok(None);
         }
-        if !event::poll(Duration::from_millis(100))? {
+        // A terminal that hung up (its window or tmux pane closed) reads as endless EOF, which
+        // crossterm's poll spins on: it is checked here first, and ends the picker.
+        if hung_up(fd, Duration::ZERO)? {
+            return Ok(None);
+        }
+        // Events crossterm has already read come first; then wait for the terminal.
+        if !event::poll(Duration::ZERO)? {
+            if hung_up(fd, Duration::from_millis(100))? {
+                return Ok(None);
+            }
             continue;
         }
         match event::read()? {
@@ -206,6 +218,27 @@ fn clip(s: &str, width: usize) -> String {
 }
 
 /// Termination signals turned into a flag while the picker runs, then back to their defaults.
+/// Waits up to `timeout` for the terminal `fd`: true when it hung up (input or nothing: false).
+#[allow(unsafe_code)]
+fn hung_up(fd: std::os::fd::RawFd, timeout: Duration) -> io::Result<bool> {
+    let mut p = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
+    // SAFETY: one valid pollfd, for the length given.
+    let rc = unsafe { libc::poll(&mut p, 1, ms) };
+    if rc < 0 {
+        let e = io::Error::last_os_error();
+        return match e.kind() {
+            io::ErrorKind::Interrupted => Ok(false),
+            _ => Err(e),
+        };
+    }
+    Ok(p.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0)
+}
+
 struct SignalFlags(Vec<signal_hook::SigId>);
 
 impl SignalFlags {
