@@ -537,3 +537,69 @@ fn picker_cancel_changes_nothing_and_restores_the_terminal() {
     );
     assert_eq!(sb.snapshot("kube"), before);
 }
+
+#[test]
+fn picker_ends_when_its_terminal_goes_away() {
+    // A closed window or tmux pane leaves the picker reading endless EOF: it must end, not spin.
+    let Some(tmux) = common::tools::need(common::tools::Tool::Tmux) else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let cfg = sb.write(
+        "kube/config",
+        &kubeconfig_with(&["dev", "prod", "test"], Some("dev")),
+    );
+    let name = format!("kdeck-picker-hup-{}", std::process::id());
+    let inner = format!(
+        "exec env -u KUBECTX_IGNORE_FZF HOME='{}' XDG_CACHE_HOME='{}' '{}' --kubeconfig '{}' ctx",
+        sb.home().display(),
+        sb.cache().display(),
+        common::kdeck_bin().display(),
+        cfg.display()
+    );
+    let tmux_ok = |args: &[&str]| {
+        std::process::Command::new(&tmux)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert!(
+        tmux_ok(&["new", "-d", "-s", &name, "-x", "80", "-y", "20", &inner])
+            .status
+            .success()
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let screen = tmux_ok(&["capture-pane", "-p", "-t", &name]);
+        if String::from_utf8_lossy(&screen.stdout).contains("/3") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the picker never appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let pid =
+        String::from_utf8_lossy(&tmux_ok(&["display", "-p", "-t", &name, "#{pane_pid}"]).stdout)
+            .trim()
+            .to_string();
+    // A lone escape (the start of a key sequence as far as the reader knows), then the pane goes.
+    tmux_ok(&["send-keys", "-t", &name, "Escape"]);
+    tmux_ok(&["kill-session", "-t", &name]);
+    let proc = std::path::PathBuf::from(format!("/proc/{pid}"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while proc.exists()
+        && !std::fs::read_to_string(proc.join("stat"))
+            .unwrap_or_default()
+            .contains(") Z")
+    {
+        if std::time::Instant::now() > deadline {
+            let _ = std::process::Command::new("kill")
+                .args(["-9", &pid])
+                .status();
+            panic!("the picker (pid {pid}) outlived its terminal");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
