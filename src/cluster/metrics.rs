@@ -11,6 +11,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Node;
+use std::borrow::Cow;
+
 use serde::Deserialize;
 
 use super::rows::{Cell, Resource, Row, RowKey};
@@ -108,43 +110,48 @@ fn path(target: &MetricsTarget) -> String {
 
 /// The parts of a metrics document kdeck reads: decoded straight into these (not into a JSON tree),
 /// so a poll of 50k pods costs little memory.
+/// Strings borrow from the response text (`Cow`: owned only where JSON escapes force it), so a 50k-pod
+/// answer is read without a small allocation per field.
 #[derive(Debug, Default, Deserialize)]
-struct Document {
-    #[serde(default)]
-    metadata: Meta,
-    #[serde(default, deserialize_with = "null_as_default")]
-    items: Vec<Document>,
-    #[serde(default, deserialize_with = "null_as_default")]
-    containers: Vec<Named>,
-    #[serde(default)]
-    usage: Usage,
+struct Document<'a> {
+    #[serde(default, borrow)]
+    metadata: Meta<'a>,
+    #[serde(default, borrow, deserialize_with = "null_as_default")]
+    items: Vec<Document<'a>>,
+    #[serde(default, borrow, deserialize_with = "null_as_default")]
+    containers: Vec<Named<'a>>,
+    #[serde(default, borrow)]
+    usage: Usage<'a>,
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct Meta {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    namespace: String,
+struct Meta<'a> {
+    #[serde(default, borrow)]
+    name: Cow<'a, str>,
+    #[serde(default, borrow)]
+    namespace: Cow<'a, str>,
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct Named {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    usage: Usage,
+struct Named<'a> {
+    #[serde(default, borrow)]
+    name: Cow<'a, str>,
+    #[serde(default, borrow)]
+    usage: Usage<'a>,
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct Usage {
-    cpu: Option<String>,
-    memory: Option<String>,
+struct Usage<'a> {
+    #[serde(default, borrow)]
+    cpu: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    memory: Option<Cow<'a, str>>,
 }
 
-impl Usage {
+impl Usage<'_> {
     fn sample(&self) -> Sample {
-        let q = |v: &Option<String>| v.as_deref().and_then(crate::quantity::parse).unwrap_or(0.0);
+        let q =
+            |v: &Option<Cow<'_, str>>| v.as_deref().and_then(crate::quantity::parse).unwrap_or(0.0);
         Sample {
             cpu: (q(&self.cpu) * 1000.0).round() as u64,
             memory: q(&self.memory).round() as u64,
@@ -161,8 +168,8 @@ where
 }
 
 /// What one metrics document says, keyed as `target`'s view keys its rows.
-fn samples(target: &MetricsTarget, doc: &Document) -> Samples {
-    let key = |m: &Meta| RowKey::new(&m.namespace, &m.name);
+fn samples(target: &MetricsTarget, doc: &Document<'_>) -> Samples {
+    let key = |m: &Meta<'_>| RowKey::new(&m.namespace, &m.name);
     match target {
         MetricsTarget::Containers { namespace, .. } => doc
             .containers
@@ -193,17 +200,19 @@ fn absent(e: &kube::Error) -> bool {
     matches!(e, kube::Error::Api(s) if s.code == 404 || s.code == 503)
 }
 
-/// GETs `path`; Ok(None) when the cluster has no metrics API.
-async fn get(client: &kube::Client, path: &str) -> Result<Option<Document>, String> {
-    let req = http::Request::get(path)
+/// GETs `target`'s usage; Ok(None) when the cluster has no metrics API.
+async fn get(client: &kube::Client, target: &MetricsTarget) -> Result<Option<Samples>, String> {
+    let req = http::Request::get(path(target))
         .body(Vec::new())
         .map_err(|e| e.to_string())?;
-    match tokio::time::timeout(REQUEST_TIMEOUT, client.request::<Document>(req)).await {
+    match tokio::time::timeout(REQUEST_TIMEOUT, client.request_text(req)).await {
         Err(_) => Err(format!(
             "metrics: no answer within {}s",
             REQUEST_TIMEOUT.as_secs()
         )),
-        Ok(Ok(v)) => Ok(Some(v)),
+        Ok(Ok(text)) => serde_json::from_str::<Document<'_>>(&text)
+            .map(|doc| Some(samples(target, &doc)))
+            .map_err(|e| format!("metrics: the answer cannot be read: {e}")),
         Ok(Err(e)) if absent(&e) => Ok(None),
         Ok(Err(e)) => Err(format!("metrics: {}", crate::error::chain(&e))),
     }
@@ -211,8 +220,8 @@ async fn get(client: &kube::Client, path: &str) -> Result<Option<Document>, Stri
 
 /// One poll of `target`.
 pub async fn fetch(client: &kube::Client, target: &MetricsTarget) -> MetricsNote {
-    match get(client, &path(target)).await {
-        Ok(Some(body)) => MetricsNote::Usage(Arc::new(samples(target, &body))),
+    match get(client, target).await {
+        Ok(Some(s)) => MetricsNote::Usage(Arc::new(s)),
         Ok(None) => MetricsNote::Unavailable,
         Err(e) => MetricsNote::Failed(e),
     }
@@ -269,10 +278,8 @@ pub fn shows_usage(row: &Row) -> bool {
 /// Summed node usage in cores and bytes; None when the cluster has no metrics API.
 pub async fn node_totals(client: &kube::Client) -> Result<Option<(f64, f64)>, String> {
     let target = MetricsTarget::Nodes { labels: None };
-    Ok(get(client, &path(&target)).await?.map(|body| {
-        let total = samples(&target, &body)
-            .values()
-            .fold(Sample::default(), |a, s| a.add(*s));
+    Ok(get(client, &target).await?.map(|samples| {
+        let total = samples.values().fold(Sample::default(), |a, s| a.add(*s));
         (total.cpu as f64 / 1000.0, total.memory as f64)
     }))
 }
@@ -348,7 +355,8 @@ mod tests {
             namespace: None,
             labels: None,
         };
-        let s = samples(&t, &serde_json::from_value(body).unwrap());
+        let text = body.to_string();
+        let s = samples(&t, &serde_json::from_str(&text).unwrap());
         assert_eq!(
             s[&RowKey::new("shop", "web")],
             Sample {
@@ -367,7 +375,8 @@ mod tests {
             pod: "web".into(),
         };
         assert_eq!(
-            samples(&t, &serde_json::from_value(body).unwrap())[&RowKey::new("shop", "app")],
+            samples(&t, &serde_json::from_str(&body.to_string()).unwrap())
+                [&RowKey::new("shop", "app")],
             Sample {
                 cpu: 2000,
                 memory: 1 << 30

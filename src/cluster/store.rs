@@ -144,8 +144,13 @@ impl RowStore {
         for row in self.slots.iter_mut().flatten() {
             changed |= f(row);
         }
-        if changed {
-            // Re-placing every row once costs what one sort does; fine at the metrics' pace.
+        if !changed {
+            return;
+        }
+        self.generation += 1;
+        // Only a sort can move rows (the rank and the filter read names, times and labels): re-placing
+        // every row once costs what one sort does, fine at the metrics' pace.
+        if self.sort.is_some() {
             self.set_sort(self.sort);
         }
     }
