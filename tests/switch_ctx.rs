@@ -603,3 +603,38 @@ fn picker_ends_when_its_terminal_goes_away() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+#[test]
+fn kdeck_ctx_picker_offers_the_contexts_of_kubeconfig_dirs_and_points_at_kdeck_use() {
+    let sb = Sandbox::new();
+    let cfg = sb.write("kube/config", &kubeconfig_with(&["dev"], Some("dev")));
+    let dir = sb.path("clusters");
+    sb.write(
+        "clusters/eu/lab.yaml",
+        &kubeconfig_with(&["dev", "lab-1"], None),
+    );
+    sb.write(
+        "config/kdeck/config.yaml",
+        &format!("kubeconfig_dirs: ['{}']\n", dir.display()),
+    );
+    let before = sb.snapshot("kube");
+    // Three to pick from: the shared `dev`, and the directory's `eu/dev` (renamed: taken) and `lab-1`.
+    let Some(screen) = on_a_terminal(&sb, &cfg, b"lab-1\r") else {
+        return;
+    };
+    assert!(screen.contains("eu/dev"), "{screen}");
+    assert!(
+        screen.contains("\"lab-1\" is in") && screen.contains("`kdeck use lab-1`"),
+        "{screen}"
+    );
+    assert!(screen.contains("rc=1"), "{screen}");
+    assert_eq!(
+        sb.snapshot("kube"),
+        before,
+        "the shared kubeconfig is untouched"
+    );
+    assert!(
+        sb.cache().join("kdeck/contexts-index.json").exists(),
+        "the index was written"
+    );
+}

@@ -207,18 +207,7 @@ pub fn contexts_with_dirs(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn kubeconfig(contexts: &[&str]) -> String {
-        let mut s = String::from(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: https://127.0.0.1:1}\nusers:\n- name: u\n  user: {token: t}\ncontexts:\n",
-        );
-        for c in contexts {
-            s.push_str(&format!(
-                "- name: {c}\n  context: {{cluster: c, user: u}}\n"
-            ));
-        }
-        s
-    }
+    use crate::fleet::sources::tests::kubeconfig;
 
     #[test]
     fn the_index_answers_without_reading_files_and_refresh_catches_up() {

@@ -142,10 +142,11 @@ pub(super) fn unique_name(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn kubeconfig(contexts: &[&str]) -> String {
+    /// A kubeconfig with these contexts (one cluster, one user).
+    pub(in crate::fleet) fn kubeconfig(contexts: &[&str]) -> String {
         let mut s = String::from(
             "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: https://127.0.0.1:1}\nusers:\n- name: u\n  user: {token: t}\ncontexts:\n",
         );

@@ -8,6 +8,7 @@
 //! read as unchecked instead of missing. Secrets and the other referenced kinds are watched as
 //! metadata only, so no secret value is ever read.
 
+mod refs;
 pub mod tree;
 
 use std::collections::HashSet;
@@ -147,30 +148,6 @@ where
     (store, feed(stream, writer, source, essential))
 }
 
-fn names_only<K>(
-    client: &kube::Client,
-    ns: Option<&str>,
-    source: Source,
-) -> (Store<PartialObjectMeta<K>>, BoxStream<'static, Change>)
-where
-    K: Resource<Scope = k8s_openapi::NamespaceResourceScope>
-        + Clone
-        + Debug
-        + DeserializeOwned
-        + Send
-        + Sync
-        + 'static,
-    K::DynamicType: Eq + Hash + Clone + Default,
-{
-    let (store, writer) = reflector::store();
-    let api: Api<PartialObjectMeta<K>> = match ns {
-        Some(ns) => Api::namespaced(client.clone(), ns),
-        None => Api::all(client.clone()),
-    };
-    let stream = watcher::watcher(api, watcher::Config::default());
-    (store, feed(stream, writer, source, false))
-}
-
 /// The stores of one xray.
 struct Stores {
     deployments: Store<Deployment>,
@@ -220,7 +197,7 @@ impl Stores {
                 self.claims
                     .state()
                     .iter()
-                    .map(|c| tree::pvc_phase(c))
+                    .map(|c| refs::pvc_phase(c))
                     .collect()
             }),
         }
@@ -271,12 +248,10 @@ async fn run(
     let pods = typed_source!(Pod, Source::Pods);
     let services = typed_source!(Service, Source::Services);
     let claims = typed_source!(PersistentVolumeClaim, Source::Claims);
-    let (configmaps, s) = names_only::<ConfigMap>(&client, ns, Source::ConfigMaps);
-    watch(Source::ConfigMaps, s);
-    let (secrets, s) = names_only::<Secret>(&client, ns, Source::Secrets);
-    watch(Source::Secrets, s);
-    let (serviceaccounts, s) = names_only::<ServiceAccount>(&client, ns, Source::ServiceAccounts);
-    watch(Source::ServiceAccounts, s);
+    // Metadata only (an `Api` of `PartialObjectMeta` asks for nothing else): no secret value is read.
+    let configmaps = typed_source!(PartialObjectMeta<ConfigMap>, Source::ConfigMaps);
+    let secrets = typed_source!(PartialObjectMeta<Secret>, Source::Secrets);
+    let serviceaccounts = typed_source!(PartialObjectMeta<ServiceAccount>, Source::ServiceAccounts);
     let stores = Stores {
         deployments,
         statefulsets,
