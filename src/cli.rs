@@ -38,7 +38,8 @@ pub struct GlobalArgs {
 /// Options of the full-screen TUI (also accepted by `kdeck demo`).
 #[derive(Debug, Clone, Default, Args)]
 pub struct TuiArgs {
-    /// The kubeconfig context to open (defaults to current-context).
+    /// The kubeconfig context to open (defaults to current-context). Several, as `a,b`, a glob
+    /// (`prod-*`) or `all`, open one view merged across them, with a CONTEXT column.
     #[arg(long, value_name = "NAME")]
     pub context: Option<String>,
 

@@ -77,6 +77,9 @@ pub struct ObjectRef {
     /// `None` for cluster-scoped kinds.
     pub namespace: Option<String>,
     pub name: String,
+    /// The context it lives in, when that is not the connected one (a row of a view merged across
+    /// clusters): every request about it goes there.
+    pub context: Option<String>,
 }
 
 impl ObjectRef {
@@ -85,16 +88,28 @@ impl ObjectRef {
             kind,
             namespace: namespace.map(str::to_string),
             name: name.to_string(),
+            context: None,
         }
     }
 
-    /// `pod/shop/web-1`, `node/n1`: how titles and messages name it.
+    /// The same object, in `context`.
+    pub fn in_context(self, context: Option<String>) -> Self {
+        ObjectRef { context, ..self }
+    }
+
+    /// `pod/shop/web-1`, `node/n1`, `pod/shop/web-1 @prod-eu` (in another context): how titles and
+    /// messages name it.
     pub fn display(&self) -> String {
         let kind = self.kind.kind.to_lowercase();
-        match &self.namespace {
+        let mut s = match &self.namespace {
             Some(ns) => format!("{kind}/{ns}/{}", self.name),
             None => format!("{kind}/{}", self.name),
+        };
+        if let Some(c) = &self.context {
+            s.push_str(" @");
+            s.push_str(c);
         }
+        s
     }
 
     /// A dynamic API for the object's kind, in its namespace when it has one.

@@ -15,6 +15,7 @@ pub mod forward;
 pub mod kinds;
 pub mod known_kinds;
 pub mod logs;
+pub mod merged;
 pub mod metrics;
 pub mod nodes;
 pub mod rows;

@@ -5,9 +5,12 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// Identity of a row inside one view: namespace (empty for cluster-scoped objects) and name.
+/// Identity of a row inside one view: the context it came from (only in a view merged across
+/// clusters; None for the connected one), namespace (empty for cluster-scoped objects) and name. Rows
+/// order by these fields, so a merged view groups its rows by cluster.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RowKey {
+    pub context: Option<Arc<str>>,
     pub namespace: Arc<str>,
     pub name: Arc<str>,
 }
@@ -15,9 +18,29 @@ pub struct RowKey {
 impl RowKey {
     pub fn new(namespace: &str, name: &str) -> Self {
         RowKey {
+            context: None,
             namespace: Arc::from(namespace),
             name: Arc::from(name),
         }
+    }
+
+    /// The same key in a merged view, for a row of `context`.
+    pub fn in_context(self, context: Arc<str>) -> Self {
+        RowKey {
+            context: Some(context),
+            ..self
+        }
+    }
+
+    /// The key of a merged view's row that stands for a whole cluster (connecting, unreachable,
+    /// forbidden): no object has an empty name, so it never names one.
+    pub fn cluster(context: Arc<str>) -> Self {
+        RowKey::new("", "").in_context(context)
+    }
+
+    /// True for a [`RowKey::cluster`] row.
+    pub fn is_cluster(&self) -> bool {
+        self.name.is_empty()
     }
 }
 

@@ -48,8 +48,12 @@ pub enum WatchNote {
     Recovered,
     /// The server's printer columns for a generic kind (sent before its first rows).
     Columns(Vec<super::rows::Column>),
-    /// CPU and memory use of the rows, polled from metrics.k8s.io while the view is open.
-    Metrics(MetricsNote),
+    /// CPU and memory use of the rows, polled from metrics.k8s.io while the view is open; `group` is
+    /// the cluster the figures are for in a merged view (None: the view's only cluster).
+    Metrics {
+        group: Option<std::sync::Arc<str>>,
+        note: MetricsNote,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,7 +122,7 @@ fn spawn_metrics(
         metrics::poll(client, target, move |note| {
             tx.send(WatchMsg {
                 view,
-                note: WatchNote::Metrics(note),
+                note: WatchNote::Metrics { group: None, note },
             })
             .is_ok()
         })

@@ -26,12 +26,15 @@ pub enum Command {
     Forwards,
     /// `:fleet` — every context's health.
     Fleet,
-    /// `:xray KIND [NS|all]` — the tree of KIND's objects.
+    /// `:xray KIND [NS|all] [@CTX…]` — the tree of KIND's objects (merged across clusters with a `@`
+    /// selection).
     Xray {
         kind: KindSpec,
         namespace: Option<NsChoice>,
+        context: Option<String>,
     },
-    /// `:KIND [NS|all] [@CTX] [-l SELECTOR]`.
+    /// `:KIND [NS|all] [@CTX] [-l SELECTOR]`. `@CTX` is one context (switch to it) or a selection
+    /// of several: `@all`, a glob `@prod-*`, a list `@a,b` (one table across them).
     View {
         kind: KindSpec,
         namespace: Option<NsChoice>,
@@ -140,15 +143,30 @@ pub fn parse(text: &str, kinds: &KindRegistry) -> Result<Command, ParseError> {
     })
 }
 
-/// `:xray KIND [NS|all]`: KIND must be one xray starts from.
+/// `:xray KIND [NS|all] [@CTX…]`: KIND must be one xray starts from.
 fn xray(rest: &[&str], kinds: &KindRegistry) -> Result<Command, ParseError> {
     let usage = || {
         format!(
-            "usage: :xray KIND [namespace|all], KIND one of {}",
+            "usage: :xray KIND [namespace|all] [@contexts], KIND one of {}",
             Root::NAMES
         )
     };
-    let (kind, ns) = match rest {
+    let mut context = None;
+    let rest: Vec<&str> = rest
+        .iter()
+        .filter(|w| match w.strip_prefix('@') {
+            Some(c) => {
+                context = Some(c.to_string());
+                false
+            }
+            None => true,
+        })
+        .copied()
+        .collect();
+    if context.as_deref() == Some("") {
+        return Err("@ needs a context name, as in :xray deploy @prod".into());
+    }
+    let (kind, ns) = match rest.as_slice() {
         [kind] => (kind, None),
         [kind, ns] => (kind, Some(ns_choice(ns)?)),
         _ => return Err(usage().into()),
@@ -161,6 +179,7 @@ fn xray(rest: &[&str], kinds: &KindRegistry) -> Result<Command, ParseError> {
     Ok(Command::Xray {
         kind,
         namespace: ns,
+        context,
     })
 }
 

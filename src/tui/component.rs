@@ -23,7 +23,7 @@ pub enum Request {
     /// Open the `&` line filter of the page, starting from this text.
     EditLineFilter(String),
     /// A dialog confirmed `action`: the app re-checks read-only mode, then runs `effect`.
-    Mutate { action: Action, effect: Effect },
+    Mutate { action: Action, effect: Box<Effect> },
 }
 
 /// A component's answer to a key or a message.

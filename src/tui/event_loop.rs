@@ -107,6 +107,10 @@ async fn run_loop(
                             );
                             runner.connect_now(ctx).await
                         }
+                        Suspended::Login(ctx) => {
+                            eprintln!("kdeck: logging in to {ctx} (the TUI resumes afterwards)…");
+                            runner.login_now(ctx).await
+                        }
                         Suspended::Reauthenticate => {
                             eprintln!(
                                 "kdeck: the credential for {} expires; running its login plugin (the TUI resumes afterwards)…",
@@ -227,6 +231,7 @@ async fn run_loop(
                 dirty = true;
                 if let Msg::KubeconfigReloaded(Ok(set)) = &msg {
                     runner.kubeconfig = set.clone();
+                    runner.forget_other_clients();
                 }
                 app.update(msg)
             }

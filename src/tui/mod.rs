@@ -137,8 +137,24 @@ pub async fn open(
     for p in &problems {
         eprintln!("kdeck: {p}");
     }
-    let context = args
-        .context
+    // `--context a,b` (or a glob, or `all`): connect to one of them and open the start view merged
+    // across all of them.
+    let (chosen, command) = match &args.context {
+        Some(sel) => match crate::cluster::merged::select(sel, &set.context_names()) {
+            Some(Ok(contexts)) => {
+                let current = set.current_context().map(str::to_string);
+                let home = current
+                    .filter(|c| contexts.contains(c))
+                    .or_else(|| contexts.first().cloned());
+                let view = args.command.as_deref().unwrap_or("pods");
+                (home, Some(format!("{view} @{sel}")))
+            }
+            Some(Err(e)) => anyhow::bail!("--context {sel}: {e}"),
+            None => (Some(sel.clone()), args.command.clone()),
+        },
+        None => (None, args.command.clone()),
+    };
+    let context = chosen
         .clone()
         .or_else(|| set.current_context().map(str::to_string));
     // Only an exec plugin that may prompt is run before the terminal is taken over; any other context
@@ -150,11 +166,11 @@ pub async fn open(
         _ => None,
     };
     let options = Options {
-        context: args.context.clone(),
+        context: chosen,
         namespace: args.namespace.clone(),
         all_namespaces: args.all_namespaces,
         safety,
-        command: args.command.clone(),
+        command,
         favourites: saved,
         aliases,
         hotkeys,

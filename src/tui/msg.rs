@@ -45,6 +45,8 @@ pub enum Msg {
     EditEnded(Result<crate::tui::edit::Outcome, String>),
     /// `:use` wrote kubeconfig: what to flash, or what went wrong.
     ContextSaved(Result<String, String>),
+    /// A merged view's cluster logged in (`Effect::Login`): its context, or what went wrong.
+    LoggedIn(Result<String, String>),
     /// The exec plugin ran again: Ok(context) or what went wrong.
     Reauthenticated(Result<String, String>),
     /// An object fetched for a describe/YAML page.
@@ -155,6 +157,13 @@ pub enum Effect {
         root: crate::cluster::xray::Root,
         namespace: Option<String>,
     },
+    /// Watch `inner` in each of `contexts` for the merged view `view` (one table, rows keyed by
+    /// context), replacing any running watch.
+    WatchMerged {
+        view: u64,
+        contexts: Vec<String>,
+        inner: crate::cluster::merged::Inner,
+    },
     /// Probe every context for the `:fleet` view `view` (the kubeconfig's, and those under `dirs`),
     /// again and again while it is open, replacing any running watch.
     WatchFleet {
@@ -166,6 +175,11 @@ pub enum Effect {
     StopWatch,
     Discover,
     ListNamespaces,
+    /// Run the interactive login (exec plugin) of `context`, a cluster of a merged view, with the TUI
+    /// suspended; answers [`Msg::LoggedIn`].
+    Login {
+        context: String,
+    },
     /// GET one object for a describe/YAML page; `with_related` adds its events and related objects.
     FetchObject {
         page: u64,
@@ -225,6 +239,8 @@ pub enum Effect {
     StartForward {
         dialog: u64,
         spec: ForwardSpec,
+        /// The context to forward into (None: the connected one).
+        context: Option<String>,
     },
     /// Probe which local port to offer for `port`; answers [`Msg::LocalPortSuggested`].
     SuggestLocalPort {
@@ -260,6 +276,8 @@ pub enum Effect {
         /// None: the pod's default container.
         container: Option<String>,
         attach: bool,
+        /// The pod's context (None: the connected one).
+        context: Option<String>,
     },
     /// Watch one pod for the containers view `view`, replacing any running watch.
     WatchContainers {
@@ -274,6 +292,8 @@ pub enum Effect {
         stream: u32,
         source: crate::cluster::logs::LogSource,
         opts: crate::cluster::logs::LogOptions,
+        /// The pods' context (None: the connected one).
+        context: Option<String>,
     },
     /// Stop the running log stream (its page closed).
     StopLogs,

@@ -17,9 +17,16 @@ pub enum ViewSpec {
         fields: Option<String>,
         /// Where a drill-down came from, e.g. `deployment/web`, shown next to the title.
         origin: Option<String>,
+        /// Merged across these clusters (`:pods @all`); None: the connected one.
+        clusters: Option<Clusters>,
     },
     /// The containers of one pod (drill-down from a pod), live from a watch on that pod.
-    Containers { namespace: String, pod: String },
+    Containers {
+        namespace: String,
+        pod: String,
+        /// The pod's cluster when it is not the connected one (a drill-down from a merged view).
+        clusters: Option<Clusters>,
+    },
     /// `:fleet`: every context's health, one row each.
     Fleet,
     /// `:xray KIND [NS]`: a tree of KIND's objects with what they own and use.
@@ -27,7 +34,27 @@ pub enum ViewSpec {
         kind: KindSpec,
         /// None = all namespaces.
         namespace: Option<String>,
+        /// Merged across these clusters (`:xray deploy @all`); None: the connected one.
+        clusters: Option<Clusters>,
     },
+}
+
+/// The clusters a merged view spans: the `@` selection as typed (`all`, `prod-*`, `a,b`) and the
+/// contexts it chose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clusters {
+    pub label: String,
+    pub contexts: Vec<String>,
+}
+
+impl Clusters {
+    /// One cluster: where a drill-down from a merged view's row goes.
+    pub fn one(context: &str) -> Self {
+        Clusters {
+            label: context.to_string(),
+            contexts: vec![context.to_string()],
+        }
+    }
 }
 
 impl ViewSpec {
@@ -39,7 +66,29 @@ impl ViewSpec {
             labels: None,
             fields: None,
             origin: None,
+            clusters: None,
         }
+    }
+
+    /// The clusters the view spans when it is not (only) the connected one.
+    pub fn clusters(&self) -> Option<&Clusters> {
+        match self {
+            ViewSpec::Resource { clusters, .. }
+            | ViewSpec::Containers { clusters, .. }
+            | ViewSpec::Xray { clusters, .. } => clusters.as_ref(),
+            ViewSpec::Contexts | ViewSpec::Fleet => None,
+        }
+    }
+
+    /// The same view, in `clusters` (a drill-down from a merged view's row stays in the row's cluster).
+    pub fn in_clusters(mut self, new: Option<Clusters>) -> Self {
+        if let ViewSpec::Resource { clusters, .. }
+        | ViewSpec::Containers { clusters, .. }
+        | ViewSpec::Xray { clusters, .. } = &mut self
+        {
+            *clusters = new;
+        }
+        self
     }
 
     pub fn kind(&self) -> Option<&KindSpec> {
@@ -125,6 +174,7 @@ impl ViewSpec {
                 labels,
                 fields,
                 origin,
+                clusters,
                 ..
             } => ViewSpec::Resource {
                 namespace: if kind.namespaced { ns } else { None },
@@ -132,10 +182,12 @@ impl ViewSpec {
                 labels: labels.clone(),
                 fields: fields.clone(),
                 origin: origin.clone(),
+                clusters: clusters.clone(),
             },
-            ViewSpec::Xray { kind, .. } => ViewSpec::Xray {
+            ViewSpec::Xray { kind, clusters, .. } => ViewSpec::Xray {
                 kind: kind.clone(),
                 namespace: ns,
+                clusters: clusters.clone(),
             },
             other => other.clone(),
         }

@@ -17,6 +17,7 @@ mod image;
 mod kubelet;
 mod logs;
 mod marks;
+mod merged;
 mod nodes;
 mod ops;
 mod owner;

@@ -121,6 +121,8 @@ pub struct ForwardInfo {
     pub reresolves: u64,
     pub last_reresolve: Option<Duration>,
     pub last_error: Option<String>,
+    /// The context it forwards into, when that is not the connected one.
+    pub context: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -212,10 +214,14 @@ struct Forward {
     cancel: CancellationToken,
 }
 
+/// Forward ids, unique across every manager (the `:pf` page lists the forwards of several contexts).
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
 /// The running forwards of one client (one context). Dropping it stops them all.
 pub struct ForwardManager {
     client: kube::Client,
-    next_id: AtomicU64,
+    /// The context, when it is not the connected one (forwards from a merged view's rows).
+    context: Option<String>,
     forwards: Mutex<BTreeMap<u64, Forward>>,
 }
 
@@ -230,7 +236,16 @@ impl ForwardManager {
     pub fn new(client: kube::Client) -> Self {
         ForwardManager {
             client,
-            next_id: AtomicU64::new(1),
+            context: None,
+            forwards: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// A manager for the forwards into `context`, which is not the connected one.
+    pub fn in_context(client: kube::Client, context: &str) -> Self {
+        ForwardManager {
+            client,
+            context: Some(context.to_string()),
             forwards: Mutex::new(BTreeMap::new()),
         }
     }
@@ -311,7 +326,7 @@ impl ForwardManager {
             shared.clone(),
             cancel.clone(),
         ));
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         lock(&self.forwards).insert(
             id,
             Forward {
@@ -369,14 +384,16 @@ impl ForwardManager {
     }
 
     pub fn info(&self, id: u64) -> Option<ForwardInfo> {
-        lock(&self.forwards).get(&id).map(|f| snapshot(id, f))
+        lock(&self.forwards)
+            .get(&id)
+            .map(|f| snapshot(id, f, self.context.clone()))
     }
 
     /// Every running forward, by id.
     pub fn list(&self) -> Vec<ForwardInfo> {
         lock(&self.forwards)
             .iter()
-            .map(|(id, f)| snapshot(*id, f))
+            .map(|(id, f)| snapshot(*id, f, self.context.clone()))
             .collect()
     }
 
@@ -406,7 +423,7 @@ impl Drop for ForwardManager {
     }
 }
 
-fn snapshot(id: u64, f: &Forward) -> ForwardInfo {
+fn snapshot(id: u64, f: &Forward, context: Option<String>) -> ForwardInfo {
     let s = &f.shared;
     let route = lock(&s.route).clone();
     ForwardInfo {
@@ -427,6 +444,7 @@ fn snapshot(id: u64, f: &Forward) -> ForwardInfo {
         reresolves: s.reresolves.load(Ordering::Relaxed),
         last_reresolve: *lock(&s.last_reresolve),
         last_error: lock(&s.last_error).clone(),
+        context,
     }
 }
 

@@ -45,11 +45,24 @@ impl App {
             Command::Contexts => self.open(ViewSpec::Contexts),
             Command::Forwards => self.open_forwards(),
             Command::Fleet => self.open(ViewSpec::Fleet),
-            Command::Xray { kind, namespace } => {
+            Command::Xray {
+                kind,
+                namespace,
+                context,
+            } => {
+                let clusters = match self.merged_clusters(context.as_deref()) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        self.set_flash(e, true);
+                        return vec![];
+                    }
+                };
                 let ns = match namespace {
                     Some(NsChoice::All) => None,
                     Some(NsChoice::Named(n)) => {
-                        if let Err(e) = self.check_namespace(&n) {
+                        if clusters.is_none()
+                            && let Err(e) = self.check_namespace(&n)
+                        {
                             self.set_flash(e, true);
                             return vec![];
                         }
@@ -60,6 +73,7 @@ impl App {
                 self.open(ViewSpec::Xray {
                     kind,
                     namespace: ns,
+                    clusters,
                 })
             }
             Command::UseContext(name) => self.switch_context(name, None),
@@ -106,6 +120,16 @@ impl App {
                 context,
                 labels,
             } => {
+                match self.merged_clusters(context.as_deref()) {
+                    Ok(Some(clusters)) => {
+                        return self.open_merged(kind, namespace, labels, clusters);
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        self.set_flash(e, true);
+                        return vec![];
+                    }
+                }
                 if let Some(ctx) = context
                     && Some(ctx.as_str()) != self.session.context.as_deref()
                 {
@@ -143,6 +167,47 @@ impl App {
                 self.open(spec)
             }
         }
+    }
+
+    /// The clusters a `@` selection merges (`@all`, `@prod-*`, `@a,b`); None for no selection or one
+    /// plain context name (a switch).
+    fn merged_clusters(
+        &self,
+        selection: Option<&str>,
+    ) -> Result<Option<crate::tui::nav::Clusters>, String> {
+        let Some(sel) = selection else {
+            return Ok(None);
+        };
+        match crate::cluster::merged::select(sel, &self.kubeconfig.context_names()) {
+            None => Ok(None),
+            Some(Ok(contexts)) => Ok(Some(crate::tui::nav::Clusters {
+                label: sel.to_string(),
+                contexts,
+            })),
+            Some(Err(e)) => Err(e),
+        }
+    }
+
+    /// `:KIND [NS|all] @SELECTION`: one table of KIND across the chosen clusters, with a CONTEXT
+    /// column. The namespace is not checked against the connected cluster's (each cluster has its own)
+    /// and does not become the session's.
+    fn open_merged(
+        &mut self,
+        kind: KindSpec,
+        namespace: Option<NsChoice>,
+        labels: Option<String>,
+        clusters: crate::tui::nav::Clusters,
+    ) -> Vec<Effect> {
+        let ns = match namespace {
+            Some(NsChoice::All) => None,
+            Some(NsChoice::Named(n)) => Some(n),
+            None => self.session.namespace.clone(),
+        };
+        let mut spec = ViewSpec::resource(kind, ns).in_clusters(Some(clusters));
+        if let ViewSpec::Resource { labels: l, .. } = &mut spec {
+            *l = labels;
+        }
+        self.open(spec)
     }
 
     /// Switches to `name` inside kdeck (kubeconfig is not written), then runs `then`.
@@ -198,6 +263,15 @@ impl App {
         };
         let pods = self.kinds.resolve("pods").cloned();
         let builtin = self.view.spec.kind().and_then(|k| k.builtin);
+        if row.key.is_cluster() && row.key.context.is_some() {
+            return self.cluster_row_enter(&row);
+        }
+        // What a merged view's row opens stays in the row's cluster.
+        let here = row
+            .key
+            .context
+            .as_deref()
+            .map(crate::tui::nav::Clusters::one);
         let name = row.key.name.to_string();
         let ns = (!row.key.namespace.is_empty()).then(|| row.key.namespace.to_string());
         let (Some(pods), kind) = (pods, self.view.spec.kind().cloned()) else {
@@ -212,13 +286,16 @@ impl App {
                 Some(namespace) => self.open(ViewSpec::Containers {
                     namespace,
                     pod: name,
+                    clusters: here,
                 }),
                 None => vec![],
             },
             (_, Some(Builtin::Namespaces)) => {
-                self.session.namespace = Some(name.clone());
-                self.remember_namespace(&name);
-                self.open(ViewSpec::resource(pods, Some(name)))
+                if here.is_none() {
+                    self.session.namespace = Some(name.clone());
+                    self.remember_namespace(&name);
+                }
+                self.open(ViewSpec::resource(pods, Some(name)).in_clusters(here))
             }
             (_, Some(Builtin::Nodes)) => self.open(ViewSpec::Resource {
                 kind: pods,
@@ -226,6 +303,7 @@ impl App {
                 labels: None,
                 fields: Some(format!("spec.nodeName={name}")),
                 origin: Some(format!("node/{name}")),
+                clusters: here,
             }),
             (
                 _,
@@ -246,6 +324,7 @@ impl App {
                         "{}/{name}",
                         kind.map(|k| k.kind.to_lowercase()).unwrap_or_default()
                     )),
+                    clusters: here,
                 }),
                 None => {
                     self.set_flash(format!("{name} selects no pods"), false);
@@ -261,6 +340,23 @@ impl App {
             }
             _ => vec![],
         }
+    }
+
+    /// `enter` on a merged view's row for a whole cluster: the login, when that is what it waits for;
+    /// otherwise its whole message (the column may cut it).
+    fn cluster_row_enter(&mut self, row: &crate::cluster::rows::Row) -> Vec<Effect> {
+        let context = row.key.context.as_deref().unwrap_or_default().to_string();
+        let text = row
+            .labels
+            .get(crate::cluster::merged::MESSAGE_LABEL)
+            .cloned()
+            .unwrap_or_default();
+        if text.starts_with(crate::cluster::merged::NEEDS_LOGIN) {
+            return vec![Effect::Login { context }];
+        }
+        let error = row.tone == crate::cluster::rows::Tone::Error;
+        self.set_flash(format!("{context}: {text}"), error);
+        vec![]
     }
 
     /// `enter` on a fleet row opens that cluster: a context of the kubeconfig in use is switched to
@@ -304,10 +400,15 @@ impl App {
         let Some(target) = self.view.object_of(row) else {
             return vec![];
         };
+        let here = target
+            .context
+            .as_deref()
+            .map(crate::tui::nav::Clusters::one);
         match (target.kind.builtin, &row.selector) {
             (Some(Builtin::Pods), _) => self.open(ViewSpec::Containers {
                 namespace: target.namespace.unwrap_or_default(),
                 pod: target.name,
+                clusters: here,
             }),
             (_, Some(sel)) => self.open(ViewSpec::Resource {
                 kind: pods,
@@ -319,6 +420,7 @@ impl App {
                     target.kind.kind.to_lowercase(),
                     target.name
                 )),
+                clusters: here,
             }),
             _ => self.resource_action(crate::tui::action::Action::Describe),
         }
@@ -326,7 +428,11 @@ impl App {
 
     /// `shift-j`: the object's owner (its controller, else its first owner) in a view of the owner's
     /// kind, narrowed to it: pod → replicaset → deployment, job → cronjob.
-    pub(super) fn open_owner(&mut self, obj: &serde_json::Value) -> Vec<Effect> {
+    pub(super) fn open_owner(
+        &mut self,
+        obj: &serde_json::Value,
+        context: Option<String>,
+    ) -> Vec<Effect> {
         let meta = &obj["metadata"];
         let name = meta["name"].as_str().unwrap_or("");
         let owners = meta["ownerReferences"].as_array();
@@ -366,6 +472,7 @@ impl App {
             labels: None,
             fields: Some(format!("metadata.name={owner_name}")),
             origin: Some(format!("owner of {name}")),
+            clusters: context.as_deref().map(crate::tui::nav::Clusters::one),
         })
     }
 

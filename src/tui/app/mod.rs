@@ -65,6 +65,15 @@ enum Origin {
     Dialog,
 }
 
+/// The safety rules that apply to one context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rules {
+    /// Why mutations are refused there, if they are.
+    pub readonly: Option<String>,
+    /// Deleting there needs the name (or the count) typed in.
+    pub guarded: bool,
+}
+
 /// Startup choices (from flags and config).
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -121,7 +130,7 @@ pub struct App {
     /// (a CRD applied after kdeck started), and is refused only if the kind is still unknown.
     unknown_kind_command: Option<(String, bool)>,
     /// The fetch whose answer `shift-j` waits for, to open the object's owner.
-    owner_jump: Option<u64>,
+    owner_jump: Option<(u64, Option<String>)>,
 }
 
 impl App {
@@ -260,7 +269,7 @@ impl App {
                     self.set_flash(refusal, true);
                     return effects;
                 }
-                effects.push(effect);
+                effects.push(*effect);
             }
         }
         effects
@@ -268,18 +277,66 @@ impl App {
 
     /// Why `action` is refused in this session (read-only), as the flash says it; None when allowed.
     pub fn readonly_refusal(&self, action: super::action::Action) -> Option<String> {
-        if !(action.is_mutating() && self.session.readonly) {
+        self.readonly_refusal_in(action, self.acting_context().as_deref())
+    }
+
+    /// Why `action` may not run on an object of `context` (None: the connected context), if it may not.
+    pub fn readonly_refusal_in(
+        &self,
+        action: super::action::Action,
+        context: Option<&str>,
+    ) -> Option<String> {
+        if !action.is_mutating() {
             return None;
         }
-        let reason = self
-            .session
-            .readonly_reason
-            .clone()
-            .unwrap_or_else(|| "read-only: --readonly flag".to_string());
+        let reason = self.rules_for(context).readonly?;
         let verb = action
             .safety_action()
             .map_or_else(|| action.name().replace('_', " "), |a| a.verb().to_string());
-        Some(format!("cannot {verb}: {reason}"))
+        let mut refusal = format!("cannot {verb}: {reason}");
+        if let Some(c) = context.filter(|c| Some(*c) != self.session.context.as_deref()) {
+            refusal.push_str(&format!(" (context {c})"));
+        }
+        Some(refusal)
+    }
+
+    /// The read-only and guard rules of `context`: the connected context's are the session's; any
+    /// other (a merged view's row) is resolved from the same config and sources.
+    pub fn rules_for(&self, context: Option<&str>) -> Rules {
+        match context {
+            Some(c) if Some(c) != self.session.context.as_deref() => {
+                let p = crate::safety::SafetyPolicy::resolve(c, &self.config, &self.options.safety);
+                Rules {
+                    guarded: p.is_guarded(),
+                    readonly: p.readonly.as_ref().map(ToString::to_string),
+                }
+            }
+            _ => Rules {
+                guarded: self.session.guarded,
+                readonly: self.session.readonly.then(|| {
+                    self.session
+                        .readonly_reason
+                        .clone()
+                        .unwrap_or_else(|| "read-only: --readonly flag".to_string())
+                }),
+            },
+        }
+    }
+
+    /// The context an action would reach: the open dialog's object, else the open page's, else the
+    /// row under the cursor (None: the connected context).
+    pub fn acting_context(&self) -> Option<String> {
+        if let Some(d) = &self.dialog {
+            return d.base().target.context.clone();
+        }
+        if let Some(p) = &self.page {
+            return p.context().map(str::to_string);
+        }
+        let row = self.view.selected_row()?;
+        if let Some(o) = &row.object {
+            return o.target.context.clone();
+        }
+        row.key.context.as_deref().map(str::to_string)
     }
 
     fn begin_connect(&mut self, context: String) -> Vec<Effect> {
@@ -424,6 +481,8 @@ impl App {
     }
 }
 
+use crate::cluster::merged::Inner;
+
 impl App {
     /// What keeps view `view` of `spec` live: its watch (the containers view, the xray and the fleet have
     /// their own); None for local views.
@@ -435,21 +494,58 @@ impl App {
                 dirs: self.config.kubeconfig_dirs.clone(),
                 config: Box::new(self.config.clone()),
             }),
-            ViewSpec::Containers { namespace, pod } => Some(Effect::WatchContainers {
+            ViewSpec::Containers {
+                namespace,
+                pod,
+                clusters: None,
+            } => Some(Effect::WatchContainers {
                 view,
                 namespace: namespace.clone(),
                 pod: pod.clone(),
             }),
-            ViewSpec::Xray { kind, namespace } => {
-                crate::cluster::xray::Root::of(kind).map(|root| Effect::WatchXray {
-                    view,
-                    root,
-                    namespace: namespace.clone(),
-                })
-            }
-            ViewSpec::Resource { .. } => spec
+            ViewSpec::Xray {
+                kind,
+                namespace,
+                clusters: None,
+            } => crate::cluster::xray::Root::of(kind).map(|root| Effect::WatchXray {
+                view,
+                root,
+                namespace: namespace.clone(),
+            }),
+            ViewSpec::Resource { clusters: None, .. } => spec
                 .watch_target()
                 .map(|target| Effect::Watch { view, target }),
+            ViewSpec::Containers {
+                namespace,
+                pod,
+                clusters: Some(c),
+            } => Some(Effect::WatchMerged {
+                view,
+                contexts: c.contexts.clone(),
+                inner: Inner::Containers {
+                    namespace: namespace.clone(),
+                    pod: pod.clone(),
+                },
+            }),
+            ViewSpec::Xray {
+                kind,
+                namespace,
+                clusters: Some(c),
+            } => crate::cluster::xray::Root::of(kind).map(|root| Effect::WatchMerged {
+                view,
+                contexts: c.contexts.clone(),
+                inner: Inner::Xray {
+                    root,
+                    namespace: namespace.clone(),
+                },
+            }),
+            ViewSpec::Resource {
+                clusters: Some(c), ..
+            } => spec.watch_target().map(|target| Effect::WatchMerged {
+                view,
+                contexts: c.contexts.clone(),
+                inner: Inner::Resource(target),
+            }),
         }
     }
 }

@@ -81,7 +81,7 @@ impl App {
 
     /// Watches the current view again, on the client the runner has now. The rows stay until the new
     /// watch's first list replaces them.
-    fn rewatch(&mut self) -> Vec<Effect> {
+    pub(super) fn rewatch(&mut self) -> Vec<Effect> {
         self.watch_effect(self.view.id, &self.view.spec)
             .into_iter()
             .collect()

@@ -72,6 +72,21 @@ impl App {
                 }
                 vec![]
             }
+            Msg::LoggedIn(result) => match result {
+                Ok(ctx) => {
+                    self.set_flash(format!("logged in to {ctx}"), false);
+                    let here = self
+                        .view
+                        .spec
+                        .clusters()
+                        .is_some_and(|c| c.contexts.contains(&ctx));
+                    if here { self.rewatch() } else { vec![] }
+                }
+                Err(e) => {
+                    self.set_flash(format!("login failed: {e}"), true);
+                    vec![]
+                }
+            },
             Msg::Reauthenticated(result) => {
                 match result {
                     Ok(ctx) => {
@@ -84,10 +99,12 @@ impl App {
                 }
                 vec![]
             }
-            Msg::Fetched { page, result } if self.owner_jump == Some(page) => {
-                self.owner_jump = None;
+            Msg::Fetched { page, result }
+                if self.owner_jump.as_ref().is_some_and(|(p, _)| *p == page) =>
+            {
+                let context = self.owner_jump.take().and_then(|(_, c)| c);
                 match *result {
-                    Ok(f) => self.open_owner(&f.object),
+                    Ok(f) => self.open_owner(&f.object, context),
                     Err(e) => {
                         self.set_flash(e, true);
                         vec![]
@@ -223,9 +240,9 @@ impl App {
                 self.view.set_columns(cols);
                 vec![]
             }
-            WatchNote::Metrics(note) => {
+            WatchNote::Metrics { group, note } => {
                 let rows = self.body_rows();
-                self.view.set_usage(note, rows);
+                self.view.set_usage(group, note, rows);
                 vec![]
             }
             WatchNote::Recovered => {

@@ -25,26 +25,25 @@ impl App {
                 Action::Logs | Action::PreviousLogs => {
                     self.container_logs(action == Action::PreviousLogs)
                 }
-                Action::Shell | Action::Attach => self.open_shell(
-                    pod.namespace.unwrap_or_default(),
-                    pod.name,
-                    Some(container),
-                    action == Action::Attach,
-                ),
+                Action::Shell | Action::Attach => {
+                    let attach = action == Action::Attach;
+                    self.open_shell(pod, Some(container), attach)
+                }
                 _ => vec![],
             };
         }
         if !self.applies(action) {
             return vec![];
         }
-        if let Some(refusal) = self.readonly_refusal(action) {
-            self.set_flash(refusal, true);
-            return vec![];
-        }
+        // Marked rows: each is checked in its own context (a merged view's marks span several).
         if matches!(action, Action::Delete | Action::Kill | Action::Restart)
             && !self.view.marks.is_empty()
         {
             return self.bulk(action);
+        }
+        if let Some(refusal) = self.readonly_refusal(action) {
+            self.set_flash(refusal, true);
+            return vec![];
         }
         let Some(target) = self.selected_object() else {
             return vec![];
@@ -54,7 +53,7 @@ impl App {
             Action::Edit => vec![Effect::Edit(target)],
             Action::JumpOwner => {
                 let page = self.next_page_id();
-                self.owner_jump = Some(page);
+                self.owner_jump = Some((page, target.context.clone()));
                 vec![Effect::FetchObject {
                     page,
                     target,
@@ -79,12 +78,12 @@ impl App {
             }
             Action::Delete => {
                 let id = self.next_page_id();
-                let guarded = self.session.guarded;
+                let guarded = self.rules_for(target.context.as_deref()).guarded;
                 self.open_dialog(Dialog::Delete(DeleteDialog::new(id, target, guarded)))
             }
             Action::Kill => {
                 let id = self.next_page_id();
-                let guarded = self.session.guarded;
+                let guarded = self.rules_for(target.context.as_deref()).guarded;
                 self.open_dialog(Dialog::Delete(DeleteDialog::kill(id, target, guarded)))
             }
             Action::PortForward => {
@@ -130,14 +129,18 @@ impl App {
                     self.open(ViewSpec::Containers {
                         namespace: ns,
                         pod: target.name,
+                        clusters: target
+                            .context
+                            .as_deref()
+                            .map(crate::tui::nav::Clusters::one),
                     })
                 }
-                Some(ns) => self.open_shell(ns, target.name, None, false),
+                Some(_) => self.open_shell(target, None, false),
                 None => vec![],
             },
             // The pod's default container; a container without stdin is refused with the reason.
             Action::Attach => match target.namespace {
-                Some(ns) => self.open_shell(ns, target.name, None, true),
+                Some(_) => self.open_shell(target, None, true),
                 None => vec![],
             },
             _ => vec![],
@@ -162,8 +165,7 @@ impl App {
     /// it like any other mutation.
     fn open_shell(
         &mut self,
-        namespace: String,
-        pod: String,
+        pod: ObjectRef,
         container: Option<String>,
         attach: bool,
     ) -> Vec<Effect> {
@@ -177,10 +179,11 @@ impl App {
             return vec![];
         }
         vec![Effect::Exec {
-            namespace,
-            pod,
+            namespace: pod.namespace.unwrap_or_default(),
+            pod: pod.name,
             container,
             attach,
+            context: pod.context,
         }]
     }
 
@@ -255,8 +258,23 @@ impl App {
             Action::Restart => BulkOp::Restart,
             _ => BulkOp::Delete,
         };
+        // Every marked row must be allowed in its own context: one read-only context refuses it all.
+        let action = match op {
+            BulkOp::Kill => Action::Kill,
+            BulkOp::Restart => Action::Restart,
+            BulkOp::Delete => Action::Delete,
+        };
+        let mut contexts: Vec<Option<String>> = targets.iter().map(|t| t.context.clone()).collect();
+        contexts.dedup();
+        for c in &contexts {
+            if let Some(refusal) = self.readonly_refusal_in(action, c.as_deref()) {
+                self.set_flash(format!("{refusal}; unmark its rows to go on"), true);
+                return vec![];
+            }
+        }
         let id = self.next_page_id();
-        match BulkDialog::new(id, op, targets, self.session.guarded) {
+        let guarded = |c: Option<&str>| self.rules_for(c).guarded;
+        match BulkDialog::new(id, op, targets, guarded) {
             Some(d) => self.open_dialog(Dialog::Bulk(d)),
             None => {
                 self.set_flash("the marked rows are gone: nothing to do", false);

@@ -1,6 +1,7 @@
 //! One confirmation for a verb on every marked row: delete, kill (delete with no grace period) or
-//! restart. It lists the rows; on a guarded context the count must be typed first. While it runs each
-//! row shows its own result, and a failure on one row does not stop the others.
+//! restart. It lists the rows; on a guarded context the count must be typed first, and when the rows of
+//! a merged view span several guarded contexts, each of them asks in turn for the count of its rows.
+//! While it runs each row shows its own result, and a failure on one row does not stop the others.
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::text::Line;
@@ -36,20 +37,40 @@ pub struct BulkDialog {
     pub targets: Vec<ObjectRef>,
     /// The count, typed, on guarded contexts.
     confirm: Option<LineInput>,
+    /// The guarded contexts among the rows (None: the connected one) and how many rows each has, in
+    /// the order they are asked; `asked` of them are confirmed.
+    guards: Vec<(Option<String>, usize)>,
+    asked: usize,
     /// Each row's result once it is known.
     pub results: Vec<Option<Result<String, String>>>,
 }
 
 impl BulkDialog {
-    /// `targets` must not be empty (the first names the dialog's object).
-    pub fn new(id: u64, op: BulkOp, targets: Vec<ObjectRef>, guarded: bool) -> Option<Self> {
+    /// `targets` must not be empty (the first names the dialog's object). `guarded` says which of
+    /// the rows' contexts (None: the connected one) are guarded.
+    pub fn new(
+        id: u64,
+        op: BulkOp,
+        targets: Vec<ObjectRef>,
+        guarded: impl Fn(Option<&str>) -> bool,
+    ) -> Option<Self> {
         let first = targets.first()?.clone();
+        let mut guards: Vec<(Option<String>, usize)> = Vec::new();
+        for t in &targets {
+            match guards.iter_mut().find(|(c, _)| *c == t.context) {
+                Some((_, n)) => *n += 1,
+                None if guarded(t.context.as_deref()) => guards.push((t.context.clone(), 1)),
+                None => {}
+            }
+        }
         Some(BulkDialog {
             base: Base::new(id, first),
             op,
             results: vec![None; targets.len()],
             targets,
-            confirm: guarded.then(LineInput::default),
+            confirm: (!guards.is_empty()).then(LineInput::default),
+            guards,
+            asked: 0,
         })
     }
 
@@ -57,15 +78,21 @@ impl BulkDialog {
         match (common(key), key.code) {
             (Some(Common::Cancel), _) => Answer::Cancel,
             (Some(Common::Confirm), _) => {
-                let n = self.targets.len().to_string();
-                if let Some(c) = &self.confirm
-                    && c.text.trim() != n
-                {
-                    self.base.error = Some(format!("type {n} to confirm"));
-                    return Answer::Continue(vec![]);
+                if let (Some(c), Some((_, n))) = (&mut self.confirm, self.guards.get(self.asked)) {
+                    if c.text.trim() != n.to_string() {
+                        self.base.error = Some(format!("type {n} to confirm"));
+                        return Answer::Continue(vec![]);
+                    }
+                    // This context is confirmed: the next guarded one asks for its own count.
+                    self.asked += 1;
+                    self.base.error = None;
+                    *c = LineInput::default();
+                    if self.asked < self.guards.len() {
+                        return Answer::Continue(vec![]);
+                    }
                 }
                 self.results = vec![None; self.targets.len()];
-                Answer::Submit(Effect::Bulk {
+                Answer::submit(Effect::Bulk {
                     dialog: self.base.id,
                     op: self.op,
                     targets: self.targets.clone(),
@@ -113,22 +140,30 @@ impl BulkDialog {
         }
         lines.push(Line::raw(""));
         for (t, r) in self.targets.iter().zip(&self.results) {
-            let name = match &t.namespace {
+            let mut name = match &t.namespace {
                 Some(ns) => format!("{ns}/{}", t.name),
                 None => t.name.clone(),
             };
+            if let Some(c) = &t.context {
+                name.push_str(&format!(" @{c}"));
+            }
             lines.push(match r {
                 None => text(format!("  {name}"), theme),
                 Some(Ok(_)) => Line::styled(format!("✓ {name}"), theme.status.ok),
                 Some(Err(e)) => Line::styled(format!("✗ {name}: {e}"), theme.status.error),
             });
         }
-        if let Some(c) = &self.confirm {
+        if let (Some(c), Some((context, count))) = (&self.confirm, self.guards.get(self.asked)) {
             lines.push(Line::raw(""));
-            lines.push(Line::styled(
-                format!("Guarded context: type {n} to {verb} them."),
-                theme.status.warning,
-            ));
+            let ask = match context {
+                None => format!("Guarded context: type {count} to {verb} them."),
+                Some(ctx) => format!(
+                    "Guarded context {ctx} ({} of {}): type {count}, its marked rows, to {verb} them.",
+                    self.asked + 1,
+                    self.guards.len()
+                ),
+            };
+            lines.push(Line::styled(ask, theme.status.warning));
             lines.push(field("count", c, true, theme));
         }
         footer(

@@ -126,7 +126,7 @@ impl DeleteDialog {
             return Answer::Continue(vec![]);
         }
         match parse_grace(&self.grace.text) {
-            Ok(grace_period) => Answer::Submit(Effect::Delete {
+            Ok(grace_period) => Answer::submit(Effect::Delete {
                 dialog: self.base.id,
                 target: self.base.target.clone(),
                 options: DeleteOptions {

@@ -207,9 +207,10 @@ impl ForwardDialog {
             Some(Common::Cancel) => return Answer::Cancel,
             Some(Common::Confirm) => {
                 return match self.spec() {
-                    Ok(spec) => Answer::Submit(Effect::StartForward {
+                    Ok(spec) => Answer::submit(Effect::StartForward {
                         dialog: self.base.id,
                         spec,
+                        context: self.base.target.context.clone(),
                     }),
                     Err(e) => {
                         self.base.error = Some(e);

@@ -92,7 +92,7 @@ impl ImageDialog {
                     self.base.error = Some("no image changed".to_string());
                     return Answer::Continue(vec![]);
                 }
-                Answer::Submit(Effect::SetImage {
+                Answer::submit(Effect::SetImage {
                     dialog: self.base.id,
                     target: self.base.target.clone(),
                     images: changed,

@@ -97,7 +97,13 @@ pub enum Answer {
     Continue(Vec<Effect>),
     Cancel,
     /// Input is valid: run this mutation (the app checks read-only mode first).
-    Submit(Effect),
+    Submit(Box<Effect>),
+}
+
+impl Answer {
+    pub fn submit(effect: Effect) -> Self {
+        Answer::Submit(Box::new(effect))
+    }
 }
 
 /// The keys every dialog treats alike.
@@ -377,7 +383,14 @@ pub fn footer(base: &Base, hints: &[(&str, &str)], theme: &Theme, out: &mut Vec<
 /// Draws the dialog centred over `area`, after everything else.
 pub fn render(dialog: &Dialog, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let d = &theme.dialog;
-    let (title, body) = dialog.content(theme);
+    let (mut title, body) = dialog.content(theme);
+    // An object of another cluster (a merged view's row): the frame says which, on every dialog but the
+    // bulk one (its rows name their own).
+    if let Some(c) = &dialog.base().target.context
+        && !matches!(dialog, Dialog::Bulk(_))
+    {
+        title.push_str(&format!(" @{c}"));
+    }
     let widest = body.iter().map(Line::width).max().unwrap_or(0) as u16;
     let w = (widest + 4).clamp(56, 90).min(area.width);
     // Long messages (a server refusal) wrap: count the rows they take at this width.

@@ -80,7 +80,7 @@ impl NodeDialog {
     fn submit(&mut self) -> Answer {
         let (dialog, target) = (self.base.id, self.base.target.clone());
         match self.op {
-            NodeOp::Cordon | NodeOp::Uncordon => Answer::Submit(Effect::Cordon {
+            NodeOp::Cordon | NodeOp::Uncordon => Answer::submit(Effect::Cordon {
                 dialog,
                 target,
                 on: self.op == NodeOp::Cordon,
@@ -88,7 +88,7 @@ impl NodeDialog {
             NodeOp::Drain => match self.options() {
                 Ok(options) => {
                     self.progress.clear();
-                    Answer::Submit(Effect::Drain {
+                    Answer::submit(Effect::Drain {
                         dialog,
                         target,
                         options,

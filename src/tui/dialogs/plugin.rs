@@ -35,7 +35,7 @@ impl PluginDialog {
     pub fn on_key(&mut self, key: &KeyEvent) -> Answer {
         match (common(key), key.code) {
             (Some(Common::Confirm), _) | (None, KeyCode::Char('y')) => {
-                Answer::Submit((*self.run).clone())
+                Answer::submit((*self.run).clone())
             }
             (Some(Common::Cancel), _) | (None, KeyCode::Char('n')) => Answer::Cancel,
             _ => Answer::Continue(vec![]),

@@ -22,7 +22,7 @@ impl RestartDialog {
     }
 
     pub fn on_key(&mut self, key: &KeyEvent) -> Answer {
-        let yes = Answer::Submit(Effect::Restart {
+        let yes = Answer::submit(Effect::Restart {
             dialog: self.base.id,
             target: self.base.target.clone(),
         });

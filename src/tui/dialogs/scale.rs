@@ -77,7 +77,7 @@ impl ScaleDialog {
         match common(key) {
             Some(Common::Cancel) => Answer::Cancel,
             Some(Common::Confirm) => match parse_replicas(&self.input.text) {
-                Ok(replicas) => Answer::Submit(Effect::Scale {
+                Ok(replicas) => Answer::submit(Effect::Scale {
                     dialog: self.base.id,
                     target: self.base.target.clone(),
                     replicas,

@@ -23,7 +23,7 @@ impl TriggerDialog {
     pub fn on_key(&mut self, key: &KeyEvent) -> Answer {
         match (common(key), key.code) {
             (Some(Common::Confirm), _) | (None, KeyCode::Char('y')) => {
-                Answer::Submit(Effect::Trigger {
+                Answer::submit(Effect::Trigger {
                     dialog: self.base.id,
                     target: self.base.target.clone(),
                 })

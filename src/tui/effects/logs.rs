@@ -44,16 +44,14 @@ impl EffectRunner {
                 stream,
                 source,
                 opts,
+                context,
             } => {
                 // Stop the old stream before the new one opens its requests.
                 self.logs = None;
-                let started = match &self.client {
-                    Some(c) => {
-                        logs::start(c.clone(), source, opts, crate::tui::pages::logs::CHANNEL)
-                            .map_err(|e| e.to_string())
-                    }
-                    None => Err("not connected".to_string()),
-                };
+                let started = self.client_for(context.as_deref()).and_then(|c| {
+                    logs::start(c, source, opts, crate::tui::pages::logs::CHANNEL)
+                        .map_err(|e| e.to_string())
+                });
                 match started {
                     Ok((session, rx)) => {
                         self.logs = Some(RunningLogs {

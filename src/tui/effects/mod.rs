@@ -17,6 +17,7 @@ use crate::cluster::discovery;
 use crate::cluster::error::RequestError;
 use crate::cluster::exec_auth::ExecAuthError;
 use crate::cluster::forward::ForwardManager;
+use crate::cluster::merged::ClientPool;
 use crate::cluster::session::{self, Connected};
 use crate::cluster::watch::{self, WatchHandle, WatchMsg};
 use crate::kubeconfig::KubeconfigSet;
@@ -68,6 +69,13 @@ impl Drop for AbortOnDrop {
 pub struct EffectRunner {
     pub kubeconfig: KubeconfigSet,
     client: Option<kube::Client>,
+    /// The context `client` is connected to.
+    connected: Option<String>,
+    /// A client per context for merged views and the verbs on their rows (the connected context's
+    /// own client among them).
+    pool: Arc<ClientPool>,
+    /// Port-forwards into contexts other than the connected one (from merged views' rows), by context.
+    other_forwards: HashMap<String, Arc<ForwardManager>>,
     /// The interactive exec plugin kdeck runs for the connected context, if it has one.
     auth: Option<(String, session::ManagedAuth)>,
     last_reauth: Option<std::time::Instant>,
@@ -107,6 +115,8 @@ pub enum Followup {
 pub enum Suspended {
     /// Connect: an interactive exec plugin may prompt.
     Connect(String),
+    /// Log in to a cluster of a merged view (its interactive exec plugin), without switching to it.
+    Login(String),
     /// Run the context's interactive exec plugin again (its token expires, or the server answered 401).
     Reauthenticate,
     /// Hand the terminal to a plugin's command.
@@ -140,6 +150,9 @@ impl EffectRunner {
         EffectRunner {
             kubeconfig,
             client: None,
+            connected: None,
+            pool: ClientPool::new(),
+            other_forwards: HashMap::new(),
             auth: None,
             last_reauth: None,
             watch: None,
@@ -194,7 +207,9 @@ impl EffectRunner {
                     done.context.clone(),
                     self.msgs.clone(),
                 ))));
+                self.pool.insert(&done.context, c.client.clone());
                 self.client = Some(c.client);
+                self.connected = Some(done.context.clone());
                 self.auth = c.auth.map(|a| (done.context.clone(), a));
                 Ok(ServerInfo {
                     git_version: c.git_version,
@@ -208,6 +223,7 @@ impl EffectRunner {
                 self.kind_sources = None;
                 self.cluster_usage = None;
                 self.client = None;
+                self.connected = None;
                 self.auth = None;
                 Err(crate::error::chain(&e))
             }
@@ -225,6 +241,9 @@ impl EffectRunner {
                 Effect::Quit => {
                     self.watch = None;
                     if let Some(f) = &self.forwards {
+                        f.stop_all();
+                    }
+                    for f in self.other_forwards.values() {
                         f.stop_all();
                     }
                     self.logs = None;
@@ -254,6 +273,22 @@ impl EffectRunner {
                         ));
                     }
                 }
+                Effect::WatchMerged {
+                    view,
+                    contexts,
+                    inner,
+                } => {
+                    self.watch = None;
+                    self.watch = Some(crate::cluster::merged::spawn(
+                        self.pool.clone(),
+                        self.kubeconfig.clone(),
+                        contexts,
+                        inner,
+                        view,
+                        self.watches.clone(),
+                    ));
+                }
+                Effect::Login { context } => out.push(Followup::Suspend(Suspended::Login(context))),
                 Effect::WatchFleet { view, dirs, config } => {
                     self.watch = Some(crate::fleet::live::spawn(
                         self.kubeconfig.clone(),
@@ -287,8 +322,8 @@ impl EffectRunner {
                     page,
                     target,
                     with_related,
-                } => match self.client.clone() {
-                    Some(c) => {
+                } => match self.client_for(target.context.as_deref()) {
+                    Ok(c) => {
                         let tx = self.msgs.clone();
                         tokio::spawn(async move {
                             let result = fetch_object(&c, &target, with_related).await;
@@ -298,10 +333,10 @@ impl EffectRunner {
                             });
                         });
                     }
-                    None => {
+                    Err(e) => {
                         let _ = self.msgs.send(Msg::Fetched {
                             page,
-                            result: Box::new(Err("not connected".to_string())),
+                            result: Box::new(Err(e)),
                         });
                     }
                 },
@@ -335,15 +370,13 @@ impl EffectRunner {
                         out.push(Followup::Suspend(Suspended::Plugin { command, args, env }));
                     }
                 }
-                Effect::Edit(target) => match self.client.clone() {
-                    Some(client) => out.push(Followup::Suspend(Suspended::Edit {
+                Effect::Edit(target) => match self.client_for(target.context.as_deref()) {
+                    Ok(client) => out.push(Followup::Suspend(Suspended::Edit {
                         client,
                         target: Box::new(target),
                     })),
-                    None => {
-                        let _ = self
-                            .msgs
-                            .send(Msg::EditEnded(Err("not connected".to_string())));
+                    Err(e) => {
+                        let _ = self.msgs.send(Msg::EditEnded(Err(e)));
                     }
                 },
                 Effect::Exec {
@@ -351,18 +384,17 @@ impl EffectRunner {
                     pod,
                     container,
                     attach,
-                } => match self.client.clone() {
-                    Some(client) => out.push(Followup::Suspend(Suspended::Shell {
+                    context,
+                } => match self.client_for(context.as_deref()) {
+                    Ok(client) => out.push(Followup::Suspend(Suspended::Shell {
                         client,
                         namespace,
                         pod,
                         container,
                         attach,
                     })),
-                    None => {
-                        let _ = self
-                            .msgs
-                            .send(Msg::ShellEnded(Err("not connected".to_string())));
+                    Err(e) => {
+                        let _ = self.msgs.send(Msg::ShellEnded(Err(e)));
                     }
                 },
                 e @ (Effect::Scale { .. }
@@ -433,6 +465,46 @@ impl EffectRunner {
             });
         }
         None
+    }
+
+    /// The client for requests about an object of `context` (None: the connected context): the
+    /// connected client, or the one a merged view made for that context.
+    pub(super) fn client_for(&self, context: Option<&str>) -> Result<kube::Client, String> {
+        match context {
+            None => self
+                .client
+                .clone()
+                .ok_or_else(|| "not connected".to_string()),
+            Some(c) if self.connected.as_deref() == Some(c) => self
+                .client
+                .clone()
+                .ok_or_else(|| "not connected".to_string()),
+            Some(c) => self
+                .pool
+                .get(c)
+                .ok_or_else(|| format!("not connected to {c} (open it in a merged view first)")),
+        }
+    }
+
+    /// Logs in to `context` in the foreground (the TUI is suspended by the caller) and keeps the client
+    /// for merged views; the connected context stays as it is.
+    pub async fn login_now(&mut self, context: String) -> Msg {
+        match session::connect(&self.kubeconfig, &context).await {
+            Ok(c) => {
+                self.pool.insert(&context, c.client);
+                Msg::LoggedIn(Ok(context))
+            }
+            Err(e) => Msg::LoggedIn(Err(format!("{context}: {}", crate::error::chain(&e)))),
+        }
+    }
+
+    /// Forgets the merged views' clients (the kubeconfig changed): they connect again with what it
+    /// says now.
+    pub fn forget_other_clients(&mut self) {
+        self.pool.clear();
+        if let (Some(ctx), Some(c)) = (&self.connected, &self.client) {
+            self.pool.insert(ctx, c.clone());
+        }
     }
 
     /// When the running plugin's credential should be renewed.

@@ -19,29 +19,48 @@ impl EffectRunner {
                 dialog,
                 target,
                 replicas,
-            } => self.spawn_action(dialog, move |c| async move {
+            } => self.spawn_action(dialog, target.context.clone(), move |c| async move {
                 actions::scale(&c, &target, replicas)
                     .await
                     .map(|n| format!("scaled {} to {n} replicas", target.display()))
                     .map_err(|e| e.to_string())
             }),
-            Effect::Restart { dialog, target } => self.spawn_action(dialog, move |c| async move {
-                actions::restart(&c, &target, jiff::Timestamp::now())
-                    .await
-                    .map(|()| format!("restarted {} (rolling out)", target.display()))
-                    .map_err(|e| e.to_string())
-            }),
+            Effect::Restart { dialog, target } => {
+                self.spawn_action(dialog, target.context.clone(), move |c| async move {
+                    actions::restart(&c, &target, jiff::Timestamp::now())
+                        .await
+                        .map(|()| format!("restarted {} (rolling out)", target.display()))
+                        .map_err(|e| e.to_string())
+                })
+            }
             Effect::Bulk {
                 dialog,
                 op,
                 targets,
             } => {
                 let tx = self.msgs.clone();
-                self.spawn_action(dialog, move |c| async move {
+                // Each row goes to its own cluster (a merged view's marks may span several).
+                let clients: Vec<Result<kube::Client, String>> = targets
+                    .iter()
+                    .map(|t| self.client_for(t.context.as_deref()))
+                    .collect();
+                self.spawn_task(dialog, async move {
                     use crate::tui::dialogs::bulk::BulkOp;
                     let n = targets.len();
                     let mut failed = 0;
-                    for (index, target) in targets.into_iter().enumerate() {
+                    for (index, (target, client)) in targets.into_iter().zip(clients).enumerate() {
+                        let c = match client {
+                            Ok(c) => c,
+                            Err(e) => {
+                                failed += 1;
+                                let _ = tx.send(Msg::BulkProgress {
+                                    dialog,
+                                    index,
+                                    result: Err(e),
+                                });
+                                continue;
+                            }
+                        };
                         let result = match op {
                             BulkOp::Restart => {
                                 actions::restart(&c, &target, jiff::Timestamp::now())
@@ -85,7 +104,7 @@ impl EffectRunner {
                 dialog,
                 target,
                 images,
-            } => self.spawn_action(dialog, move |c| async move {
+            } => self.spawn_action(dialog, target.context.clone(), move |c| async move {
                 actions::set_image(&c, &target, &images)
                     .await
                     .map(|()| {
@@ -95,15 +114,17 @@ impl EffectRunner {
                     })
                     .map_err(|e| e.to_string())
             }),
-            Effect::Trigger { dialog, target } => self.spawn_action(dialog, move |c| async move {
-                let ns = target.namespace.clone().unwrap_or_default();
-                crate::cluster::trigger::trigger(&c, &ns, &target.name)
-                    .await
-                    .map(|job| format!("created job {ns}/{job} from {}", target.display()))
-                    .map_err(|e| e.to_string())
-            }),
+            Effect::Trigger { dialog, target } => {
+                self.spawn_action(dialog, target.context.clone(), move |c| async move {
+                    let ns = target.namespace.clone().unwrap_or_default();
+                    crate::cluster::trigger::trigger(&c, &ns, &target.name)
+                        .await
+                        .map(|job| format!("created job {ns}/{job} from {}", target.display()))
+                        .map_err(|e| e.to_string())
+                })
+            }
             Effect::Cordon { dialog, target, on } => {
-                self.spawn_action(dialog, move |c| async move {
+                self.spawn_action(dialog, target.context.clone(), move |c| async move {
                     crate::cluster::nodes::cordon(&c, &target.name, on)
                         .await
                         .map(|()| {
@@ -119,7 +140,7 @@ impl EffectRunner {
                 options,
             } => {
                 let tx = self.msgs.clone();
-                self.spawn_action(dialog, move |c| async move {
+                self.spawn_action(dialog, target.context.clone(), move |c| async move {
                     let (progress, mut steps) = tokio::sync::mpsc::unbounded_channel();
                     let relay = tokio::spawn(async move {
                         while let Some((pod, step)) = steps.recv().await {
@@ -136,24 +157,28 @@ impl EffectRunner {
                 dialog,
                 target,
                 options,
-            } => self.spawn_action(dialog, move |c| async move {
+            } => self.spawn_action(dialog, target.context.clone(), move |c| async move {
                 actions::delete(&c, &target, options)
                     .await
                     .map(|outcome| deleted_message(&target, options, outcome))
                     .map_err(|e| e.to_string())
             }),
-            Effect::StartForward { dialog, spec } => match self.forwards.clone() {
-                Some(manager) => {
+            Effect::StartForward {
+                dialog,
+                spec,
+                context,
+            } => match self.forwards_for(context.as_deref()) {
+                Ok(manager) => {
                     let tx = self.msgs.clone();
                     tokio::spawn(async move {
                         let result = manager.start(spec).await.map_err(|e| e.to_string());
                         let _ = tx.send(Msg::ForwardStarted { dialog, result });
                     });
                 }
-                None => {
+                Err(e) => {
                     let _ = self.msgs.send(Msg::ForwardStarted {
                         dialog,
-                        result: Err("not connected".to_string()),
+                        result: Err(e),
                     });
                 }
             },
@@ -166,12 +191,16 @@ impl EffectRunner {
                 });
             }
             Effect::StopForward(id) => {
-                if let Some(f) = &self.forwards {
+                // Ids are unique across managers: only the one that has it stops anything.
+                for f in self.forwards.iter().chain(self.other_forwards.values()) {
                     f.stop(id);
                 }
             }
             Effect::ListForwards { page } => {
-                let list = self.forwards.as_ref().map(|f| f.list()).unwrap_or_default();
+                let mut list = self.forwards.as_ref().map(|f| f.list()).unwrap_or_default();
+                for f in self.other_forwards.values() {
+                    list.extend(f.list());
+                }
                 let _ = self.msgs.send(Msg::Forwards { page, list });
             }
             _ => {}
@@ -208,27 +237,52 @@ impl EffectRunner {
         });
     }
 
-    /// Runs one mutation on a task; its result comes back as [`Msg::ActionDone`].
-    fn spawn_action<F, Fut>(&self, dialog: u64, run: F)
+    /// The forwards of `context` (None: the connected one), made on first use for another context.
+    fn forwards_for(&mut self, context: Option<&str>) -> Result<Arc<ForwardManager>, String> {
+        match context {
+            Some(c) if self.connected.as_deref() != Some(c) => {
+                if let Some(m) = self.other_forwards.get(c) {
+                    return Ok(m.clone());
+                }
+                let manager = Arc::new(ForwardManager::in_context(self.client_for(Some(c))?, c));
+                self.other_forwards.insert(c.to_string(), manager.clone());
+                Ok(manager)
+            }
+            _ => self
+                .forwards
+                .clone()
+                .ok_or_else(|| "not connected".to_string()),
+        }
+    }
+
+    /// Runs one mutation on a task with the client of `context` (None: the connected one); its result
+    /// comes back as [`Msg::ActionDone`].
+    fn spawn_action<F, Fut>(&self, dialog: u64, context: Option<String>, run: F)
     where
         F: FnOnce(kube::Client) -> Fut + Send + 'static,
         Fut: std::future::Future<Output = Result<String, String>> + Send + 'static,
     {
-        let tx = self.msgs.clone();
-        match self.client.clone() {
-            Some(c) => {
-                tokio::spawn(async move {
-                    let result = run(c).await;
-                    let _ = tx.send(Msg::ActionDone { dialog, result });
-                });
-            }
-            None => {
-                let _ = tx.send(Msg::ActionDone {
+        match self.client_for(context.as_deref()) {
+            Ok(c) => self.spawn_task(dialog, run(c)),
+            Err(e) => {
+                let _ = self.msgs.send(Msg::ActionDone {
                     dialog,
-                    result: Err("not connected".to_string()),
+                    result: Err(e),
                 });
             }
         }
+    }
+
+    /// Runs `work` on a task; its result comes back as [`Msg::ActionDone`].
+    fn spawn_task<Fut>(&self, dialog: u64, work: Fut)
+    where
+        Fut: std::future::Future<Output = Result<String, String>> + Send + 'static,
+    {
+        let tx = self.msgs.clone();
+        tokio::spawn(async move {
+            let result = work.await;
+            let _ = tx.send(Msg::ActionDone { dialog, result });
+        });
     }
 }
 

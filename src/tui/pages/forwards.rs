@@ -86,8 +86,13 @@ pub fn cells(info: &ForwardInfo) -> Vec<String> {
         ForwardState::Waiting(why) => why.clone(),
         _ => info.last_error.clone().unwrap_or_default(),
     };
+    let mut target = format!("{}:{}", target(&info.spec.target), info.spec.port);
+    if let Some(c) = &info.context {
+        target.push_str(" @");
+        target.push_str(c);
+    }
     vec![
-        format!("{}:{}", target(&info.spec.target), info.spec.port),
+        target,
         info.local.to_string(),
         pod,
         state(info).to_string(),

@@ -31,6 +31,15 @@ pub enum Page {
 }
 
 impl Page {
+    /// The context of the object the page shows, when it is not the connected one.
+    pub fn context(&self) -> Option<&str> {
+        match self {
+            Page::Text(p) => p.target.context.as_deref(),
+            Page::Logs(p) => p.target.object.context.as_deref(),
+            Page::Forwards(_) => None,
+        }
+    }
+
     pub fn place(&self) -> Place {
         match self {
             Page::Text(_) => Place::Text,

@@ -90,7 +90,8 @@ fn forward_offers_declared_ports_and_a_probed_local_port() {
         eff,
         vec![Effect::StartForward {
             dialog: id,
-            spec: want.clone()
+            spec: want.clone(),
+            context: None,
         }]
     );
     let info = crate::cluster::forward::ForwardInfo {
@@ -107,6 +108,7 @@ fn forward_offers_declared_ports_and_a_probed_local_port() {
         reresolves: 0,
         last_reresolve: None,
         last_error: None,
+        context: None,
     };
     app.update(Msg::ForwardStarted {
         dialog: id,

@@ -24,6 +24,7 @@ fn info(id: u64, target: ForwardTarget, local: u16, state: ForwardState) -> Forw
         reresolves: 0,
         last_reresolve: None,
         last_error: None,
+        context: None,
     }
 }
 

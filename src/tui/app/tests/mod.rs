@@ -8,6 +8,7 @@ mod forwards_page;
 mod logs_fixtures;
 mod logs_page;
 mod logs_snapshots;
+mod merged;
 mod reconnect;
 mod snapshots;
 mod text_page;
@@ -297,6 +298,7 @@ fn s_opens_a_shell_on_pods_and_scales_deployments_and_read_only_refuses_the_shel
             pod: pod.name.to_string(),
             container: None,
             attach: false,
+            context: None,
         }]
     );
     keys(&mut app, ":deploy<enter>");
@@ -340,6 +342,7 @@ fn s_opens_a_shell_on_pods_and_scales_deployments_and_read_only_refuses_the_shel
             pod: pod.name.to_string(),
             container: None,
             attach: true,
+            context: None,
         }]
     );
 }
@@ -512,7 +515,8 @@ fn s_on_a_pod_with_several_containers_asks_which_one() {
         app.view.spec,
         ViewSpec::Containers {
             namespace: "shop".into(),
-            pod: "web-2c".into()
+            pod: "web-2c".into(),
+            clusters: None,
         }
     );
     assert!(
@@ -533,6 +537,7 @@ fn s_on_a_pod_with_several_containers_asks_which_one() {
             pod: "web-2c".into(),
             container: Some("sidecar".into()),
             attach: false,
+            context: None,
         }]
     );
 }

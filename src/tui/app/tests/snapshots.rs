@@ -177,7 +177,7 @@ fn usage(app: &mut App, note: crate::cluster::metrics::MetricsNote) {
     let view = app.view.id;
     app.update(Msg::Watch(WatchMsg {
         view,
-        note: WatchNote::Metrics(note),
+        note: WatchNote::Metrics { group: None, note },
     }));
 }
 

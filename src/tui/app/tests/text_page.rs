@@ -68,6 +68,7 @@ fn show(app: &mut App, kind: &str, mode: TextMode) {
         kind: kind_spec(app, kind),
         namespace: f.object["metadata"]["namespace"].as_str().map(String::from),
         name: f.object["metadata"]["name"].as_str().unwrap().to_string(),
+        context: None,
     };
     let id = app.next_page_id();
     app.open_page(Page::Text(TextPage::new(id, mode, target)));

@@ -215,6 +215,7 @@ impl LogsPage {
             stream: self.stream,
             source: self.target.source(),
             opts: self.opts.clone(),
+            context: self.target.object.context.clone(),
         }
     }
 

@@ -58,8 +58,9 @@ pub struct TableView {
     last_mark: Option<crate::cluster::rows::RowKey>,
     /// `ctrl-w`: the server's wide columns (priority > 0) are shown too.
     pub wide: bool,
-    /// The latest figures from metrics.k8s.io, when the view shows usage and the cluster has them.
-    usage: Option<Arc<Samples>>,
+    /// The latest figures from metrics.k8s.io, when the view shows usage and the cluster has them; by
+    /// cluster in a merged view (None: the view's only cluster).
+    usage: std::collections::HashMap<Option<Arc<str>>, Arc<Samples>>,
     /// Why the last metrics poll failed (the figures shown are the last good ones, or `n/a`).
     pub metrics_error: Option<String>,
 }
@@ -92,7 +93,7 @@ impl TableView {
             marks: Default::default(),
             last_mark: None,
             wide: false,
-            usage: None,
+            usage: Default::default(),
             metrics_error: None,
         }
     }
@@ -290,14 +291,18 @@ impl TableView {
     /// Applies a watch delta, keeping the cursor on the same object while rows come and go above it.
     pub fn apply(&mut self, mut delta: Delta, rows: usize) {
         let key = self.selected_row().map(|r| r.key.clone());
-        let reset = matches!(delta, Delta::Reset(_));
+        let reset = matches!(delta, Delta::Reset(_) | Delta::ResetGroup { .. });
         // New rows arrive without usage: give them the latest figures.
-        if let Some(usage) = &self.usage {
+        if !self.usage.is_empty() {
+            let usage = &self.usage;
             let fill = |r: &mut Row| {
-                metrics::fill(r, usage.get(&r.key).copied());
+                let sample = usage.get(&r.key.context).and_then(|u| u.get(&r.key));
+                metrics::fill(r, sample.copied());
             };
             match &mut delta {
-                Delta::Reset(rs) => rs.iter_mut().for_each(fill),
+                Delta::Reset(rs) | Delta::ResetGroup { rows: rs, .. } => {
+                    rs.iter_mut().for_each(fill)
+                }
                 Delta::Upsert(r) => fill(r),
                 Delta::Remove(_) => {}
             }
@@ -316,24 +321,30 @@ impl TableView {
 
     /// New usage figures (or their absence) from the view's metrics poll. A failed poll keeps the
     /// figures shown and says why in the title; no metrics API makes them `n/a`.
-    pub fn set_usage(&mut self, note: MetricsNote, rows: usize) {
+    pub fn set_usage(&mut self, group: Option<Arc<str>>, note: MetricsNote, rows: usize) {
         match note {
             MetricsNote::Usage(samples) => {
-                self.usage = Some(samples);
+                self.usage.insert(group.clone(), samples);
                 self.metrics_error = None;
             }
             MetricsNote::Unavailable => {
-                self.usage = None;
+                self.usage.remove(&group);
                 self.metrics_error = None;
             }
             MetricsNote::Failed(e) => {
-                self.metrics_error = Some(e);
+                self.metrics_error = Some(match &group {
+                    Some(c) => format!("{c}: {e}"),
+                    None => e,
+                });
                 return;
             }
         }
         let key = self.selected_row().map(|r| r.key.clone());
-        let usage = self.usage.clone();
+        let usage = self.usage.get(&group).cloned();
         self.store.update_each(|r| {
+            if r.key.context != group {
+                return false;
+            }
             let sample = usage.as_ref().and_then(|u| u.get(&r.key).copied());
             metrics::fill(r, sample)
         });
@@ -395,11 +406,16 @@ impl TableView {
             return o.container.is_none().then(|| o.target.clone());
         }
         let kind = self.spec.kind()?.clone();
+        if row.key.is_cluster() && row.key.context.is_some() {
+            // A merged view's row for a whole cluster (connecting, unreachable): no object.
+            return None;
+        }
         Some(ObjectRef {
             namespace: (kind.namespaced && !row.key.namespace.is_empty())
                 .then(|| row.key.namespace.to_string()),
             name: row.key.name.to_string(),
             kind,
+            context: row.key.context.as_deref().map(str::to_string),
         })
     }
 
@@ -407,12 +423,13 @@ impl TableView {
     /// containers view, and the container nodes of an xray.
     pub fn container_of(&self, row: &crate::cluster::rows::Row) -> Option<(ObjectRef, String)> {
         match (&self.spec, &row.object) {
-            (ViewSpec::Containers { namespace, pod }, _) => Some((
+            (ViewSpec::Containers { namespace, pod, .. }, _) => Some((
                 ObjectRef::new(
                     crate::cluster::kinds::Builtin::Pods.spec(),
                     Some(namespace),
                     pod,
-                ),
+                )
+                .in_context(row.key.context.as_deref().map(str::to_string)),
                 row.key.name.to_string(),
             )),
             (_, Some(o)) => o.container.clone().map(|c| (o.target.clone(), c)),

@@ -35,6 +35,11 @@ fn title(v: &TableView, theme: &Theme) -> Line<'static> {
         ),
         Span::styled(format!("[{}]", v.store.visible_len()), t.count),
     ];
+    if let Some(c) = v.spec.clusters() {
+        let n = c.contexts.len();
+        let what = if n == 1 { "cluster" } else { "clusters" };
+        spans.push(Span::styled(format!(" @{} ({n} {what})", c.label), t.title));
+    }
     if let Some(o) = v.spec.origin() {
         spans.push(Span::styled(format!(" <{o}>"), t.title));
     }
@@ -161,7 +166,11 @@ pub fn render(v: &TableView, theme: &Theme, area: Rect, buf: &mut Buffer, now: i
     let offset = effective_offset(v.offset, v.selected, inner_h, len);
     let end = (offset + inner_h).min(len);
     let spans_ns = v.spec.spans_namespaces();
+    let merged = v.spec.clusters().is_some();
     let mut headers: Vec<String> = Vec::new();
+    if merged {
+        headers.push("CONTEXT".into());
+    }
     if spans_ns {
         headers.push("NAMESPACE".into());
     }
@@ -171,6 +180,9 @@ pub fn render(v: &TableView, theme: &Theme, area: Rect, buf: &mut Buffer, now: i
         .filter_map(|i| v.store.visible_row(i))
         .map(|r| {
             let mut cells = Vec::with_capacity(headers.len());
+            if merged {
+                cells.push(r.key.context.as_deref().unwrap_or_default().to_string());
+            }
             if spans_ns {
                 cells.push(r.key.namespace.to_string());
             }
@@ -187,7 +199,7 @@ pub fn render(v: &TableView, theme: &Theme, area: Rect, buf: &mut Buffer, now: i
     // The server's wide columns only in wide mode; then drop wide columns (IP, NODE) first when the
     // terminal is narrow.
     let mut keep: Vec<bool> = vec![true; headers.len()];
-    let offset_cols = usize::from(spans_ns);
+    let offset_cols = usize::from(spans_ns) + usize::from(merged);
     for (i, c) in v.columns.iter().enumerate() {
         if c.wide_only && !v.wide {
             keep[i + offset_cols] = false;

@@ -1,0 +1,178 @@
+//! Lists merged across clusters on the real binary: `kdeck --context all` over `sim serve --clusters
+//! 3` plus a context whose server never answers. One table with a CONTEXT column, the healthy clusters
+//! complete while the hung one is still connecting (it slows no other cluster), a filter that spans
+//! the clusters, a scale from the merged view that kubectl finds on the right cluster (and only there),
+//! and a change kubectl makes in one cluster showing up in its row.
+
+use super::harness::*;
+
+/// The rows of `context` on screen (their first word after the border is the context).
+fn rows<'a>(screen: &'a str, context: &str) -> Vec<&'a str> {
+    screen
+        .lines()
+        .filter(|l| {
+            l.trim_start_matches('│')
+                .split_whitespace()
+                .next()
+                .is_some_and(|w| w == context)
+        })
+        .collect()
+}
+
+fn replicas(kubeconfig: &std::path::Path, context: &str) -> String {
+    kubectl(
+        kubeconfig,
+        &[
+            "--context",
+            context,
+            "get",
+            "deployment",
+            "-n",
+            "team-00",
+            "app-0001",
+            "-o",
+            "jsonpath={.spec.replicas}",
+        ],
+    )
+}
+
+#[test]
+fn a_merged_list_spans_the_clusters_and_a_scale_lands_on_the_rows_cluster() {
+    if skip_without_tools() {
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let sim = start_sim_with(home.path(), &["--clusters", "3", "--pods", "12"]);
+    // Accepts connections (the kernel's backlog) and never answers.
+    let hung = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = hung.local_addr().unwrap().port();
+    // The kubeconfig in use: the sim's three contexts, and kubectl adds the hung one.
+    let kubeconfig = home.path().join("merged-config");
+    std::fs::copy(&sim.kubeconfig, &kubeconfig).unwrap();
+    let server = format!("--server=https://127.0.0.1:{port}");
+    kubectl(&kubeconfig, &["config", "set-cluster", "hung", &server]);
+    kubectl(
+        &kubeconfig,
+        &["config", "set-credentials", "hung", "--token=t"],
+    );
+    kubectl(
+        &kubeconfig,
+        &[
+            "config",
+            "set-context",
+            "hung",
+            "--cluster=hung",
+            "--user=hung",
+        ],
+    );
+    // Something only cluster 2 has.
+    kubectl(
+        &kubeconfig,
+        &[
+            "--context",
+            "kdeck-sim-2",
+            "create",
+            "deployment",
+            "only-on-two",
+            "-n",
+            "team-00",
+            "--image=nginx:1.27",
+        ],
+    );
+    let before: Vec<String> = (1..=3)
+        .map(|i| replicas(&kubeconfig, &format!("kdeck-sim-{i}")))
+        .collect();
+    assert!(before.iter().all(|r| r != "5"), "{before:?}");
+
+    let t = Tmux::start(
+        &session_name("merged"),
+        &kdeck_command(
+            home.path(),
+            &kubeconfig,
+            "--context all -A --command deploy",
+        ),
+    );
+    let screen = eventually("the three clusters' deployments", || {
+        let s = t.capture();
+        (1..=3)
+            .all(|i| rows(&s, &format!("kdeck-sim-{i}")).len() >= 2)
+            .then_some(s)
+    });
+    assert!(screen.contains("CONTEXT"), "{screen}");
+    assert!(screen.contains("@all (4 clusters)"), "{screen}");
+    let two = rows(&screen, "kdeck-sim-2");
+    assert!(two.iter().any(|r| r.contains("only-on-two")), "{screen}");
+    for i in [1, 3] {
+        let other = rows(&screen, &format!("kdeck-sim-{i}"));
+        assert!(!other.iter().any(|r| r.contains("only-on-two")), "{screen}");
+    }
+    // The hung cluster is still connecting (its first request waits for its timeout): it held back
+    // no other cluster, and ends with its own error row.
+    assert!(
+        rows(&screen, "hung")
+            .first()
+            .is_some_and(|r| r.contains("connecting")),
+        "{screen}"
+    );
+    eventually("the hung cluster says it is unreachable", || {
+        rows(&t.capture(), "hung")
+            .first()
+            .is_some_and(|r| r.contains("unreachable"))
+            .then_some(())
+    });
+
+    // A filter spans the clusters: app-0001 of each of the three.
+    t.literal("/app-0001\r");
+    let screen = t.wait_for("</app-0001>");
+    for i in 1..=3 {
+        let r = rows(&screen, &format!("kdeck-sim-{i}"));
+        assert_eq!(r.len(), 1, "{screen}");
+        assert!(r[0].contains("app-0001"), "{screen}");
+    }
+    assert!(!screen.contains("app-0000"), "{screen}");
+
+    // The second row is cluster 2's: scale it to 5 from here.
+    t.keys(&["j"]);
+    t.keys(&["s"]);
+    t.wait_for("scale @kdeck-sim-2");
+    t.keys(&["BSpace", "BSpace", "BSpace"]);
+    t.literal("5");
+    t.keys(&["Enter"]);
+    t.wait_for("@kdeck-sim-2 to 5 replicas");
+    assert_eq!(replicas(&kubeconfig, "kdeck-sim-2"), "5");
+    assert_eq!(replicas(&kubeconfig, "kdeck-sim-1"), before[0]);
+    assert_eq!(replicas(&kubeconfig, "kdeck-sim-3"), before[2]);
+    eventually("cluster 2's row shows 5 ready", || {
+        rows(&t.capture(), "kdeck-sim-2")
+            .first()
+            .is_some_and(|r| r.contains(" 5/5 "))
+            .then_some(())
+    });
+
+    // kubectl changes cluster 3: its row follows, the others do not move.
+    kubectl(
+        &kubeconfig,
+        &[
+            "--context",
+            "kdeck-sim-3",
+            "scale",
+            "deployment",
+            "-n",
+            "team-00",
+            "app-0001",
+            "--replicas=1",
+        ],
+    );
+    let screen = eventually("cluster 3's row shows 1 ready", || {
+        let s = t.capture();
+        rows(&s, "kdeck-sim-3")
+            .first()
+            .is_some_and(|r| r.contains(" 1/1 "))
+            .then_some(s)
+    });
+    assert!(
+        rows(&screen, "kdeck-sim-2")[0].contains(" 5/5 "),
+        "{screen}"
+    );
+    drop(hung);
+}
