@@ -20,7 +20,7 @@ use super::metrics::MetricsNote;
 use super::rows::{Cell, Row, RowKey, Tone};
 use super::session;
 use super::store::Delta;
-use super::watch::{self, WatchFailure, WatchHandle, WatchMsg, WatchNote, WatchTarget};
+use super::watch::{self, Peers, WatchFailure, WatchHandle, WatchMsg, WatchNote, WatchTarget};
 use crate::kubeconfig::KubeconfigSet;
 
 /// Connections being set up at once (the others wait their turn; a connected cluster holds no slot).
@@ -111,11 +111,6 @@ impl ClientPool {
         self.lock().insert(context.to_string(), client);
     }
 
-    /// Forgets every client (the kubeconfig changed: the next merged view connects again).
-    pub fn clear(&self) {
-        self.lock().clear();
-    }
-
     /// The pooled client for `context`, or a new one that has answered its first request. Waits for
     /// one of [`CONCURRENCY`] setup slots.
     pub async fn connect(
@@ -151,9 +146,14 @@ pub enum Inner {
 }
 
 impl Inner {
-    fn start(&self, client: kube::Client, tx: UnboundedSender<WatchMsg>) -> WatchHandle {
+    fn start(
+        &self,
+        client: kube::Client,
+        peers: Peers,
+        tx: UnboundedSender<WatchMsg>,
+    ) -> WatchHandle {
         match self {
-            Inner::Resource(t) => watch::spawn(client, t, 0, tx),
+            Inner::Resource(t) => watch::spawn_in(client, t, 0, tx, peers),
             Inner::Xray { root, namespace } => {
                 super::xray::spawn(client, *root, namespace.clone(), 0, tx)
             }
@@ -211,12 +211,24 @@ pub fn spawn(
 ) -> WatchHandle {
     WatchHandle::new(tokio::spawn(async move {
         let mut clusters = tokio::task::JoinSet::new();
+        let n = contexts.len();
+        let (all_tx, all_rx) = tokio::sync::watch::channel(n == 0);
+        let waiting = Arc::new(Waiting {
+            left: std::sync::atomic::AtomicUsize::new(n),
+            all: all_tx,
+        });
         for c in contexts {
             let cluster = Cluster {
                 pool: pool.clone(),
                 set: set.clone(),
                 context: Arc::from(c.as_str()),
                 inner: inner.clone(),
+                peers: Peers {
+                    clusters: n,
+                    all_listed: Some(all_rx.clone()),
+                },
+                waiting: waiting.clone(),
+                counted: false,
                 view,
                 tx: tx.clone(),
             };
@@ -233,11 +245,38 @@ struct Cluster {
     set: KubeconfigSet,
     context: Arc<str>,
     inner: Inner,
+    /// The other clusters of the view, for the usage poll.
+    peers: Peers,
+    /// Counts the clusters that have not listed (or failed to) yet.
+    waiting: Arc<Waiting>,
+    /// This cluster has been counted in `waiting`.
+    counted: bool,
     view: u64,
     tx: UnboundedSender<WatchMsg>,
 }
 
+/// How many clusters of a merged view have not yet listed (or failed to), and the signal that all have.
+struct Waiting {
+    left: std::sync::atomic::AtomicUsize,
+    all: tokio::sync::watch::Sender<bool>,
+}
+
 impl Cluster {
+    /// This cluster has listed, or failed to: once every cluster has, the usage polls start.
+    fn settled(&mut self) {
+        if std::mem::replace(&mut self.counted, true) {
+            return;
+        }
+        if self
+            .waiting
+            .left
+            .fetch_sub(1, std::sync::atomic::Ordering::AcqRel)
+            == 1
+        {
+            self.waiting.all.send_replace(true);
+        }
+    }
+
     fn send(&self, note: WatchNote) -> bool {
         self.tx
             .send(WatchMsg {
@@ -255,21 +294,31 @@ impl Cluster {
         }))
     }
 
-    async fn run(self) {
+    async fn run(mut self) {
         let ctx = self.context.to_string();
         if self.pool.get(&ctx).is_none() && session::needs_terminal(&self.set, &ctx) {
             // Fifty login prompts at once help nobody: the row says so, and `enter` on it logs in.
+            self.settled();
             self.only(format!("{NEEDS_LOGIN} (enter to log in)"), Tone::Warning);
             return;
         }
-        if !self.only("connecting…".to_string(), Tone::Pending) {
+        // A cluster connected before (an earlier merged view) lists at once, its rows (on a rewatch)
+        // staying until the list replaces them; a new connection says so while it is set up.
+        let fresh = self.pool.get(&ctx).is_none();
+        if fresh && !self.only("connecting…".to_string(), Tone::Pending) {
             return;
         }
         let mut wait = RETRY_FIRST;
         let client = loop {
             match self.pool.connect(&self.set, &ctx).await {
-                Ok(c) => break c,
+                Ok(c) => {
+                    if fresh && !self.only("listing…".to_string(), Tone::Pending) {
+                        return;
+                    }
+                    break c;
+                }
                 Err(e) => {
+                    self.settled();
                     let text = format!(
                         "unreachable (again in {}s): {}",
                         wait.as_secs(),
@@ -285,7 +334,7 @@ impl Cluster {
         };
         let (itx, mut irx) = tokio::sync::mpsc::unbounded_channel();
         // Lives as long as this task: aborting the merged view drops it, and the cluster's watch ends.
-        let _watch = self.inner.start(client, itx);
+        let _watch = self.inner.start(client, self.peers.clone(), itx);
         let mut listed = false;
         let mut failing = false;
         while let Some(msg) = irx.recv().await {
@@ -294,10 +343,12 @@ impl Cluster {
                     if matches!(d, Delta::Reset(_) | Delta::ResetGroup { .. }) {
                         listed = true;
                         failing = false;
+                        self.settled();
                     }
                     WatchNote::Delta(self.tag_delta(d))
                 }
                 WatchNote::Error(f) => {
+                    self.settled();
                     let text = failure_text(&f);
                     if !listed || f.unusable {
                         // Nothing of this cluster to keep: its row says why.

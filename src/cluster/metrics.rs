@@ -232,10 +232,11 @@ pub async fn fetch(client: &kube::Client, target: &MetricsTarget) -> MetricsNote
 const OBJECTS_PER_INTERVAL: usize = 10_000;
 
 /// The wait before the next poll, after `failures` failures in a row.
-pub fn next_wait(note: &MetricsNote, failures: u32) -> Duration {
+pub fn next_wait(note: &MetricsNote, failures: u32, clusters: usize) -> Duration {
     match note {
         MetricsNote::Usage(s) => {
-            let scale = s.len().div_ceil(OBJECTS_PER_INTERVAL).clamp(1, 4);
+            let objects = s.len().saturating_mul(clusters.max(1));
+            let scale = objects.div_ceil(OBJECTS_PER_INTERVAL).clamp(1, 4);
             INTERVAL.saturating_mul(scale as u32)
         }
         MetricsNote::Unavailable => ABSENT_INTERVAL,
@@ -245,8 +246,15 @@ pub fn next_wait(note: &MetricsNote, failures: u32) -> Duration {
     }
 }
 
-/// Polls `target` until `send` reports that nobody listens any more (the view closed).
-pub async fn poll(client: kube::Client, target: MetricsTarget, send: impl Fn(MetricsNote) -> bool) {
+/// Polls `target` until `send` reports that nobody listens any more (the view closed). `clusters`:
+/// how many clusters' polls feed the same view (a merged view of 50 clusters × 1k pods polls as
+/// seldom as one view of 50k pods).
+pub async fn poll(
+    client: kube::Client,
+    target: MetricsTarget,
+    clusters: usize,
+    send: impl Fn(MetricsNote) -> bool,
+) {
     let mut failures = 0u32;
     loop {
         let note = fetch(&client, &target).await;
@@ -254,7 +262,7 @@ pub async fn poll(client: kube::Client, target: MetricsTarget, send: impl Fn(Met
             MetricsNote::Failed(_) => failures + 1,
             _ => 0,
         };
-        let wait = next_wait(&note, failures);
+        let wait = next_wait(&note, failures, clusters);
         if !send(note) {
             return;
         }
@@ -438,22 +446,25 @@ mod tests {
     #[test]
     fn failures_back_off_to_a_ceiling() {
         let failed = MetricsNote::Failed("x".into());
-        assert_eq!(next_wait(&failed, 1), INTERVAL * 2);
-        assert_eq!(next_wait(&failed, 2), INTERVAL * 4);
-        assert_eq!(next_wait(&failed, 30), MAX_BACKOFF);
-        assert_eq!(next_wait(&MetricsNote::Unavailable, 0), ABSENT_INTERVAL);
+        assert_eq!(next_wait(&failed, 1, 1), INTERVAL * 2);
+        assert_eq!(next_wait(&failed, 2, 1), INTERVAL * 4);
+        assert_eq!(next_wait(&failed, 30, 1), MAX_BACKOFF);
+        assert_eq!(next_wait(&MetricsNote::Unavailable, 0, 1), ABSENT_INTERVAL);
         assert_eq!(
-            next_wait(&MetricsNote::Usage(Default::default()), 0),
+            next_wait(&MetricsNote::Usage(Default::default()), 0, 1),
             INTERVAL
         );
-        let many = |n: usize| {
+        let many = |n: usize, clusters: usize| {
             let s: Samples = (0..n)
                 .map(|i| (RowKey::new("ns", &i.to_string()), Sample::default()))
                 .collect();
-            next_wait(&MetricsNote::Usage(Arc::new(s)), 0)
+            next_wait(&MetricsNote::Usage(Arc::new(s)), 0, clusters)
         };
-        assert_eq!(many(10_000), INTERVAL);
-        assert_eq!(many(20_001), INTERVAL * 3);
-        assert_eq!(many(50_000), INTERVAL * 4);
+        assert_eq!(many(10_000, 1), INTERVAL);
+        assert_eq!(many(20_001, 1), INTERVAL * 3);
+        assert_eq!(many(50_000, 1), INTERVAL * 4);
+        // One cluster of a merged view polls as seldom as a view of the whole table.
+        assert_eq!(many(1_000, 50), INTERVAL * 4);
+        assert_eq!(many(1_000, 3), INTERVAL);
     }
 }

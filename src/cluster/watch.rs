@@ -111,6 +111,7 @@ fn spawn_metrics(
     view: u64,
     tx: UnboundedSender<WatchMsg>,
     listed: Option<tokio::sync::oneshot::Receiver<()>>,
+    peers: Peers,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         if let Some(l) = listed {
@@ -119,7 +120,12 @@ fn spawn_metrics(
                 return;
             }
         }
-        metrics::poll(client, target, move |note| {
+        if let Some(mut all) = peers.all_listed
+            && all.wait_for(|listed| *listed).await.is_err()
+        {
+            return;
+        }
+        metrics::poll(client, target, peers.clusters, move |note| {
             tx.send(WatchMsg {
                 view,
                 note: WatchNote::Metrics { group: None, note },
@@ -296,6 +302,7 @@ pub fn spawn_containers(
         view,
         tx.clone(),
         None,
+        Peers::default(),
     );
     let api: Api<Pod> = Api::namespaced(client, namespace);
     let cfg = watcher::Config::default().fields(&format!("metadata.name={pod}"));
@@ -353,6 +360,36 @@ pub fn spawn(
     view: u64,
     tx: UnboundedSender<WatchMsg>,
 ) -> WatchHandle {
+    spawn_in(client, target, view, tx, Peers::default())
+}
+
+/// The other clusters feeding the same view, for a watch's usage poll.
+#[derive(Debug, Clone)]
+pub struct Peers {
+    /// How many clusters feed the view (their polls are spaced for the size of the whole view).
+    pub clusters: usize,
+    /// Turns true once every cluster has listed (or failed to): the polls wait for it, so no cluster's
+    /// usage competes with another's first list.
+    pub all_listed: Option<tokio::sync::watch::Receiver<bool>>,
+}
+
+impl Default for Peers {
+    fn default() -> Self {
+        Peers {
+            clusters: 1,
+            all_listed: None,
+        }
+    }
+}
+
+/// [`spawn`] for one of the clusters of a merged view.
+pub fn spawn_in(
+    client: kube::Client,
+    target: &WatchTarget,
+    view: u64,
+    tx: UnboundedSender<WatchMsg>,
+    peers: Peers,
+) -> WatchHandle {
     let t = target;
     let usage = match t.kind.builtin {
         Some(Builtin::Pods) => Some(MetricsTarget::Pods {
@@ -367,7 +404,7 @@ pub fn spawn(
     let (listed_tx, listed_rx) = tokio::sync::oneshot::channel();
     let mut listed = Some(listed_tx);
     let metrics =
-        usage.map(|u| spawn_metrics(client.clone(), u, view, tx.clone(), Some(listed_rx)));
+        usage.map(|u| spawn_metrics(client.clone(), u, view, tx.clone(), Some(listed_rx), peers));
     let task = match t.kind.builtin {
         Some(Builtin::Pods) => {
             typed::<Pod>(api(client, t), t, pods::row, keep, view, tx, listed.take())

@@ -231,7 +231,6 @@ async fn run_loop(
                 dirty = true;
                 if let Msg::KubeconfigReloaded(Ok(set)) = &msg {
                     runner.kubeconfig = set.clone();
-                    runner.forget_other_clients();
                 }
                 app.update(msg)
             }

@@ -139,6 +139,10 @@ pub async fn open(
     }
     // `--context a,b` (or a glob, or `all`): connect to one of them and open the start view merged
     // across all of them.
+    let merged = args
+        .context
+        .as_deref()
+        .is_some_and(|sel| crate::cluster::merged::select(sel, &set.context_names()).is_some());
     let (chosen, command) = match &args.context {
         Some(sel) => match crate::cluster::merged::select(sel, &set.context_names()) {
             Some(Ok(contexts)) => {
@@ -171,6 +175,7 @@ pub async fn open(
         all_namespaces: args.all_namespaces,
         safety,
         command,
+        merged,
         favourites: saved,
         aliases,
         hotkeys,

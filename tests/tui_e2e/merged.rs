@@ -2,7 +2,8 @@
 //! 3` plus a context whose server never answers. One table with a CONTEXT column, the healthy clusters
 //! complete while the hung one is still connecting (it slows no other cluster), a filter that spans
 //! the clusters, a scale from the merged view that kubectl finds on the right cluster (and only there),
-//! and a change kubectl makes in one cluster showing up in its row.
+//! a change kubectl makes in one cluster showing up in its row, describe reading the row's cluster,
+//! and an xray across two of them.
 
 use super::harness::*;
 
@@ -174,5 +175,37 @@ fn a_merged_list_spans_the_clusters_and_a_scale_lands_on_the_rows_cluster() {
         rows(&screen, "kdeck-sim-2")[0].contains(" 5/5 "),
         "{screen}"
     );
+    // Describe on cluster 3's row reads cluster 3's object (the one kubectl just scaled to 1).
+    t.keys(&["j"]);
+    t.keys(&["d"]);
+    let screen = t.wait_for("@kdeck-sim-3");
+    eventually("cluster 3's deployment described", || {
+        let s = t.capture();
+        s.lines()
+            .any(|l| l.contains("Replicas:") && l.contains("1 desired"))
+            .then_some(())
+    });
+    assert!(screen.contains("app-0001"), "{screen}");
+    t.keys(&["Escape"]);
+
+    // An xray across two of the clusters: their trees, not the third's.
+    t.literal(":xray deploy team-00 @kdeck-sim-1,kdeck-sim-3\r");
+    t.wait_for("(2 clusters)");
+    // The trees are long: the filter keeps the nodes named app-0000 (the deployments, their
+    // containers).
+    t.literal("/app-0000\r");
+    let screen = eventually("both trees", || {
+        let s = t.capture();
+        [1, 3]
+            .iter()
+            .all(|i| {
+                rows(&s, &format!("kdeck-sim-{i}"))
+                    .iter()
+                    .any(|r| r.contains("app-0000") && r.contains(" Deployment "))
+            })
+            .then_some(s)
+    });
+    assert!(rows(&screen, "kdeck-sim-2").is_empty(), "{screen}");
+    assert!(screen.contains("(2 clusters)"), "{screen}");
     drop(hung);
 }

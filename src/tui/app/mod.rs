@@ -83,6 +83,9 @@ pub struct Options {
     /// Where read-only can come from besides config.yaml (`--readonly`, `.kdeck.yaml`, the hook's env).
     pub safety: crate::safety::SafetySources,
     pub command: Option<String>,
+    /// `command` opens a view merged across clusters (`--context a,b`): it opens at once, whether or
+    /// not the connected context answers, and stays when it does.
+    pub merged: bool,
     /// Favourite namespaces per context, from the last runs.
     pub favourites: super::favourites::Favourites,
     /// `aliases.yaml` (k9s format).
@@ -190,6 +193,25 @@ impl App {
             .clone()
             .or_else(|| self.kubeconfig.current_context().map(str::to_string));
         match ctx {
+            Some(c) if self.kubeconfig.has_context(&c) && self.options.merged => {
+                // The merged view needs no connected context: it opens now, and the connection (for
+                // the header and the commands that work on one cluster) comes behind it.
+                let mut effects = self.begin_connect(c.clone());
+                self.session.namespace = if self.options.all_namespaces {
+                    None
+                } else {
+                    Some(
+                        self.options
+                            .namespace
+                            .clone()
+                            .unwrap_or_else(|| self.kubeconfig.namespace_of(&c)),
+                    )
+                };
+                if let Some(cmd) = self.pending_command.take() {
+                    effects.extend(self.run_command(&cmd, true));
+                }
+                effects
+            }
             Some(c) if self.kubeconfig.has_context(&c) => self.begin_connect(c),
             Some(c) => {
                 self.connection = Connection::Failed(format!(

@@ -304,6 +304,24 @@ impl App {
         }
         self.adopt_context(&context);
         self.session.usage = None;
+        // Started on a merged view (`--context a,b`): it stays whatever this connection answers.
+        if std::mem::take(&mut self.options.merged) {
+            self.options.context = None;
+            self.options.all_namespaces = false;
+            self.options.namespace = None;
+            return match result {
+                Err(e) => {
+                    self.connection = Connection::Failed(format!("{context}: {e}"));
+                    vec![]
+                }
+                Ok(server) => {
+                    self.connection = Connection::Connected;
+                    self.session.server_version = Some(server.git_version);
+                    self.session.kubectl = server.kubectl;
+                    vec![Effect::Discover, Effect::ListNamespaces]
+                }
+            };
+        }
         match result {
             Err(e) => {
                 self.connection = Connection::Failed(format!("{context}: {e}"));

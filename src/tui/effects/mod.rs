@@ -80,6 +80,8 @@ pub struct EffectRunner {
     auth: Option<(String, session::ManagedAuth)>,
     last_reauth: Option<std::time::Instant>,
     watch: Option<WatchHandle>,
+    /// `watch` is a merged view's (it does not use `client`).
+    watch_merged: bool,
     /// The port-forwards of the adopted connection; replaced (and the old ones stopped) when the
     /// context changes, stopped on quit.
     forwards: Option<Arc<ForwardManager>>,
@@ -156,6 +158,7 @@ impl EffectRunner {
             auth: None,
             last_reauth: None,
             watch: None,
+            watch_merged: false,
             forwards: None,
             logs: None,
             preconnected: HashMap::new(),
@@ -237,6 +240,18 @@ impl EffectRunner {
     pub fn run(&mut self, effects: Vec<Effect>) -> Vec<Followup> {
         let mut out = Vec::new();
         for e in effects {
+            if matches!(
+                e,
+                Effect::Watch { .. }
+                    | Effect::WatchXray { .. }
+                    | Effect::WatchContainers { .. }
+                    | Effect::WatchFleet { .. }
+                    | Effect::StopWatch
+                    | Effect::Quit
+            ) {
+                // Whatever replaces the watch is not a merged view's (that arm says so itself).
+                self.watch_merged = false;
+            }
             match e {
                 Effect::Quit => {
                     self.watch = None;
@@ -279,6 +294,7 @@ impl EffectRunner {
                     inner,
                 } => {
                     self.watch = None;
+                    self.watch_merged = true;
                     self.watch = Some(crate::cluster::merged::spawn(
                         self.pool.clone(),
                         self.kubeconfig.clone(),
@@ -447,7 +463,10 @@ impl EffectRunner {
     /// Stops the watch and the log stream (they belong to the old client) and connects to `context`
     /// with what kubeconfig says now; the result comes back through `connects`.
     fn connect(&mut self, context: String) -> Option<Followup> {
-        self.watch = None;
+        // A merged view's watch connects on its own (the pool): it outlives the connected context.
+        if !self.watch_merged {
+            self.watch = None;
+        }
         self.logs = None;
         self.attempt += 1;
         let attempt = self.attempt;
@@ -495,15 +514,6 @@ impl EffectRunner {
                 Msg::LoggedIn(Ok(context))
             }
             Err(e) => Msg::LoggedIn(Err(format!("{context}: {}", crate::error::chain(&e)))),
-        }
-    }
-
-    /// Forgets the merged views' clients (the kubeconfig changed): they connect again with what it
-    /// says now.
-    pub fn forget_other_clients(&mut self) {
-        self.pool.clear();
-        if let (Some(ctx), Some(c)) = (&self.connected, &self.client) {
-            self.pool.insert(ctx, c.clone());
         }
     }
 

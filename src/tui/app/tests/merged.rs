@@ -329,3 +329,63 @@ fn a_clusters_own_row_explains_itself_and_a_login_runs_on_enter() {
     let eff = app.update(Msg::LoggedIn(Ok(PROD.into())));
     assert_eq!(merged_watch(&eff).0, [HOME, PROD]);
 }
+
+#[test]
+fn started_on_a_merged_view_it_opens_at_once_and_stays_whatever_the_connection_answers() {
+    use crate::tui::app::{Connection, Options, ServerInfo};
+    for answer in [
+        Err("no answer from the server within 8s".to_string()),
+        Ok(ServerInfo::default()),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut app = app_with(
+            dir.path(),
+            "default",
+            Options {
+                context: Some(HOME.into()),
+                command: Some("deploy @all".into()),
+                merged: true,
+                all_namespaces: true,
+                ..Default::default()
+            },
+        );
+        app.size = (120, 30);
+        let eff = app.start();
+        // The connection is asked for first, so its stop of the old watch comes before the merged one.
+        let connect = eff
+            .iter()
+            .position(|e| matches!(e, Effect::Connect { .. }))
+            .unwrap();
+        let watch = eff
+            .iter()
+            .position(|e| matches!(e, Effect::WatchMerged { .. }))
+            .unwrap();
+        assert!(connect < watch, "{eff:?}");
+        assert_eq!(merged_watch(&eff).0, [HOME, PROD]);
+        feed_group(&mut app, PROD, deployment_rows());
+        let failed = answer.is_err();
+        let eff = app.update(Msg::Connected {
+            context: HOME.into(),
+            result: answer,
+        });
+        assert!(
+            !eff.iter().any(|e| matches!(
+                e,
+                Effect::StopWatch | Effect::WatchMerged { .. } | Effect::Watch { .. }
+            )),
+            "{eff:?}"
+        );
+        assert_eq!(
+            app.view.spec.clusters().map(|c| c.label.as_str()),
+            Some("all")
+        );
+        assert_eq!(app.view.store.len(), deployment_rows().len());
+        assert_eq!(
+            matches!(app.connection, Connection::Failed(_)),
+            failed,
+            "{:?}",
+            app.connection
+        );
+        assert_eq!(app.session.namespace, None, "-A");
+    }
+}

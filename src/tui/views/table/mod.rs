@@ -290,7 +290,13 @@ impl TableView {
 
     /// Applies a watch delta, keeping the cursor on the same object while rows come and go above it.
     pub fn apply(&mut self, mut delta: Delta, rows: usize) {
-        let key = self.selected_row().map(|r| r.key.clone());
+        // At the top of a merged view, the cursor stays at the top while the clusters arrive (it would
+        // otherwise follow whichever cluster listed first down the table).
+        let follow = !(self.selected == 0 && matches!(delta, Delta::ResetGroup { .. }));
+        let key = self
+            .selected_row()
+            .filter(|_| follow)
+            .map(|r| r.key.clone());
         let reset = matches!(delta, Delta::Reset(_) | Delta::ResetGroup { .. });
         // New rows arrive without usage: give them the latest figures.
         if !self.usage.is_empty() {
