@@ -25,30 +25,17 @@ fn an_interactive_plugin_runs_with_the_tui_suspended_and_watches_survive() {
     let sim = start_sim(home.path(), 5);
 
     // The sim's kubeconfig, with its static token replaced by the login plugin.
-    let text = std::fs::read_to_string(&sim.kubeconfig).unwrap();
-    let mut doc = kdeck::yaml::parse_value(&text).unwrap();
-    let users = doc
-        .get_mut("users")
-        .and_then(|u| u.as_sequence_mut())
-        .unwrap();
-    let admin = users
-        .iter_mut()
-        .find(|u| u.get("name").and_then(|n| n.as_str()) == Some("kdeck-sim-admin"))
-        .expect("the sim's admin user");
-    let token = admin["user"]["token"].as_str().unwrap().to_string();
-    let login = home.path().join("login.sh");
-    std::fs::write(&login, LOGIN).unwrap();
-    std::fs::set_permissions(&login, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let count = home.path().join("count");
-    let exec = format!(
-        "{{exec: {{apiVersion: client.authentication.k8s.io/v1, command: {}, interactiveMode: IfAvailable, \
-         env: [{{name: TOKEN, value: {token}}}, {{name: COUNT, value: {}}}, {{name: LIFETIME, value: '8'}}]}}}}",
-        login.display(),
-        count.display()
+    let (kubeconfig, token) = with_exec_user(
+        home.path(),
+        &sim,
+        "kdeck-sim-admin",
+        LOGIN,
+        &[
+            ("COUNT", count.display().to_string()),
+            ("LIFETIME", "8".to_string()),
+        ],
     );
-    admin["user"] = kdeck::yaml::parse_value(&exec).unwrap();
-    let kubeconfig = home.path().join("sso.kubeconfig");
-    std::fs::write(&kubeconfig, kdeck::yaml::to_string(&doc).unwrap()).unwrap();
 
     let t = Tmux::start(
         &session_name("auth"),

@@ -121,6 +121,13 @@ impl Tmux {
         assert!(st.success());
     }
 
+    /// Filters the table to `text` and presses enter on the first row left.
+    pub fn enter_filtered(&self, text: &str) {
+        self.literal(&format!("/{text}\r"));
+        self.wait_for(&format!("</{text}>"));
+        self.keys(&["Enter"]);
+    }
+
     pub fn wait_for(&self, what: &str) -> String {
         let start = Instant::now();
         loop {
@@ -245,4 +252,88 @@ pub fn kdeck_on_first_pod(home: &Path, sim: &Sim, pods: usize, test: &str) -> (T
     t.keys(&["Enter"]);
     t.wait_for(&format!("pods(team-00)[1] </{pod}>"));
     (t, pod)
+}
+
+/// An exec credential plugin that prompts for a code (`ok`) and then answers with `$TOKEN`.
+pub const LOGIN: &str = r#"#!/bin/sh
+printf 'kdeck-login: code? ' >&2
+read -r code
+[ "$code" = "ok" ] || { echo "kdeck-login: wrong code" >&2; exit 1; }
+printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s"}}\n' "$TOKEN"
+"#;
+
+/// A copy of the sim's kubeconfig (`sso.kubeconfig` in `home`) whose `user` logs in through `script`
+/// (an interactive exec plugin, given `TOKEN` and `env`) instead of its static token; returns the
+/// copy and that token.
+pub fn with_exec_user(
+    home: &Path,
+    sim: &Sim,
+    user: &str,
+    script: &str,
+    env: &[(&str, String)],
+) -> (PathBuf, String) {
+    let text = std::fs::read_to_string(&sim.kubeconfig).unwrap();
+    let mut doc = kdeck::yaml::parse_value(&text).unwrap();
+    let users = doc
+        .get_mut("users")
+        .and_then(|u| u.as_sequence_mut())
+        .unwrap();
+    let entry = users
+        .iter_mut()
+        .find(|u| u.get("name").and_then(|n| n.as_str()) == Some(user))
+        .expect("the user in the sim's kubeconfig");
+    let token = entry["user"]["token"].as_str().unwrap().to_string();
+    let login = home.join("login.sh");
+    std::fs::write(&login, script).unwrap();
+    std::fs::set_permissions(&login, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let mut vars = format!("{{name: TOKEN, value: {token}}}");
+    for (k, v) in env {
+        vars.push_str(&format!(", {{name: {k}, value: '{v}'}}"));
+    }
+    let exec = format!(
+        "{{exec: {{apiVersion: client.authentication.k8s.io/v1, command: {}, interactiveMode: IfAvailable, \
+         env: [{vars}]}}}}",
+        login.display()
+    );
+    entry["user"] = kdeck::yaml::parse_value(&exec).unwrap();
+    let kubeconfig = home.join("sso.kubeconfig");
+    std::fs::write(&kubeconfig, kdeck::yaml::to_string(&doc).unwrap()).unwrap();
+    (kubeconfig, token)
+}
+
+/// kdeck (with `args`) over `sim serve --clusters 2`, cluster 2's user logging in through [`LOGIN`].
+pub struct LoginOnTwo {
+    pub t: Tmux,
+    pub token: String,
+    pub sim: Sim,
+    pub home: tempfile::TempDir,
+}
+
+pub fn login_on_cluster_two(test: &str, args: &str) -> LoginOnTwo {
+    let home = tempfile::tempdir().unwrap();
+    let sim = start_sim_with(home.path(), &["--clusters", "2", "--pods", "4"]);
+    let (kubeconfig, token) = with_exec_user(home.path(), &sim, "kdeck-sim-2-admin", LOGIN, &[]);
+    let t = Tmux::start(
+        &session_name(test),
+        &kdeck_command(home.path(), &kubeconfig, args),
+    );
+    LoginOnTwo {
+        t,
+        token,
+        sim,
+        home,
+    }
+}
+
+/// The lines of a table on screen whose first word (after the border) is `first`: a context's rows.
+pub fn rows_of<'a>(screen: &'a str, first: &str) -> Vec<&'a str> {
+    screen
+        .lines()
+        .filter(|l| {
+            l.trim_start_matches('│')
+                .split_whitespace()
+                .next()
+                .is_some_and(|w| w == first)
+        })
+        .collect()
 }

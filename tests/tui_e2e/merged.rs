@@ -7,17 +7,8 @@
 
 use super::harness::*;
 
-/// The rows of `context` on screen (their first word after the border is the context).
 fn rows<'a>(screen: &'a str, context: &str) -> Vec<&'a str> {
-    screen
-        .lines()
-        .filter(|l| {
-            l.trim_start_matches('│')
-                .split_whitespace()
-                .next()
-                .is_some_and(|w| w == context)
-        })
-        .collect()
+    rows_of(screen, context)
 }
 
 fn replicas(kubeconfig: &std::path::Path, context: &str) -> String {
@@ -208,4 +199,47 @@ fn a_merged_list_spans_the_clusters_and_a_scale_lands_on_the_rows_cluster() {
     assert!(rows(&screen, "kdeck-sim-2").is_empty(), "{screen}");
     assert!(screen.contains("(2 clusters)"), "{screen}");
     drop(hung);
+}
+
+#[test]
+fn a_cluster_that_needs_a_login_waits_in_its_row_and_enter_logs_in() {
+    if skip_without_tools() {
+        return;
+    }
+    // Cluster 2's user logs in through a plugin that prompts; cluster 1 keeps its static token.
+    let two = login_on_cluster_two("merged-login", "--context all -A --command deploy");
+    let (t, token) = (&two.t, &two.token);
+    // Nothing prompts at start: cluster 1 lists, cluster 2's row waits for its login.
+    let screen = eventually("cluster 1 listed, cluster 2 waiting", || {
+        let s = t.capture();
+        (!rows(&s, "kdeck-sim-1").is_empty()
+            && rows(&s, "kdeck-sim-2")
+                .first()
+                .is_some_and(|r| r.contains("needs login")))
+        .then_some(s)
+    });
+    assert!(t.alternate_screen_on(), "{screen}");
+    assert!(!screen.contains("code?"), "{screen}");
+    t.keys(&["G"]);
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("code?");
+    assert!(
+        !t.alternate_screen_on(),
+        "the TUI is suspended while the plugin prompts:\n{screen}"
+    );
+    assert!(screen.contains("logging in to kdeck-sim-2"), "{screen}");
+    t.literal("ok");
+    t.keys(&["Enter"]);
+    let screen = eventually("cluster 2 listed after the login", || {
+        let s = t.capture();
+        rows(&s, "kdeck-sim-2")
+            .iter()
+            .any(|r| r.contains("app-0000"))
+            .then_some(s)
+    });
+    assert!(t.alternate_screen_on());
+    assert!(screen.contains("logged in to kdeck-sim-2"), "{screen}");
+    assert!(!screen.contains(token.as_str()), "the token is never shown");
+    // The connected context never changed.
+    assert!(screen.contains("Context:   kdeck-sim-1"), "{screen}");
 }
