@@ -130,7 +130,7 @@ pub fn parse(text: &str, kinds: &KindRegistry) -> Result<Command, ParseError> {
             namespace = Some(ns_choice(w)?);
         } else {
             return Err(format!(
-                "unexpected \"{w}\" (usage: :{head} [namespace|all] [@context] [-l selector])"
+                "unexpected \"{w}\" (usage: :{head} [namespace|all] [@context|@all|@glob|@a,b] [-l selector])"
             )
             .into());
         }
@@ -230,10 +230,18 @@ pub fn completions(
         v.extend(BUILTIN_WORDS.iter().map(|s| s.to_string()));
         v
     } else if let Some(p) = prefix.strip_prefix('@') {
+        // After a comma, the next context of a list (`@a,b`); `@all` merges every context.
+        let (done, p) = match p.rsplit_once(',') {
+            Some((done, p)) => (format!("{done},"), p),
+            None => (String::new(), p),
+        };
+        let all = done.is_empty().then_some("all");
         return contexts
             .iter()
+            .map(String::as_str)
+            .chain(all)
             .filter(|c| c.starts_with(p))
-            .map(|c| format!("@{c}"))
+            .map(|c| format!("@{done}{c}"))
             .collect();
     } else if matches!(
         words.first().copied(),
@@ -415,6 +423,11 @@ mod tests {
         assert!(c.contains(&"deploy".to_string()) && c.contains(&"deployments".to_string()));
         assert_eq!(completions("pods d", &k, &ns, &ctx), ["default", "dev"]);
         assert_eq!(completions("pods dev @p", &k, &ns, &ctx), ["@prod"]);
+        assert_eq!(
+            completions("pods @", &k, &ns, &ctx),
+            ["@kind-a", "@prod", "@all"]
+        );
+        assert_eq!(completions("pods @prod,k", &k, &ns, &ctx), ["@prod,kind-a"]);
         assert_eq!(completions("ctx ", &k, &ns, &ctx), ["kind-a", "prod"]);
         assert_eq!(apply_completion("pods d", "dev"), "pods dev");
         assert_eq!(apply_completion("dep", "deploy"), "deploy");

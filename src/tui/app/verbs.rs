@@ -329,7 +329,12 @@ impl App {
                 None => return vec![],
             },
         };
-        let context = self.session.context.clone().unwrap_or_default();
+        // A merged view's row: the plugin runs against the row's cluster, never the connected one.
+        let context = target
+            .context
+            .clone()
+            .or_else(|| self.session.context.clone())
+            .unwrap_or_default();
         let info = self.kubeconfig.context(&context);
         let (cluster, user) = (
             info.as_ref()

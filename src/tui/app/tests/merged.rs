@@ -389,3 +389,32 @@ fn started_on_a_merged_view_it_opens_at_once_and_stays_whatever_the_connection_a
         assert_eq!(app.session.namespace, None, "-A");
     }
 }
+
+#[test]
+fn a_plugin_on_a_merged_row_gets_the_rows_context() {
+    use crate::tui::extensions::parse_plugins;
+    let dir = tempfile::tempdir().unwrap();
+    let plugins = parse_plugins(
+        std::path::Path::new("plugins.yaml"),
+        "plugins:\n  where:\n    shortCut: Ctrl-E\n    scopes: [deployments]\n    background: true\n    command: echo\n    args: [$CONTEXT, $CLUSTER, $NAME]\n",
+    )
+    .unwrap();
+    let mut app = connected_with(
+        dir.path(),
+        crate::tui::app::Options {
+            plugins,
+            ..Default::default()
+        },
+    );
+    merged_deployments(&mut app, PROD);
+    let name = app.selected_row().unwrap().key.name.to_string();
+    let eff = keys(&mut app, "<ctrl-e>");
+    let [Effect::Plugin { args, env, .. }] = &eff[..] else {
+        panic!("{eff:?}")
+    };
+    assert_eq!(args, &[PROD.to_string(), "prod-eu".to_string(), name]);
+    assert!(
+        env.contains(&("CONTEXT".to_string(), PROD.to_string())),
+        "{env:?}"
+    );
+}
