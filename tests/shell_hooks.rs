@@ -300,6 +300,99 @@ fn use_takes_a_context_from_a_kubeconfig_dir_with_the_credentials_of_its_file() 
 }
 
 #[test]
+fn use_without_a_name_at_a_terminal_picks_among_the_kubeconfig_dir_contexts_too() {
+    let Some(tmux) = tools::need(tools::Tool::Tmux) else {
+        return;
+    };
+    if tools::need(tools::Tool::Kubectl).is_none() {
+        return;
+    }
+    let sb = Sandbox::new();
+    let lab = sb.path("clusters/eu/lab.yaml");
+    std::fs::create_dir_all(lab.parent().unwrap()).unwrap();
+    std::fs::write(
+        &lab,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: lab\n  cluster: {server: 'https://lab.example:6443'}\nusers:\n- name: lab-user\n  user: {token: lab-token}\ncontexts:\n- name: lab-1\n  context: {cluster: lab, user: lab-user}\n",
+    )
+    .unwrap();
+    let config = sb.path("home/.config/kdeck/config.yaml");
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    std::fs::write(
+        &config,
+        format!("kubeconfig_dirs: ['{}']\n", sb.path("clusters").display()),
+    )
+    .unwrap();
+    let rc = sb.path("bashrc");
+    std::fs::write(
+        &rc,
+        format!("eval \"$('{KDECK}' hook bash)\"\nPS1='ready$ '\n"),
+    )
+    .unwrap();
+    let out = sb.path("elsewhere/out");
+    let home = sb.path("home");
+    let inner = format!(
+        "exec env -i PATH=/usr/local/bin:/usr/bin:/bin HOME='{h}' XDG_CONFIG_HOME='{h}/.config' \
+         XDG_DATA_HOME='{h}/.local/share' XDG_CACHE_HOME='{h}/.cache' XDG_RUNTIME_DIR='{}' \
+         TERM=xterm-256color bash --rcfile '{}' -i",
+        sb.runtime().display(),
+        rc.display(),
+        h = home.display(),
+    );
+    let name = format!("kdeck-use-picker-{}", std::process::id());
+    let tmux_run = |args: &[&str]| {
+        let o = Command::new(&tmux).args(args).output().unwrap();
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    let wait = |what: &str| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let screen = tmux_run(&["capture-pane", "-p", "-t", &name]);
+            if screen.contains(what) {
+                return screen;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "waiting for {what}:\n{screen}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
+    tmux_run(&["new", "-d", "-s", &name, "-x", "100", "-y", "25", &inner]);
+    wait("ready$");
+    tmux_run(&["send-keys", "-t", &name, "kdeck use", "Enter"]);
+    // The shell's own contexts and the directory's, on the terminal while the hook captures stdout.
+    let screen = wait("lab-1");
+    assert!(
+        screen.contains("dev") && screen.contains("prod-eu"),
+        "{screen}"
+    );
+    tmux_run(&["send-keys", "-t", &name, "-l", "lab-1"]);
+    tmux_run(&["send-keys", "-t", &name, "Enter"]);
+    wait("this shell only");
+    let probe = format!(
+        "kubectl config current-context > '{0}'; kubectl config view --raw --minify -o jsonpath={{.users[0].user.token}} >> '{0}'",
+        out.display()
+    );
+    tmux_run(&["send-keys", "-t", &name, &probe, "Enter"]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let got = loop {
+        let got = std::fs::read_to_string(&out).unwrap_or_default();
+        if got.contains("lab-token") || std::time::Instant::now() > deadline {
+            break got;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    tmux_run(&["kill-session", "-t", &name]);
+    assert_eq!(got, "lab-1\nlab-token", "kubectl in that shell");
+    // The shared kubeconfig still says dev.
+    assert!(
+        std::fs::read_to_string(sb.global_kubeconfig())
+            .unwrap()
+            .contains("current-context: dev")
+    );
+}
+
+#[test]
 fn use_without_hook_explains_and_global_switches_like_kubectx() {
     let sb = Sandbox::new();
     let out = sb.command(KDECK).args(["use", "prod-eu"]).output().unwrap();

@@ -5,6 +5,8 @@
 //! `KUBECONFIG`, so there is one path that touches the environment. `--global` edits the shared
 //! kubeconfig through the engine and the kubectx history file, like `kdeck ctx`.
 
+use std::io::IsTerminal;
+
 use crate::cli::{GlobalArgs, UseArgs};
 use crate::kubeconfig::KubeconfigSet;
 
@@ -54,11 +56,29 @@ fn choose(
     mut st: ShellState,
 ) -> anyhow::Result<i32> {
     if args.context.is_none() && args.namespace.is_none() {
-        for name in base.context_names() {
-            println!("{name}");
+        let mut names = base.context_names();
+        names.extend(found.iter().map(|f| f.name.clone()));
+        // In a hooked shell at a terminal, pick one (the hook captures stdout: the picker draws on
+        // /dev/tty, as `kdeck ctx`'s does); otherwise list them, as `kubectx` does.
+        let ignore = std::env::var_os("KUBECTX_IGNORE_FZF").is_some_and(|v| !v.is_empty());
+        if hooked.is_some() && !ignore && std::io::stderr().is_terminal() {
+            let current = st
+                .effective()
+                .map(|t| t.context.clone())
+                .or_else(current_in_shell);
+            return match crate::switch::pick_on_tty(names, current.as_deref())? {
+                Some(context) => {
+                    let chosen = UseArgs {
+                        context: Some(context),
+                        ..args.clone()
+                    };
+                    choose(base, found, &chosen, hooked, st)
+                }
+                None => Ok(1),
+            };
         }
-        for f in found {
-            println!("{}", f.name);
+        for name in names {
+            println!("{name}");
         }
         return Ok(0);
     }

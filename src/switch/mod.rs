@@ -185,3 +185,9 @@ fn self_name(tool: &str, subcommand: &str) -> String {
     }
     subcommand.to_string()
 }
+
+/// The inline picker of `kdeck ctx`, on `/dev/tty` (it works while stdout is captured, as a shell
+/// hook captures `kdeck use`'s): the chosen item, or None when the user cancelled.
+pub fn pick_on_tty(items: Vec<String>, current: Option<&str>) -> std::io::Result<Option<String>> {
+    picker_tty::pick(items, current, &Style::from_env(true))
+}
