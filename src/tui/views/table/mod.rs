@@ -396,6 +396,21 @@ impl TableView {
         any.then(|| hasher.finish())
     }
 
+    /// The rows shown that are objects: a merged view's rows that stand for a whole cluster
+    /// (connecting, unreachable) are not counted.
+    pub fn object_count(&self) -> usize {
+        let clusters = self.spec.clusters().map_or(0, |c| {
+            c.contexts
+                .iter()
+                .filter(|ctx| {
+                    let key = crate::cluster::rows::RowKey::cluster(Arc::from(ctx.as_str()));
+                    self.store.visible_position(&key).is_ok()
+                })
+                .count()
+        });
+        self.store.visible_len() - clusters
+    }
+
     pub fn selected_row(&self) -> Option<&Row> {
         self.store.visible_row(self.selected)
     }

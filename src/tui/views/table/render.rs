@@ -33,7 +33,7 @@ fn title(v: &TableView, theme: &Theme) -> Line<'static> {
             format!(" {}({})", v.spec.title_kind(), v.spec.title_scope()),
             t.title,
         ),
-        Span::styled(format!("[{}]", v.store.visible_len()), t.count),
+        Span::styled(format!("[{}]", v.object_count()), t.count),
     ];
     if let Some(c) = v.spec.clusters() {
         let n = c.contexts.len();
