@@ -355,7 +355,8 @@ impl App {
             return vec![Effect::Login { context }];
         }
         let error = row.tone == crate::cluster::rows::Tone::Error;
-        self.set_flash(format!("{context}: {text}"), error);
+        let shown = format!("{context}: {text}");
+        self.set_flash(crate::escape::message(&shown).into_owned(), error);
         vec![]
     }
 

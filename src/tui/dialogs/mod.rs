@@ -389,7 +389,7 @@ pub fn render(dialog: &Dialog, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if let Some(c) = &dialog.base().target.context
         && !matches!(dialog, Dialog::Bulk(_))
     {
-        title.push_str(&format!(" @{c}"));
+        title.push_str(&format!(" @{}", crate::escape::name(c)));
     }
     let widest = body.iter().map(Line::width).max().unwrap_or(0) as u16;
     let w = (widest + 4).clamp(56, 90).min(area.width);

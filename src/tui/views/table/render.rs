@@ -38,7 +38,8 @@ fn title(v: &TableView, theme: &Theme) -> Line<'static> {
     if let Some(c) = v.spec.clusters() {
         let n = c.contexts.len();
         let what = if n == 1 { "cluster" } else { "clusters" };
-        spans.push(Span::styled(format!(" @{} ({n} {what})", c.label), t.title));
+        let label = crate::escape::name(&c.label);
+        spans.push(Span::styled(format!(" @{label} ({n} {what})"), t.title));
     }
     if let Some(o) = v.spec.origin() {
         spans.push(Span::styled(format!(" <{o}>"), t.title));
@@ -181,7 +182,9 @@ pub fn render(v: &TableView, theme: &Theme, area: Rect, buf: &mut Buffer, now: i
         .map(|r| {
             let mut cells = Vec::with_capacity(headers.len());
             if merged {
-                cells.push(r.key.context.as_deref().unwrap_or_default().to_string());
+                // A name from a kubeconfig: control characters shown, never sent to the terminal.
+                let ctx = r.key.context.as_deref().unwrap_or_default();
+                cells.push(crate::escape::name(ctx).into_owned());
             }
             if spans_ns {
                 cells.push(r.key.namespace.to_string());
