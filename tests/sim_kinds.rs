@@ -375,6 +375,11 @@ async fn cronjobs_run_the_latest_missed_schedule_and_keep_their_history_limit() 
         ],
         None,
     );
+    // The check below must not straddle a minute: the schedule's next run would (rightly) add a job.
+    let second = jiff::Timestamp::now().as_second().rem_euclid(60);
+    if second >= 45 {
+        tokio::time::sleep(Duration::from_secs((61 - second) as u64)).await;
+    }
     // Pretend the last run was ten minutes ago: one job (the latest missed minute), not ten.
     let ten_ago = jiff::Timestamp::now() - jiff::SignedDuration::from_secs(600);
     let patch = format!(
