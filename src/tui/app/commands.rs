@@ -92,6 +92,16 @@ impl App {
                 }
                 effects
             }
+            // A merged view's clusters each have their own namespaces: the connected cluster's list
+            // says nothing about them, and the choice stays with the view.
+            Command::Namespace(choice) if self.view.spec.clusters().is_some() => {
+                let ns = match choice {
+                    NsChoice::All => None,
+                    NsChoice::Named(n) => Some(n),
+                };
+                let spec = self.view.spec.with_namespace(ns);
+                self.show(spec)
+            }
             Command::Namespace(NsChoice::Named(n)) => {
                 if let Err(e) = self.check_namespace(&n) {
                     self.set_flash(e, true);

@@ -418,3 +418,26 @@ fn a_plugin_on_a_merged_row_gets_the_rows_context() {
         "{env:?}"
     );
 }
+
+#[test]
+fn ns_in_a_merged_view_keeps_its_clusters_and_is_not_checked_against_the_connected_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = connected_app(dir.path());
+    keys(&mut app, ":pods all @all<enter>");
+    // "payments" is not a namespace of the connected cluster; the merged view's clusters may have it.
+    let eff = keys(&mut app, ":ns payments<enter>");
+    let (contexts, inner) = merged_watch(&eff);
+    assert_eq!(contexts, [HOME, PROD]);
+    let Inner::Resource(target) = inner else {
+        panic!("{inner:?}")
+    };
+    assert_eq!(target.namespace.as_deref(), Some("payments"));
+    assert_eq!(
+        app.session.namespace.as_deref(),
+        Some("shop"),
+        "the session's own"
+    );
+    let eff = keys(&mut app, ":ns all<enter>");
+    assert_eq!(merged_watch(&eff).0, [HOME, PROD]);
+    assert_eq!(app.view.spec.title_scope(), "all");
+}
