@@ -107,16 +107,7 @@ impl Builtin {
 
     /// The kind as the TUI knows it.
     pub fn spec(self) -> KindSpec {
-        let k = self.known();
-        KindSpec {
-            plural: k.plural.into(),
-            kind: k.kind.into(),
-            group: k.group.into(),
-            version: k.version.into(),
-            namespaced: k.namespaced,
-            short_names: k.short.iter().map(|s| s.to_string()).collect(),
-            builtin: Some(self),
-        }
+        KindSpec::of_known(self.known(), Some(self))
     }
 
     /// The kind's entry in the one table of API coordinates and kubectl names.
@@ -151,18 +142,24 @@ impl KindSpec {
     /// A kind of the built-in table ([`KNOWN_KINDS`]) by its plural, with its built-in view if it has one.
     pub fn known(plural: &str) -> Option<KindSpec> {
         let k = KNOWN_KINDS.iter().find(|k| k.plural == plural)?;
-        Some(KindSpec {
+        let builtin = Builtin::ALL
+            .iter()
+            .copied()
+            .find(|b| b.known().plural == plural);
+        Some(KindSpec::of_known(k, builtin))
+    }
+
+    /// `k`'s coordinates and names as a kind spec, with its built-in view if it has one.
+    fn of_known(k: &KnownKind, builtin: Option<Builtin>) -> KindSpec {
+        KindSpec {
             plural: k.plural.into(),
             kind: k.kind.into(),
             group: k.group.into(),
             version: k.version.into(),
             namespaced: k.namespaced,
             short_names: k.short.iter().map(|s| s.to_string()).collect(),
-            builtin: Builtin::ALL
-                .iter()
-                .copied()
-                .find(|b| b.known().plural == plural),
-        })
+            builtin,
+        }
     }
 }
 

@@ -66,9 +66,10 @@ pub fn select(selection: &str, contexts: &[String]) -> Option<Result<Vec<String>
         chosen.extend(matched.into_iter().cloned());
     }
     // Kubeconfig order, each context once.
+    let chosen: std::collections::HashSet<String> = chosen.into_iter().collect();
     let order: Vec<String> = contexts
         .iter()
-        .filter(|c| chosen.contains(c))
+        .filter(|c| chosen.contains(*c))
         .cloned()
         .collect();
     Some(Ok(order))
@@ -79,13 +80,6 @@ pub fn select(selection: &str, contexts: &[String]) -> Option<Result<Vec<String>
 pub struct ClientPool {
     clients: Mutex<HashMap<String, kube::Client>>,
     setup: tokio::sync::Semaphore,
-}
-
-impl std::fmt::Debug for ClientPool {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let n = self.clients.lock().map(|c| c.len()).unwrap_or(0);
-        f.debug_struct("ClientPool").field("clients", &n).finish()
-    }
 }
 
 impl ClientPool {
@@ -347,6 +341,8 @@ impl Cluster {
                     }
                     WatchNote::Delta(self.tag_delta(d))
                 }
+                // 410 Gone is the watcher's cue to relist, as in a single view: not a failure.
+                WatchNote::Error(f) if f.code == Some(410) => continue,
                 WatchNote::Error(f) => {
                     self.settled();
                     let text = failure_text(&f);

@@ -139,11 +139,7 @@ pub async fn open(
     }
     // `--context a,b` (or a glob, or `all`): connect to one of them and open the start view merged
     // across all of them.
-    let merged = args
-        .context
-        .as_deref()
-        .is_some_and(|sel| crate::cluster::merged::select(sel, &set.context_names()).is_some());
-    let (chosen, command) = match &args.context {
+    let (chosen, command, merged) = match &args.context {
         Some(sel) => match crate::cluster::merged::select(sel, &set.context_names()) {
             Some(Ok(contexts)) => {
                 let current = set.current_context().map(str::to_string);
@@ -151,12 +147,12 @@ pub async fn open(
                     .filter(|c| contexts.contains(c))
                     .or_else(|| contexts.first().cloned());
                 let view = args.command.as_deref().unwrap_or("pods");
-                (home, Some(format!("{view} @{sel}")))
+                (home, Some(format!("{view} @{sel}")), true)
             }
             Some(Err(e)) => anyhow::bail!("--context {sel}: {e}"),
-            None => (Some(sel.clone()), args.command.clone()),
+            None => (Some(sel.clone()), args.command.clone(), false),
         },
-        None => (None, args.command.clone()),
+        None => (None, args.command.clone(), false),
     };
     let context = chosen
         .clone()

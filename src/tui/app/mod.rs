@@ -197,16 +197,7 @@ impl App {
                 // The merged view needs no connected context: it opens now, and the connection (for
                 // the header and the commands that work on one cluster) comes behind it.
                 let mut effects = self.begin_connect(c.clone());
-                self.session.namespace = if self.options.all_namespaces {
-                    None
-                } else {
-                    Some(
-                        self.options
-                            .namespace
-                            .clone()
-                            .unwrap_or_else(|| self.kubeconfig.namespace_of(&c)),
-                    )
-                };
+                self.session.namespace = self.start_namespace(&c);
                 if let Some(cmd) = self.pending_command.take() {
                     effects.extend(self.run_command(&cmd, true));
                 }
@@ -226,6 +217,14 @@ impl App {
                 vec![]
             }
         }
+    }
+
+    /// The namespace the first view opens in (`-A`: all; `-n`; else `context`'s own), once: the
+    /// flags are used up.
+    fn start_namespace(&mut self, context: &str) -> Option<String> {
+        let all = std::mem::take(&mut self.options.all_namespaces);
+        let named = self.options.namespace.take();
+        (!all).then(|| named.unwrap_or_else(|| self.kubeconfig.namespace_of(context)))
     }
 
     /// The once-a-second age tick: whether an AGE or LAST SEEN text on screen reads differently at

@@ -305,28 +305,15 @@ impl App {
         self.adopt_context(&context);
         self.session.usage = None;
         // Started on a merged view (`--context a,b`): it stays whatever this connection answers.
-        if std::mem::take(&mut self.options.merged) {
-            self.options.context = None;
-            self.options.all_namespaces = false;
-            self.options.namespace = None;
-            return match result {
-                Err(e) => {
-                    self.connection = Connection::Failed(format!("{context}: {e}"));
-                    vec![]
-                }
-                Ok(server) => {
-                    self.connection = Connection::Connected;
-                    self.session.server_version = Some(server.git_version);
-                    self.session.kubectl = server.kubectl;
-                    vec![Effect::Discover, Effect::ListNamespaces]
-                }
-            };
-        }
+        let keep_view = std::mem::take(&mut self.options.merged);
         match result {
             Err(e) => {
                 self.connection = Connection::Failed(format!("{context}: {e}"));
                 self.session.server_version = None;
                 self.session.kubectl = None;
+                if keep_view {
+                    return vec![];
+                }
                 self.nav.clear();
                 self.show(ViewSpec::Contexts)
             }
@@ -338,19 +325,12 @@ impl App {
                 }
                 self.session.kubectl = server.kubectl;
                 self.options.context = None;
-                let ns = if self.options.all_namespaces {
-                    None
-                } else {
-                    Some(
-                        self.options
-                            .namespace
-                            .take()
-                            .unwrap_or_else(|| self.kubeconfig.namespace_of(&context)),
-                    )
-                };
-                self.options.all_namespaces = false;
                 // The namespaces of the previous context no longer say anything; the list is re-asked.
                 self.known_namespaces.clear();
+                if keep_view {
+                    return vec![Effect::Discover, Effect::ListNamespaces];
+                }
+                let ns = self.start_namespace(&context);
                 self.session.namespace = ns.clone();
                 if let Some(n) = &ns {
                     self.remember_namespace(n);
